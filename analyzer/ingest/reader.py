@@ -1,0 +1,230 @@
+"""Read one input file into lines: transparent decompression, bounded size, decoding, CRLF.
+
+Nothing here parses a format. Problems that do not stop the read (a truncated gzip, a line cut at the
+length limit, bytes that are not UTF-8) are returned as notes so the report can say what was lost.
+"""
+
+from __future__ import annotations
+
+import bz2
+import io
+import lzma
+import sys
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import IO, TYPE_CHECKING, Any, cast
+
+import polars as pl
+
+from analyzer.errors import InputError, Location
+
+if TYPE_CHECKING:
+    from analyzer.ingest.discover import FileRef
+
+#: Decompressed bytes read from one file at most; the rest is skipped with a warning. Guards against
+#: decompression bombs and keeps memory bounded.
+MAX_FILE_BYTES = 2 * 1024**3
+#: Longest line kept whole; longer lines are cut (and reported) so one line cannot exhaust memory.
+MAX_LINE_CHARS = 1024 * 1024
+_CHUNK = 4 * 1024 * 1024
+# Small enough that a truncated archive loses little of its tail when the decoder stops.
+_INFLATE_CHUNK = 256 * 1024
+
+_MAGIC = {
+    b"\x1f\x8b": "gzip",
+    b"BZh": "bz2",
+    b"\xfd7zXZ\x00": "xz",
+    b"\x28\xb5\x2f\xfd": "zstd",
+}
+
+
+@dataclass
+class RawText:
+    """The decoded lines of one file and what happened while reading it."""
+
+    display: str
+    lines: pl.DataFrame  # line: u32, text: str
+    mtime: datetime | None
+    compression: str | None
+    notes: list[str] = field(default_factory=list)
+
+
+def read_file(ref: FileRef, *, max_bytes: int = MAX_FILE_BYTES) -> RawText:
+    """Read a file (or stdin) into numbered lines; raise :class:`InputError` when nothing can be read."""
+    where = Location(ref.display)
+    notes: list[str] = []
+    mtime: datetime | None = None
+    try:
+        if ref.path is None:
+            data, compression = _read_stream(sys.stdin.buffer, max_bytes, notes)
+        else:
+            mtime = datetime.fromtimestamp(ref.path.stat().st_mtime, tz=UTC)
+            with ref.path.open("rb") as fh:
+                data, compression = _read_stream(fh, max_bytes, notes)
+    except PermissionError as exc:
+        raise InputError("permission denied", location=where) from exc
+    except IsADirectoryError as exc:
+        raise InputError("is a directory", location=where) from exc
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc), location=where) from exc
+    if compression and not data and notes:
+        raise InputError(notes[0], location=where)
+    if _looks_binary(data):
+        raise InputError("binary data, not a text log", location=where)
+    return RawText(ref.display, split_lines(data, notes), mtime, compression, notes)
+
+
+def _read_stream(fh: IO[bytes], max_bytes: int, notes: list[str]) -> tuple[bytes, str | None]:
+    head = fh.read(_CHUNK)
+    compression = next((name for magic, name in _MAGIC.items() if head.startswith(magic)), None)
+    if compression is None:
+        rest = fh.read(max(0, max_bytes - len(head)) + 1)
+        data = head + rest
+        if len(data) > max_bytes:
+            notes.append(f"file larger than {max_bytes} bytes: only the first {max_bytes} were read")
+            data = data[:max_bytes]
+        return data, None
+    return _decompress(compression, head, fh, max_bytes, notes), compression
+
+
+def _decompress(kind: str, head: bytes, fh: IO[bytes], max_bytes: int, notes: list[str]) -> bytes:
+    """Inflate in chunks so a truncated archive keeps what it had and a bomb stops at the cap."""
+    if kind == "gzip":
+        return _gunzip(head, fh, max_bytes, notes)
+    stream = _opener(kind, _Prepend(head, fh))
+    out = bytearray()
+    try:
+        while len(out) <= max_bytes:
+            chunk = stream.read(_INFLATE_CHUNK)
+            if not chunk:
+                break
+            out += chunk
+    except EOFError:
+        notes.append(f"{kind} stream is truncated: kept the {len(out)} bytes before the cut")
+    except (OSError, lzma.LZMAError, ValueError) as exc:
+        notes.append(f"{kind} stream is corrupt after {len(out)} bytes ({exc}): kept what came before")
+    return _capped(out, max_bytes, notes)
+
+
+def _gunzip(head: bytes, fh: IO[bytes], max_bytes: int, notes: list[str]) -> bytes:
+    """zlib directly rather than GzipFile: every byte before a cut is kept, and members are chained."""
+    out = bytearray()
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    in_member = False  # a member has started and not ended
+    data = head
+    try:
+        while len(out) <= max_bytes:
+            if not data:
+                data = fh.read(_CHUNK)
+                if not data:
+                    break
+            in_member = True
+            out += inflater.decompress(data, max_bytes - len(out) + 1)
+            data = inflater.unconsumed_tail
+            if inflater.eof:
+                in_member = False
+                data = inflater.unused_data
+                if not data.strip(b"\x00"):  # padding after the last member
+                    data = b""
+                inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        if in_member and len(out) <= max_bytes:
+            notes.append(f"gzip stream is truncated: kept the {len(out)} bytes before the cut")
+    except zlib.error as exc:
+        notes.append(f"gzip stream is corrupt after {len(out)} bytes ({exc}): kept what came before")
+    return _capped(out, max_bytes, notes)
+
+
+def _capped(out: bytearray, max_bytes: int, notes: list[str]) -> bytes:
+    if len(out) > max_bytes:
+        notes.append(f"decompresses to more than {max_bytes} bytes: only the first {max_bytes} were read")
+        del out[max_bytes:]
+    return bytes(out)
+
+
+def _opener(kind: str, prepended: io.RawIOBase) -> IO[bytes]:
+    raw = cast("IO[bytes]", io.BufferedReader(prepended))
+    if kind == "bz2":
+        return cast("IO[bytes]", bz2.BZ2File(raw))
+    if kind == "xz":
+        return cast("IO[bytes]", lzma.LZMAFile(raw))
+    import zstandard
+
+    reader: IO[bytes] = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+    return reader
+
+
+class _Prepend(io.RawIOBase):
+    """A readable stream that first returns bytes already read (the sniffed head), then the file."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _looks_binary(data: bytes) -> bool:
+    """A file whose first 8 KiB are mostly control bytes is not a log (an image, an archive member)."""
+    sample = data[:8192]
+    if not sample:
+        return False
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return control > len(sample) * 0.10
+
+
+def split_lines(data: bytes, notes: list[str]) -> pl.DataFrame:
+    """Decode bytes and split them into numbered lines (CR stripped, over-long lines cut)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = _decode_mixed(data, notes)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    parts = text.split("\n")
+    if parts and parts[-1] == "":
+        parts.pop()
+    del text
+    series = pl.Series("text", parts, dtype=pl.String)
+    del parts
+    frame = pl.DataFrame(
+        {"line": pl.int_range(1, series.len() + 1, dtype=pl.UInt32, eager=True), "text": series}
+    )
+    frame = frame.with_columns(pl.col("text").str.strip_suffix("\r"))
+    too_long = frame.filter(pl.col("text").str.len_chars() > MAX_LINE_CHARS)
+    if too_long.height:
+        first = too_long["line"].to_list()[:5]
+        notes.append(
+            f"{too_long.height} line(s) longer than {MAX_LINE_CHARS} characters were cut "
+            f"(line {', '.join(map(str, first))}{'…' if too_long.height > 5 else ''})"
+        )
+        frame = frame.with_columns(pl.col("text").str.slice(0, MAX_LINE_CHARS))
+    return frame
+
+
+def _decode_mixed(data: bytes, notes: list[str]) -> str:
+    """Decode line by line: UTF-8 where it is valid, Windows-1252/Latin-1 elsewhere (old logs)."""
+    out: list[str] = []
+    bad = 0
+    for raw in data.split(b"\n"):
+        try:
+            out.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            bad += 1
+            try:
+                out.append(raw.decode("cp1252"))
+            except UnicodeDecodeError:
+                out.append(raw.decode("latin-1"))
+    notes.append(f"{bad} line(s) were not UTF-8 and were read as Windows-1252/Latin-1")
+    return "\n".join(out)

@@ -1,0 +1,104 @@
+"""Read a column of JSON lines into a frame without letting one bad line fail the whole file."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import polars as pl
+
+_BLOCK = 4096
+OK = "_json_ok"
+
+
+def read_json_objects(texts: pl.Series) -> pl.DataFrame:
+    """Decode each string of ``texts`` as one JSON object: one row per input, in order.
+
+    Keys become columns (types inferred over all rows). Rows whose text is not a JSON object are
+    all-null with ``_json_ok`` false. polars decodes a whole block at once and fails on the first
+    bad line, so failing blocks are retried line by line with the standard library; in that slow
+    path nested values are kept as JSON text and scalars as strings (callers cast non-strictly).
+    """
+    looks = texts.str.strip_chars().str.contains(r"^\{.*\}$").fill_null(False)
+    blocks = []
+    for start in range(0, texts.len(), _BLOCK * 64):
+        blocks.append(_decode(texts.slice(start, _BLOCK * 64), looks.slice(start, _BLOCK * 64)))
+    if not blocks:
+        return pl.DataFrame({OK: pl.Series([], dtype=pl.Boolean)})
+    return pl.concat(blocks, how="diagonal_relaxed")
+
+
+def _decode(texts: pl.Series, looks: pl.Series) -> pl.DataFrame:
+    fast = _fast(texts, looks)
+    if fast is not None:
+        return fast
+    if texts.len() > _BLOCK:
+        parts = [
+            _decode(texts.slice(i, _BLOCK), looks.slice(i, _BLOCK)) for i in range(0, texts.len(), _BLOCK)
+        ]
+        return pl.concat(parts, how="diagonal_relaxed")
+    return _slow(texts)
+
+
+def _fast(texts: pl.Series, looks: pl.Series) -> pl.DataFrame | None:
+    """One polars pass; None when any candidate line does not decode."""
+    payload = texts.zip_with(looks, pl.Series(["{}"])).fill_null("{}")
+    if payload.str.contains("\n", literal=True).any():
+        return None
+    data = ("\n".join(payload.to_list()) + "\n").encode()
+    try:
+        frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
+    except (pl.exceptions.PolarsError, ValueError, OverflowError):
+        return None
+    if frame.height != texts.len():
+        return None
+    return frame.with_columns(looks.alias(OK))
+
+
+def _slow(texts: pl.Series) -> pl.DataFrame:
+    rows: list[dict[str, Any]] = []
+    for value in texts.to_list():
+        try:
+            obj = json.loads(value) if value else None
+        except (ValueError, RecursionError):
+            obj = None
+        row: dict[str, Any] = {str(k): _text(v) for k, v in obj.items()} if isinstance(obj, dict) else {}
+        row[OK] = isinstance(obj, dict)
+        rows.append(row)
+    names: dict[str, None] = {}
+    for row in rows:
+        names.update(dict.fromkeys(row))
+    schema = {name: (pl.Boolean if name == OK else pl.String) for name in names}
+    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"))
+
+
+def string_field(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """Column ``name`` as a string expression (null when absent); nested values as JSON text."""
+    if name not in frame.columns:
+        return pl.lit(None, dtype=pl.String)
+    dtype = frame.schema[name]
+    if dtype == pl.String:
+        return pl.col(name)
+    if isinstance(dtype, (pl.Struct, pl.List)):
+        return (
+            pl.col(name).struct.json_encode()
+            if isinstance(dtype, pl.Struct)
+            else pl.col(name).cast(pl.String, strict=False)
+        )
+    return pl.col(name).cast(pl.String, strict=False)
+
+
+def column(frame: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Expr:
+    """Column ``name`` cast to ``dtype`` non-strictly (null when absent or not convertible)."""
+    if name not in frame.columns:
+        return pl.lit(None, dtype=dtype)
+    return pl.col(name).cast(dtype, strict=False)

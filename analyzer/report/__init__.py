@@ -1,0 +1,1 @@
+"""Rendering stage: turn results into text for terminals, tickets and other programs."""

@@ -1,0 +1,67 @@
+"""``wsdiag events`` output: the event table as a terminal table, JSON lines, CSV or Parquet."""
+
+from __future__ import annotations
+
+import sys
+
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+
+_TABLE_COLUMNS = ("ts", "source", "kind", "status", "method", "path", "transport", "sid", "router", "message")
+_TABLE_DEFAULT_LIMIT = 50
+ISO_US = "%Y-%m-%dT%H:%M:%S%.6fZ"
+
+
+def iso_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """Datetime columns as UTC ISO 8601 strings (``2026-11-25T10:00:00.123000Z``)."""
+    return frame.with_columns(
+        pl.col(name).dt.strftime(ISO_US)
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime)
+    )
+
+
+def write_events(events: pl.DataFrame, *, fmt: str, output: str | None, limit: int | None) -> None:
+    """Write ``events`` in ``fmt`` to ``output`` (a path) or stdout."""
+    if limit is not None:
+        events = events.head(limit)
+    if fmt == "parquet":
+        events.write_parquet(output if output else sys.stdout.buffer)
+        return
+    if fmt == "table":
+        _print_table(events, output, limit)
+        return
+    text = iso_columns(events)
+    data = text.write_ndjson() if fmt == "jsonl" else text.write_csv()
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(data)
+    else:
+        sys.stdout.write(data)
+
+
+def _print_table(events: pl.DataFrame, output: str | None, limit: int | None) -> None:
+    shown = events if limit is not None or output else events.head(_TABLE_DEFAULT_LIMIT)
+    table = Table(show_lines=False, header_style="bold", pad_edge=False)
+    for name in _TABLE_COLUMNS:
+        table.add_column(name, overflow="fold")
+    for row in iso_columns(shown.select(_TABLE_COLUMNS)).iter_rows():
+        table.add_row(*(_cell(v) for v in row))
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            Console(file=fh, width=200, color_system=None).print(table)
+        return
+    console = Console(soft_wrap=False)
+    console.print(table)
+    if shown.height < events.height:
+        console.print(
+            f"… {events.height - shown.height} more events (use --limit, or --format jsonl/csv/parquet)",
+            style="dim",
+        )
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    return str(value)
