@@ -50,8 +50,9 @@ class RawText:
     notes: list[str] = field(default_factory=list)
 
 
-def read_file(ref: FileRef, *, max_bytes: int = MAX_FILE_BYTES) -> RawText:
+def read_file(ref: FileRef, *, max_bytes: int | None = None) -> RawText:
     """Read a file (or stdin) into numbered lines; raise :class:`InputError` when nothing can be read."""
+    max_bytes = max_bytes or MAX_FILE_BYTES
     where = Location(ref.display)
     notes: list[str] = []
     mtime: datetime | None = None
