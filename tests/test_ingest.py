@@ -113,7 +113,7 @@ def test_hidden_files_and_editor_backups_are_skipped_in_folders(tmp_path):
 def test_symlink_loop_in_folder_terminates(tmp_path):
     (tmp_path / "logs").mkdir()
     (tmp_path / "logs" / "access.log").write_text(clf_text(1))
-    os.symlink(tmp_path / "logs", tmp_path / "logs" / "loop")
+    (tmp_path / "logs" / "loop").symlink_to(tmp_path / "logs")
     result = load([str(tmp_path / "logs")])
     assert result.events.height == 1
 
@@ -128,7 +128,7 @@ def test_docker_compose_prefix_with_several_services_is_split(tmp_path):
     path = tmp_path / "compose.log"
     path.write_text(text)
     result = load([str(path)])
-    traefik = [i for i in result.inputs if i.stream == "traefik-1"][0]
+    traefik = next(i for i in result.inputs if i.stream == "traefik-1")
     assert (traefik.format, traefik.events) == ("traefik-clf", 3)
     assert "compose" in traefik.wrappers
     assert result.events.filter(result.events["format"] == "traefik-clf")["line"].to_list() == [2, 3, 5]

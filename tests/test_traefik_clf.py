@@ -129,9 +129,9 @@ def test_malformed_line_is_counted_with_its_number(tmp_path):
 
 def test_fast_and_regex_paths_agree(tmp_path):
     """The quote-split fast path and the regex path must give the same row for the same line."""
-    from analyzer.parsers.traefik_clf import _fast_fields, _regex_fields
-
     import polars as pl
+
+    from analyzer.parsers.traefik_clf import _fast_fields, _regex_fields
 
     frame = pl.DataFrame({"line": pl.Series([1], dtype=pl.UInt32), "text": [WS_OK]})
     fast = _fast_fields(frame)

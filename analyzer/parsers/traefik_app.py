@@ -18,12 +18,12 @@ from __future__ import annotations
 import polars as pl
 
 from analyzer.jsonutil import OK, read_json_objects, string_field
-from analyzer.parsers.base import Document, ParseContext, ParseResult, Parser, share
+from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult, share
 from analyzer.timeparse import iso_to_utc
 
 _ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)"
 _V3_TEXT = rf"^(?P<ts>{_ISO}) (?P<lvl>TRC|DBG|INF|WRN|ERR|FTL|PNC)(?: (?P<caller>\S+:\d+))? > (?P<rest>.*)$"
-_V2_TEXT = rf'^time="(?P<ts>[^"]+)" level=(?P<lvl>\w+) msg="(?P<msg>(?:[^"\\]|\\.)*)"(?P<rest>.*)$'
+_V2_TEXT = r'^time="(?P<ts>[^"]+)" level=(?P<lvl>\w+) msg="(?P<msg>(?:[^"\\]|\\.)*)"(?P<rest>.*)$'
 _V2_TTY = rf"^(?P<lvl>INFO|DEBU|WARN|ERRO|FATA|PANI|TRAC)\[(?P<ts>{_ISO}|\d+)\] (?P<rest>.*)$"
 _JSON = r'^\s*\{.*"level"\s*:\s*"[a-z]+".*"(?:msg|message)"\s*:'
 # Markers that only Traefik's own log carries (context keys of pkg/observability/logs/fields.go, its caller).

@@ -14,7 +14,7 @@ import polars as pl
 
 from analyzer.jsonutil import OK, column, read_json_objects, string_field
 from analyzer.model import UTC_US
-from analyzer.parsers.base import Document, ParseContext, ParseResult, Parser, share
+from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult, share
 from analyzer.timeparse import iso_to_utc
 from analyzer.urls import sio_columns, split_target
 
