@@ -104,7 +104,7 @@ def json_line(r: dict[str, object]) -> str:
 
 def write(path: str, n: int, fmt: str, *, seed: int = 1, start: datetime | None = None) -> None:
     render = clf_line if fmt == "clf" else json_line
-    with open(path, "w", encoding="utf-8") as fh:  # noqa: PTH123
+    with open(path, "w", encoding="utf-8") as fh:
         for record in requests(n, seed=seed, start=start):
             fh.write(render(record) + "\n")
 
