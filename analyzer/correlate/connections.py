@@ -130,12 +130,21 @@ def connections(events: pl.DataFrame) -> pl.DataFrame:
         (pl.col("kind").is_in(["handshake", "connect"]) | (pl.col("status") == 200) & handshake).any()
         .alias("handshake_ok_seen"),
         (browser & pl.col("kind").is_in(_BROWSER_FAILURES)).any().alias("browser_failed"),
+        (pl.col("transport") == "polling").filter(pl.col("sid").is_not_null()).sum().alias("polling_requests"),
+        ((pl.col("transport") == "polling") & pl.col("sid").is_not_null() & (pl.col("status") == 200)).any()
+        .alias("polling_ok"),
         proxy.sum().alias("proxy_events"),
         backend.sum().alias("backend_events"),
         browser.sum().alias("browser_events"),
     )  # fmt: skip
     return (
-        table.with_columns(_upgrade_outcome().alias("upgrade_outcome"))
+        table.with_columns(
+            (pl.col("last_ts") - pl.col("first_ts"))
+            .dt.total_milliseconds()
+            .cast(pl.Float64)
+            .alias("span_ms"),
+            _upgrade_outcome().alias("upgrade_outcome"),
+        )
         .with_columns(_outcome().alias("outcome"))
         .sort("first_ts", "conn_id", nulls_last=True)
     )

@@ -170,10 +170,8 @@ def _aggregate(match: Match, table: pl.DataFrame) -> pl.DataFrame:
             .agg(aggs)
             .drop("ts")
         )
-    elif match.group_by:
-        grouped = selected.group_by(list(match.group_by), maintain_order=True).agg(aggs)
     else:
-        grouped = selected.select(aggs) if selected.height else selected.head(0).select(aggs)
+        grouped = _group(selected, list(match.group_by), aggs)
     if windowed:
         grouped = grouped.with_columns([_window_metric(m) for m in windowed])
     grouped = grouped.filter(pl.col("_count") >= match.min_count)
@@ -287,9 +285,15 @@ def _distribution(match: Match, table: pl.DataFrame) -> pl.DataFrame:
 
 def _group_hits(match: Match, rows: pl.DataFrame) -> pl.DataFrame:
     groups = [g for g in match.group_by if g in rows.columns]
-    aggs = [pl.col(ROW).alias("_rows"), pl.len().alias("_count")]
-    grouped = rows.group_by(groups, maintain_order=True).agg(aggs) if groups else rows.select(aggs)
+    grouped = _group(rows, groups, [pl.col(ROW).alias("_rows"), pl.len().alias("_count")])
     grouped = grouped.filter(pl.col("_count") >= match.min_count)
     if match.having:
         grouped = grouped.filter(predicate_expr(match.having, grouped.schema))
     return grouped.filter(pl.col("_count") > 0)
+
+
+def _group(frame: pl.DataFrame, groups: list[str], aggs: list[pl.Expr]) -> pl.DataFrame:
+    """``group_by(groups).agg(aggs)``; without groups, the whole frame is one group (none if empty)."""
+    if groups:
+        return frame.group_by(groups, maintain_order=True).agg(aggs)
+    return frame.with_columns(pl.lit(True).alias("_all")).group_by("_all").agg(aggs).drop("_all")

@@ -33,7 +33,7 @@ class RuleRun:
 
 def prepare(events: pl.DataFrame, connections: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Number the rows and add the derived facts once, for every rule to use."""
-    events = add_facts(events.with_row_index(ROW))
+    events = add_facts(events.with_row_index(ROW), connections)
     connections = connections.with_row_index(ROW)
     return events, connections
 

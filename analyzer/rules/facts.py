@@ -26,7 +26,7 @@ def sio_success() -> pl.Expr:
     )
 
 
-def add_facts(events: pl.DataFrame) -> pl.DataFrame:
+def add_facts(events: pl.DataFrame, connections: pl.DataFrame | None = None) -> pl.DataFrame:
     """Add the fact columns (``is_sio``, ``is_handshake``, ``router_sio_ok``, …) to the event table."""
     site = pl.coalesce(pl.col("host"), pl.lit(""))
     ok = sio_success().fill_null(False)
@@ -65,7 +65,23 @@ def add_facts(events: pl.DataFrame) -> pl.DataFrame:
     ev = ev.join(ok_routers, on="_site", how="left", maintain_order="left").with_columns(
         pl.col("sio_routers_ok").fill_null(0)
     )
-    return _config_facts(ev).drop("_ok", "_site")
+    proxy_sid = (pl.col("source") == "proxy") & pl.col("sid").is_not_null()
+    backend_sid = (pl.col("source") == "backend") & pl.col("sid").is_not_null()
+    ev = ev.with_columns(
+        pl.col("upstream").filter(proxy_sid & pl.col("upstream").str.contains("://")).n_unique().over("sid")
+        .fill_null(0).alias("sid_upstreams"),
+        pl.coalesce("stream", "file").filter(backend_sid).n_unique().over("sid").fill_null(0).alias("sid_backends"),
+    )  # fmt: skip
+    ev = _config_facts(ev).drop("_ok", "_site")
+    if connections is not None and "conn_id" in connections.columns:
+        per_conn = connections.select(
+            "conn_id",
+            pl.col("outcome").alias("conn_outcome"),
+            pl.col("upgrade_outcome").alias("conn_upgrade_outcome"),
+            pl.col("polling_ok").alias("conn_polling_ok"),
+        )
+        ev = ev.join(per_conn, on="conn_id", how="left", maintain_order="left")
+    return ev
 
 
 def _config_facts(ev: pl.DataFrame) -> pl.DataFrame:

@@ -438,6 +438,7 @@ KNOWN_FIELDS: Final[frozenset[str]] = frozenset(
         "browser_events", "upgrade_outcome", "outcome",
         # facts (analyzer/rules/facts.py)
         "is_sio", "is_handshake", "router_sio_ok", "router_rest", "router_ws_config", "sio_routers_ok",
-        "ws_routers_config", "upstream_sio", "config_present",
+        "ws_routers_config", "upstream_sio", "config_present", "sid_upstreams", "sid_backends", "conn_outcome",
+        "conn_upgrade_outcome", "conn_polling_ok", "polling_requests", "polling_ok", "span_ms",
     ]
 )  # fmt: skip
