@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import sys
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -142,9 +143,9 @@ def analysis_options(fn: F) -> F:
             click.option(
                 "--format",
                 "fmt",
-                type=click.Choice(["text", "markdown", "json"]),
+                type=click.Choice(["text", "markdown", "json", "html"]),
                 default=None,
-                help="Report format (text on a terminal, else text too; json for scripts).",
+                help="Report format (text by default; json for scripts; html: one self-contained page).",
             ),
             click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE."),
             click.option(
@@ -233,6 +234,8 @@ def analyze(
             until=_utc(until),
             redact=not no_redact,
         )
+        if fmt == "html" and importlib.util.find_spec("analyzer.report.html") is None:
+            raise UsageError("--format html: the HTML report of analyze is not in this build (scan has one)")
         analysis = run_analysis(list(paths), options)
         from analyzer.report.inputs import print_input_summary
 
@@ -240,6 +243,100 @@ def analyze(
             print_input_summary(analysis.inputs)
         write_report(analysis, fmt=fmt or "text", output=output)
         sys.exit(exit_code(analysis.findings, fail_on))
+
+
+def _duration(text: str) -> timedelta:
+    """``30m``, ``1h``, ``1d`` → timedelta (for ``--window``)."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d+)\s*(s|m|min|h|d)\s*", text)
+    if not m or int(m.group(1)) == 0:
+        raise click.BadParameter(f"{text!r} is not a duration like 15m, 1h or 1d", param_hint="--window")
+    unit = {"s": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days"}[m.group(2)]
+    return timedelta(**{unit: int(m.group(1))})
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@read_options
+@analysis_options
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=0), default=0, help="Worker processes (default: one per core)."
+)
+@click.option("--window", "window_text", default="1h", show_default=True, help="Window size (15m, 1h, 1d).")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where parsed files are kept between scans (default: ~/.cache/wsdiag/scan).",
+)
+@click.option("--no-cache", is_flag=True, help="Parse every file again; keep nothing.")
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    default=None,
+    help="Run on this Dask scheduler (tcp://host:8786); needs wsdiag[cluster] and a shared archive.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
+def scan(
+    paths: tuple[str, ...],
+    tz: str,
+    on_date: datetime | None,
+    forced: tuple[str, ...],
+    fmt: str | None,
+    output: str | None,
+    pattern_dirs: tuple[str, ...],
+    only: tuple[str, ...],
+    disable: tuple[str, ...],
+    since: datetime | None,
+    until: datetime | None,
+    fail_on: str | None,
+    no_redact: bool,
+    jobs: int,
+    window_text: str,
+    cache_dir: str | None,
+    no_cache: bool,
+    cluster: str | None,
+    quiet: bool,
+) -> None:
+    """Scan an archive of logs (weeks of rotated, compressed files) for incidents, window by window.
+
+    Reads every file under PATHS in parallel, keeps each parsed file in a cache so that the next scan
+    only reads what is new, analyses the archive in time windows and lists the incidents: contiguous
+    windows in which a root cause fired, with the command that re-analyses each one in detail.
+    Exit codes as for analyze.
+    """
+    from analyzer.analysis import AnalyzeOptions
+    from analyzer.report.scan_progress import ScanProgress, print_scan_summary
+    from analyzer.report.scan_report import write_scan_report
+    from analyzer.scan.pipeline import ScanOptions
+    from analyzer.scan.pipeline import scan as run_scan
+
+    with user_errors():
+        _check_tz(tz)
+        options = ScanOptions(
+            analyze=AnalyzeOptions(
+                read=ReadOptions(
+                    tz=tz, date=on_date.date() if on_date else None, forced=parse_forced(forced)
+                ),
+                rule_dirs=tuple(Path(p) for p in pattern_dirs),
+                only=only,
+                disable=disable,
+                since=_utc(since),
+                until=_utc(until),
+                redact=not no_redact,
+            ),
+            window=_duration(window_text),
+            jobs=jobs,
+            cache_dir=Path(cache_dir) if cache_dir else None,
+            use_cache=not no_cache,
+            cluster=cluster,
+        )
+        with ScanProgress(enabled=not quiet) as progress:
+            result = run_scan(list(paths), options, progress)
+        print_scan_summary(result, elapsed=progress.elapsed, quiet=quiet)
+        write_scan_report(result, fmt=fmt or "text", output=output)
+        sys.exit(exit_code(result.findings, fail_on))
 
 
 def exit_code(findings: list[Finding], fail_on: str | None) -> int:

@@ -16,7 +16,7 @@ import polars as pl
 
 from analyzer.errors import InputError, UsageError
 from analyzer.ingest.discover import FileRef, discover
-from analyzer.ingest.reader import read_file
+from analyzer.ingest.reader import RawText, read_file
 from analyzer.ingest.shippers import View, unwrap
 from analyzer.model import SOURCES, concat_events, conform
 from analyzer.parsers import registry
@@ -121,6 +121,21 @@ def _load_file(
     except InputError as exc:
         inputs.append(InputInfo(ref.display, error=str(exc.args[0])))
         return []
+    return parse_text(ref, raw, options, inputs, group_format)
+
+
+def parse_text(
+    ref: FileRef,
+    raw: RawText,
+    options: ReadOptions,
+    inputs: list[InputInfo],
+    group_format: dict[str, str] | None = None,
+) -> list[pl.DataFrame]:
+    """Unwrap, sniff and parse lines already read from ``ref``; append one :class:`InputInfo` per stream.
+
+    ``group_format`` maps rotation groups to the format their first file was read as (updated here).
+    """
+    group_format = {} if group_format is None else group_format
     if raw.lines.height == 0:
         inputs.append(InputInfo(ref.display, error="empty file", notes=raw.notes))
         return []
@@ -146,14 +161,19 @@ def _load_file(
     return frames
 
 
+def forced_kind(ref: FileRef, options: ReadOptions) -> str | None:
+    """The kind of the first ``--input KIND=PATH`` that covers ``ref``, if any."""
+    return next((kind for kind, path in options.forced if _covers(path, ref)), None)
+
+
 def _candidates(ref: FileRef, options: ReadOptions) -> list[Parser]:
     parsers = list(registry().values())
-    for kind, path in options.forced:
-        if _covers(path, ref):
-            if kind in SOURCES:
-                return [p for p in parsers if p.source == kind]
-            return [registry()[kind]]
-    return parsers
+    kind = forced_kind(ref, options)
+    if kind is None:
+        return parsers
+    if kind in SOURCES:
+        return [p for p in parsers if p.source == kind]
+    return [registry()[kind]]
 
 
 def _covers(path: str, ref: FileRef) -> bool:

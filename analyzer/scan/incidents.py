@@ -1,0 +1,167 @@
+"""Merge the windows' findings into incidents: one per run of consecutive windows where a root cause fired.
+
+A root cause is a finding that no other finding of its window explains (``explained_by`` is empty). Its
+identity is its rule and its keys (``router = chat-ws@docker``): the same rule on two routers is two
+incidents. The incident starts at the first failing event of its first window and ends at the last
+failing event of its last window, so start and end are exact up to the window granularity only where
+the failure itself is continuous.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from analyzer.findings import SEVERITY_RANK, Finding
+
+if TYPE_CHECKING:
+    from analyzer.scan.worker import WindowFinding, WindowResult
+
+_TOP = 20
+
+
+@dataclass
+class Incident:
+    """A contiguous stretch of windows in which one root cause fired."""
+
+    rule: str
+    title: str
+    severity: str
+    keys: dict[str, str]
+    start: datetime | None
+    end: datetime | None
+    window_start: datetime
+    window_end: datetime
+    windows: int
+    count: int
+    connections: int
+    hosts: list[str] = field(default_factory=list)
+    routers: list[str] = field(default_factory=list)
+    clients: list[str] = field(default_factory=list)
+    clients_total: int = 0
+    sources: list[str] = field(default_factory=list)
+    explains: list[str] = field(default_factory=list)
+    #: The finding of the window where it counted most, with the incident's totals: what the report shows.
+    finding: Finding | None = None
+    #: ``wsdiag analyze`` command that re-reads this incident's files and time range in detail.
+    command: str = ""
+    all_clients: set[str] = field(default_factory=set, repr=False)
+
+
+def merge_incidents(results: list[WindowResult]) -> list[Incident]:
+    """Incidents in time order (then by severity, rule and keys) from every window's findings."""
+    open_: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[int, Incident, int]] = {}
+    done: list[Incident] = []
+    for result in sorted(results, key=lambda r: r.index):
+        for wf in result.findings:
+            f = wf.finding
+            if f.explained_by:
+                continue
+            ident = (f.rule, tuple(sorted(f.keys.items())))
+            current = open_.get(ident)
+            if current is not None and current[0] == result.index - 1:
+                _, incident, best = current
+                _extend(incident, wf, result)
+                if f.count > best:
+                    incident.finding, best = f, f.count
+                open_[ident] = (result.index, incident, best)
+                continue
+            if current is not None:
+                done.append(current[1])
+            open_[ident] = (result.index, _start(wf, result), f.count)
+    done.extend(incident for _, incident, _ in open_.values())
+    for incident in done:
+        incident.finding = _representative(incident)
+    return sorted(
+        done,
+        key=lambda i: (i.window_start, -SEVERITY_RANK[i.severity], i.rule, sorted(i.keys.items())),
+    )
+
+
+def _start(wf: WindowFinding, result: WindowResult) -> Incident:
+    f = wf.finding
+    return Incident(
+        rule=f.rule,
+        title=f.title,
+        severity=f.severity,
+        keys=dict(f.keys),
+        start=f.first_seen,
+        end=f.last_seen,
+        window_start=result.start,
+        window_end=result.end,
+        windows=1,
+        count=f.count,
+        connections=len(f.connections),
+        hosts=list(wf.hosts),
+        routers=list(wf.routers),
+        clients=wf.clients[:_TOP],
+        clients_total=len(wf.clients),
+        all_clients=set(wf.clients),
+        sources=list(wf.sources),
+        explains=sorted(f.explains),
+        finding=f,
+    )
+
+
+def _extend(incident: Incident, wf: WindowFinding, result: WindowResult) -> None:
+    f = wf.finding
+    if SEVERITY_RANK[f.severity] > SEVERITY_RANK[incident.severity]:
+        incident.severity = f.severity
+    incident.start = _earliest(incident.start, f.first_seen)
+    incident.end = _latest(incident.end, f.last_seen)
+    incident.window_end = result.end
+    incident.windows += 1
+    incident.count += f.count
+    incident.connections += len(f.connections)
+    incident.hosts = _union(incident.hosts, wf.hosts)
+    incident.routers = _union(incident.routers, wf.routers)
+    incident.clients = _union(incident.clients, wf.clients)
+    incident.all_clients.update(wf.clients)
+    incident.clients_total = len(incident.all_clients)
+    incident.sources = sorted(set(incident.sources) | set(wf.sources))
+    incident.explains = sorted(set(incident.explains) | set(f.explains))
+
+
+def _representative(incident: Incident) -> Finding:
+    assert incident.finding is not None
+    return replace(
+        incident.finding,
+        severity=incident.severity,  # type: ignore[arg-type]
+        count=incident.count,
+        first_seen=incident.start,
+        last_seen=incident.end,
+        explains=list(incident.explains),
+    )
+
+
+def _union(a: list[str], b: list[str]) -> list[str]:
+    return (a + [x for x in b if x not in a])[:_TOP]
+
+
+def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return min(x for x in (a, b) if x is not None) if (a or b) else None
+
+
+def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return max(x for x in (a, b) if x is not None) if (a or b) else None
+
+
+def analyze_command(
+    incident: Incident,
+    files: list[tuple[str, datetime | None, datetime | None]],
+    margin: timedelta,
+    options: list[str],
+) -> str:
+    """``wsdiag analyze FILES --since … --until …`` over the files that overlap the incident's windows."""
+    low, high = incident.window_start - margin, incident.window_end + margin
+    chosen = [
+        path
+        for path, first, last in files
+        if (first is None or first < high) and (last is None or last >= low)
+    ]
+    since = incident.window_start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    until = incident.window_end.strftime("%Y-%m-%dT%H:%M:%SZ")
+    words = ["wsdiag", "analyze", *chosen, "--since", since, "--until", until, *options]
+    return shlex.join(words)

@@ -1,0 +1,321 @@
+"""The whole job of ``wsdiag scan`` as one library call: index, parse (cached), window, analyse, merge."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import polars as pl
+
+from analyzer.analysis import AnalyzeOptions, select_rules
+from analyzer.errors import NoInputError, UsageError
+from analyzer.findings import Evidence, Finding, rank
+from analyzer.redact import redact
+from analyzer.scan.cache import Cache, Manifest, default_cache_dir
+from analyzer.scan.incidents import Incident, analyze_command, merge_incidents
+from analyzer.scan.index import index_archive
+from analyzer.scan.plan import LOOKAHEAD, PlannedPart, margin_for, parts_for, plan_windows
+from analyzer.scan.runner import make_runner
+from analyzer.scan.worker import ParseTask, PartRef, WindowResult, WindowTask, analyze_window, parse_file
+
+if TYPE_CHECKING:
+    from analyzer.ingest import InputInfo
+    from analyzer.scan.index import FileEntry
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Options of ``wsdiag scan`` beyond those it shares with ``analyze``."""
+
+    analyze: AnalyzeOptions = field(default_factory=AnalyzeOptions)
+    window: timedelta = timedelta(hours=1)
+    #: Worker processes; 0 = one per core.
+    jobs: int = 0
+    cache_dir: Path | None = None
+    use_cache: bool = True
+    cluster: str | None = None
+
+
+class Progress(Protocol):
+    """What the scan reports while it runs (the CLI draws a progress bar from it)."""
+
+    def phase(self, name: str, *, total: int, total_bytes: int = 0) -> None: ...
+
+    def advance(self, *, done: int = 1, nbytes: int = 0, lines: int = 0) -> None: ...
+
+
+class _Silent:
+    def phase(self, name: str, *, total: int, total_bytes: int = 0) -> None:
+        pass
+
+    def advance(self, *, done: int = 1, nbytes: int = 0, lines: int = 0) -> None:
+        pass
+
+
+@dataclass
+class ScanStats:
+    """Counts about the run itself (not part of the report: they differ between runs)."""
+
+    files: int = 0
+    cached: int = 0
+    parsed: int = 0
+    bytes_read: int = 0
+    lines: int = 0
+    windows: int = 0
+
+
+@dataclass
+class ScanResult:
+    """Everything the scan report needs."""
+
+    inputs: list[InputInfo]
+    incidents: list[Incident]
+    findings: list[Finding]
+    windows: list[WindowResult]
+    window: timedelta
+    margin: timedelta
+    events: int
+    connections: int
+    not_concluded: list[tuple[str, str]]
+    stats: ScanStats
+
+    @property
+    def period(self) -> tuple[datetime | None, datetime | None]:
+        if not self.windows:
+            return None, None
+        return self.windows[0].start, self.windows[-1].end
+
+
+def scan(
+    paths: list[str], options: ScanOptions | None = None, progress: Progress | None = None
+) -> ScanResult:
+    """Scan every log under ``paths`` window by window and merge the findings into incidents."""
+    options = options or ScanOptions()
+    progress = progress or _Silent()
+    if options.window < timedelta(minutes=1):
+        raise UsageError("--window must be at least 1 minute")
+    rules = select_rules(options.analyze)  # usage errors (unknown rule ids, bad rule files) come first
+    margin = margin_for(rules)
+    scratch: Path | None = None
+    if options.use_cache:
+        cache = Cache(options.cache_dir or default_cache_dir())
+    else:
+        # a scratch folder inside --cache-dir, so cluster workers that share the cache share it too
+        parent = options.cache_dir or Path(tempfile.gettempdir())
+        parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix="wsdiag-scan-", dir=parent))
+        cache = Cache(scratch)
+    try:
+        return _scan(paths, options, progress, cache, margin)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _scan(
+    paths: list[str], options: ScanOptions, progress: Progress, cache: Cache, margin: timedelta
+) -> ScanResult:
+    read = options.analyze.read
+    index = index_archive(paths, read, cache, use_cache=options.use_cache)
+    stats = ScanStats(files=len(index.files), cached=len(index.cached))
+    if not index.files:
+        reasons = "; ".join(f"{i.label}: {i.error}" for i in index.problems) or "no files found"
+        raise NoInputError(f"no input could be read ({reasons})")
+    files = _in_range(index.files, options.analyze)
+    jobs = options.jobs or os.cpu_count() or 1
+    runner = make_runner(jobs=min(jobs, max(1, len(files))), cluster=options.cluster)
+    try:
+        manifests = dict(index.cached)
+        todo = [f for f in files if f.key not in manifests]
+        progress.phase("parse", total=len(files), total_bytes=sum(f.size for f in files))
+        for f in files:
+            if f.key in manifests:
+                progress.advance(nbytes=f.size, lines=manifests[f.key].lines)
+        tasks = [ParseTask(f, read, str(cache.root)) for f in sorted(todo, key=lambda f: -f.size)]
+        for manifest in runner.map(parse_file, tasks):
+            manifests[manifest.key] = manifest
+            stats.parsed += 1
+            stats.bytes_read += manifest.size
+            progress.advance(nbytes=manifest.size, lines=manifest.lines)
+        stats.lines = sum(manifests[f.key].lines for f in files)
+        parts = _planned_parts(files, manifests, cache)
+        windows = plan_windows(
+            parts, options.window, since=options.analyze.since, until=options.analyze.until
+        )
+        window_tasks = [
+            WindowTask(
+                w.index,
+                w.start,
+                w.end,
+                margin,
+                LOOKAHEAD,
+                parts_for(w, parts, margin, LOOKAHEAD),
+                options.analyze,
+            )
+            for w in windows
+        ]
+        progress.phase("analyse", total=len(window_tasks))
+        results = []
+        for result in runner.map(analyze_window, window_tasks):
+            results.append(result)
+            progress.advance(lines=result.events)
+    finally:
+        runner.close()
+    results.sort(key=lambda r: r.index)
+    stats.windows = len(results)
+    inputs = _inputs(files, manifests, index.problems)
+    incidents = merge_incidents(results)
+    _commands(incidents, paths_by_time(files, manifests), margin, options)
+    findings = rank([i.finding for i in incidents if i.finding is not None])
+    _fill_evidence(findings, files, manifests, cache, redact_text=options.analyze.redact)
+    return ScanResult(
+        inputs=inputs,
+        incidents=incidents,
+        findings=findings,
+        windows=results,
+        window=options.window,
+        margin=margin,
+        events=sum(r.events for r in results),
+        connections=sum(r.connections for r in results),
+        not_concluded=_not_concluded(results),
+        stats=stats,
+    )
+
+
+def _in_range(files: list[FileEntry], options: AnalyzeOptions) -> list[FileEntry]:
+    """Files that may hold events inside ``--since`` / ``--until`` (known ranges only prune)."""
+    slack = timedelta(hours=1)  # a proxy writes a WebSocket line at its close, stamped with its start
+    out = []
+    for f in files:
+        if options.until is not None and f.first_ts is not None and f.first_ts > options.until + slack:
+            continue
+        if options.since is not None and f.last_ts is not None and f.last_ts < options.since - slack:
+            continue
+        out.append(f)
+    return out
+
+
+def _planned_parts(files: list[FileEntry], manifests: dict[str, Manifest], cache: Cache) -> list[PlannedPart]:
+    out = []
+    for f in files:
+        manifest = manifests[f.key]
+        folder = cache.entry_dir(f.key)
+        for part in manifest.parts:
+            if part.min_ts is None or part.max_ts is None:
+                continue
+            ref = PartRef(str(folder / part.name), f.display, f.order)
+            out.append(PlannedPart(ref, part.min_ts, part.max_ts))
+    return out
+
+
+def _inputs(
+    files: list[FileEntry], manifests: dict[str, Manifest], problems: list[InputInfo]
+) -> list[InputInfo]:
+    out = []
+    for f in files:
+        for info in manifests[f.key].inputs:
+            info.path = f.display  # the name it has now (the cache may have read it under another)
+            out.append(info)
+    return out + problems
+
+
+def paths_by_time(
+    files: list[FileEntry], manifests: dict[str, Manifest]
+) -> list[tuple[str, datetime | None, datetime | None]]:
+    """(path, first event, last event) of every file, for the re-analysis commands."""
+    out = []
+    for f in files:
+        parts = manifests[f.key].parts
+        lows = [p.min_ts for p in parts if p.min_ts is not None]
+        highs = [p.max_ts for p in parts if p.max_ts is not None]
+        out.append((f.display, min(lows) if lows else f.first_ts, max(highs) if highs else f.last_ts))
+    return out
+
+
+def _commands(
+    incidents: list[Incident],
+    files: list[tuple[str, datetime | None, datetime | None]],
+    margin: timedelta,
+    options: ScanOptions,
+) -> None:
+    analyze = options.analyze
+    extra: list[str] = []
+    if analyze.read.tz != "UTC":
+        extra += ["--tz", analyze.read.tz]
+    for kind, path in analyze.read.forced:
+        extra += ["--input", f"{kind}={path}"]
+    for folder in analyze.rule_dirs:
+        extra += ["--patterns", str(folder)]
+    for rule_id in analyze.only:
+        extra += ["--only", rule_id]
+    for rule_id in analyze.disable:
+        extra += ["--disable", rule_id]
+    for incident in incidents:
+        incident.command = analyze_command(incident, files, margin, extra)
+
+
+def _not_concluded(results: list[WindowResult]) -> list[tuple[str, str]]:
+    """Rules that could conclude in no window (a source they need is absent from the whole archive)."""
+    if not results:
+        return []
+    common = dict(results[0].not_concluded)
+    for result in results[1:]:
+        mine = {rule for rule, _ in result.not_concluded}
+        common = {rule: why for rule, why in common.items() if rule in mine}
+    return sorted(common.items())
+
+
+def _fill_evidence(
+    findings: list[Finding],
+    files: list[FileEntry],
+    manifests: dict[str, Manifest],
+    cache: Cache,
+    *,
+    redact_text: bool,
+) -> None:
+    """Replace each evidence line's text with its raw record, read back from the cache (windows skip it)."""
+    wanted: dict[str, set[int]] = {}
+    for finding in findings:
+        for ev in finding.evidence:
+            if ev.line is not None:
+                wanted.setdefault(ev.path, set()).add(ev.line)
+    if not wanted:
+        return
+    raw: dict[tuple[str, int, str | None], str] = {}
+    for f in files:
+        lines = wanted.get(f.display)
+        if not lines:
+            continue
+        folder = cache.entry_dir(f.key)
+        for part in manifests[f.key].parts:
+            rows = (
+                pl.scan_parquet(folder / part.name)
+                .filter(pl.col("line").is_in(sorted(lines)))
+                .select("line", "stream", "raw")
+                .collect()
+            )
+            for line, stream, text in rows.iter_rows():
+                raw[(f.display, line, stream)] = text
+    for finding in findings:
+        finding.evidence = [_with_raw(ev, raw, redact_text=redact_text) for ev in finding.evidence]
+
+
+def _with_raw(ev: Evidence, raw: dict[tuple[str, int, str | None], str], *, redact_text: bool) -> Evidence:
+    text = raw.get((ev.path, ev.line or 0, ev.stream))
+    if text is None:
+        return ev
+    return Evidence(
+        source=ev.source,
+        path=ev.path,
+        line=ev.line,
+        ts=ev.ts,
+        text=redact(text) if redact_text else text,
+        stream=ev.stream,
+        offset_ms=ev.offset_ms,
+        conn_id=ev.conn_id,
+    )

@@ -1,0 +1,279 @@
+"""The two units of work of a scan, run in a ``spawn`` process pool or on Dask workers.
+
+- :func:`parse_file`: one source file → its events as Parquet parts in the cache (sorted by time), and a
+  manifest. Memory is bounded by the file.
+- :func:`analyze_window`: one time window → its findings. It reads only the rows of the window (plus
+  margins) from the Parquet parts, correlates them and runs the rules. Memory is bounded by the window.
+
+Window edges. A window *owns* ``[start, end)``; it reads ``[start - margin, end + margin)`` so that rules
+looking before or after an event (sequences, absences, one-minute storms) see their context, plus, up to
+``lookahead`` after its end, the later events of the Socket.IO sessions it saw start. Rows count towards a
+window's findings only when the window owns them, and a row belongs to the window in which its
+*connection started* (rows without a connection: their own time). So a connection's evidence is never
+split between two windows, and a burst across a boundary is counted once, by its first window.
+
+Both functions take and return plain picklable values, so the same code runs locally and on a cluster.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from analyzer.analysis import AnalyzeOptions, select_rules
+from analyzer.correlate import correlate
+from analyzer.errors import InputError
+from analyzer.ingest import InputInfo, ReadOptions, parse_text
+from analyzer.ingest.reader import read_file
+from analyzer.model import SCHEMA, concat_events
+from analyzer.rules import run_rules
+from analyzer.rules.schema import Predicate
+from analyzer.scan.cache import Cache, Manifest, Part
+
+if TYPE_CHECKING:
+    from analyzer.findings import Finding
+    from analyzer.rules import Rule
+    from analyzer.scan.index import FileEntry
+
+#: Rows per Parquet row group: small enough that a window read skips most of a file by its statistics.
+ROW_GROUP_ROWS = 64 * 1024
+#: Column that marks the rows (and connections) a window owns.
+OWNED = "_owned"
+#: Columns a window reads: everything but the raw line (null there), fetched later for the evidence shown.
+WINDOW_COLUMNS = tuple(name for name in SCHEMA if name != "raw")
+#: Connection outcomes counted as failures in the overview.
+FAILED_OUTCOMES = ("failed_handshake", "failed_upgrade", "dropped")
+_TOP = 20
+
+
+# -- parsing one file ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParseTask:
+    """Parse one file into the cache folder ``cache_root``."""
+
+    entry: FileEntry
+    read: ReadOptions
+    cache_root: str
+
+
+def parse_file(task: ParseTask) -> Manifest:
+    """Read, parse and store one file; the manifest says what came out (errors included)."""
+    entry = task.entry
+    cache = Cache(Path(task.cache_root))
+    ref = entry.ref()
+    inputs: list[InputInfo] = []
+    try:
+        raw = read_file(ref)
+    except InputError as exc:
+        return Manifest(
+            entry.key, entry.display, entry.size, 0, [InputInfo(entry.display, error=str(exc.args[0]))]
+        )
+    lines = raw.lines.height
+    frames = parse_text(ref, raw, task.read, inputs)
+    del raw
+    events = concat_events(frames)
+    del frames
+    undated = events["ts"].null_count()
+    if undated:
+        for info in inputs:
+            if info.error is None and info.events:
+                info.notes.append(f"{undated} event(s) carry no time: scan cannot place them in a window")
+                break
+    events = events.filter(pl.col("ts").is_not_null()).sort("ts", maintain_order=True)
+    manifest = Manifest(entry.key, entry.display, entry.size, lines, inputs, undated=undated)
+    if not any(info.error is None for info in inputs):
+        return manifest  # nothing to keep; not cached, so a fixed file is read again
+    staging = cache.staging(entry.key)
+    try:
+        if events.height:
+            name = "part-00000.parquet"
+            events.write_parquet(
+                staging / name, compression="lz4", row_group_size=ROW_GROUP_ROWS, statistics=True
+            )
+            manifest.parts.append(Part(name, events.height, events["ts"].min(), events["ts"].max()))  # type: ignore[arg-type]
+        cache.commit(staging, manifest)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return manifest
+
+
+# -- analysing one window -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartRef:
+    """One Parquet part a window reads, and the path its events are shown under."""
+
+    path: str
+    display: str
+    order: int
+
+
+@dataclass(frozen=True)
+class WindowTask:
+    """Analyse the events of ``[start, end)`` (with context around it) from ``parts``."""
+
+    index: int
+    start: datetime
+    end: datetime
+    margin: timedelta
+    lookahead: timedelta
+    parts: tuple[PartRef, ...]
+    analyze: AnalyzeOptions
+
+
+@dataclass
+class WindowFinding:
+    """A finding of one window, with what it affected."""
+
+    finding: Finding
+    hosts: list[str] = field(default_factory=list)
+    routers: list[str] = field(default_factory=list)
+    #: Every client address seen, most frequent first (incidents count them across windows).
+    clients: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass
+class WindowResult:
+    """What one window concluded, and the counts the overview draws."""
+
+    index: int
+    start: datetime
+    end: datetime
+    events: int = 0
+    connections: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    findings: list[WindowFinding] = field(default_factory=list)
+    not_concluded: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return sum(self.outcomes.get(o, 0) for o in FAILED_OUTCOMES)
+
+
+def analyze_window(task: WindowTask) -> WindowResult:
+    """Correlate the window's events and run the rules on the rows it owns (see the module doc)."""
+    result = WindowResult(task.index, task.start, task.end)
+    frame = read_window(task)
+    if frame.height == 0:
+        return result
+    inputs = [
+        InputInfo(path=file, stream=stream, source=source, format=fmt, events=n)
+        for file, stream, source, fmt, n in frame.group_by(
+            "file", "stream", "source", "format", maintain_order=True
+        )
+        .len()
+        .iter_rows()
+    ]
+    correlated = correlate(frame, inputs)
+    del frame
+    owned = _owned_range(task)
+    conns = correlated.connections.with_columns(owned(pl.col("first_ts")).alias(OWNED))
+    starts = conns.select("conn_id", pl.col("first_ts").alias("_conn_start"))
+    events = (
+        correlated.events.join(starts, on="conn_id", how="left", maintain_order="left")
+        .with_columns(owned(pl.coalesce("_conn_start", "ts")).alias(OWNED))
+        .drop("_conn_start")
+    )
+    mine = conns.filter(pl.col(OWNED))
+    result.events = int(events[OWNED].sum())
+    result.connections = mine.height
+    result.outcomes = dict(mine["outcome"].value_counts().iter_rows()) if mine.height else {}
+    run = run_rules(_owned_rules(task.analyze), events, conns, redact_evidence=task.analyze.redact)
+    result.not_concluded = run.not_concluded
+    result.findings = [_affected(f, events) for f in run.findings]
+    return result
+
+
+def read_window(task: WindowTask) -> pl.DataFrame:
+    """The rows of ``[start - margin, end + margin)``, plus later rows of sessions seen before ``end``."""
+    if not task.parts:
+        return pl.DataFrame(schema=SCHEMA)
+    low = task.start - task.margin
+    near_end = task.end + task.margin
+    far_end = task.end + max(task.lookahead, task.margin)
+    scans = [
+        pl.scan_parquet(part.path)
+        .filter((pl.col("ts") >= low) & (pl.col("ts") < far_end))
+        .select(WINDOW_COLUMNS)
+        .with_columns(pl.lit(part.display).alias("file"), pl.lit(None, dtype=pl.String).alias("raw"))
+        for part in sorted(task.parts, key=lambda p: (p.order, p.path))
+    ]
+    rows = pl.concat(scans, how="vertical").collect()
+    near = rows.filter(pl.col("ts") < near_end)
+    seen = near.filter((pl.col("ts") < task.end) & pl.col("sid").is_not_null())["sid"].unique()
+    late = rows.filter((pl.col("ts") >= near_end) & pl.col("sid").is_in(seen.implode()))
+    return pl.concat([near, late], how="vertical")
+
+
+def _owned_range(task: WindowTask) -> Callable[[pl.Expr], pl.Expr]:
+    start, end = task.start, task.end
+    if task.analyze.since is not None:
+        start = max(start, task.analyze.since)
+    if task.analyze.until is not None:
+        end = min(end, task.analyze.until + timedelta(microseconds=1))
+
+    def owned(ts: pl.Expr) -> pl.Expr:
+        return ((ts >= pl.lit(start)) & (ts < pl.lit(end))).fill_null(False)
+
+    return owned
+
+
+@lru_cache(maxsize=4)
+def _owned_rules(options: AnalyzeOptions) -> list[Rule]:
+    """The selected rules, each restricted to the rows the window owns.
+
+    Rows are filtered by a rule's ``where`` (for absences and sequences: its first step only, so that
+    what follows an owned anchor may lie in the margin). Facts (``router_sio_ok`` …) are still computed
+    over every row read, owned or not.
+    """
+    mine = Predicate(field=OWNED, op="eq", value=True)
+    out = []
+    for rule in select_rules(options):
+        match = rule.match
+        if match.kind in ("absence", "sequence") and match.steps:
+            first = replace(match.steps[0], where=(*match.steps[0].where, mine))
+            match = replace(match, steps=(first, *match.steps[1:]))
+        else:
+            match = replace(match, where=(*match.where, mine))
+        out.append(replace(rule, match=match))
+    return out
+
+
+def _affected(finding: Finding, events: pl.DataFrame) -> WindowFinding:
+    """Hosts, routers, clients and files behind a finding: its connections' rows, else its evidence."""
+    if finding.connections:
+        rows = events.filter(
+            pl.col("conn_id").is_in(pl.Series(finding.connections, dtype=pl.String).implode())
+        )
+    else:
+        where = pl.DataFrame(
+            {"file": [e.path for e in finding.evidence], "line": [e.line for e in finding.evidence]},
+            schema={"file": pl.String, "line": pl.UInt32},
+        )
+        rows = events.join(where, on=["file", "line"], how="semi")
+    return WindowFinding(
+        finding,
+        hosts=_ranked(rows, "host")[:_TOP],
+        routers=_ranked(rows, "router")[:_TOP],
+        clients=_ranked(rows.filter(pl.col("source") == "proxy"), "client"),
+        sources=sorted(set(rows["file"].drop_nulls().to_list()) | {e.path for e in finding.evidence}),
+    )
+
+
+def _ranked(rows: pl.DataFrame, column: str) -> list[str]:
+    """Distinct values of ``column``, most frequent first (ties by value)."""
+    counts = Counter(v for v in rows[column].to_list() if v is not None)
+    return [value for value, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
