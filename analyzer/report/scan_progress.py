@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from analyzer.scan.pipeline import ScanResult
 
 
+#: Inputs with problems listed on stderr at most (the report lists them all).
+_SHOWN = 10
+
+
 class _LinesPerSecond(ProgressColumn):
     def render(self, task: Task) -> Text:
         elapsed = task.elapsed or 0.0
@@ -104,9 +108,13 @@ def print_scan_summary(
     if quiet:
         return
     console = console or Console(stderr=True, highlight=False, soft_wrap=True)
-    for info in result.inputs:
-        if info.error or info.notes:
-            console.print(f"[yellow]{escape(describe_input(info))}[/]")
+    problems = [info for info in result.inputs if info.error or info.notes]
+    for info in problems[:_SHOWN]:
+        console.print(f"[yellow]{escape(describe_input(info))}[/]")
+    if len(problems) > _SHOWN:
+        console.print(
+            f"[yellow]… and {len(problems) - _SHOWN} more input(s) with problems (see the report)[/]"
+        )
     if console.is_terminal:
         s = result.stats
         rate = s.lines / elapsed if elapsed > 0 else 0.0

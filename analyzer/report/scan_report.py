@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -144,6 +144,10 @@ def _duration(delta: timedelta) -> str:
     return f"{seconds} s"
 
 
+def _short(ts: datetime | None) -> str:
+    return ts.strftime("%Y-%m-%d %H:%M:%S") if ts is not None else "-"
+
+
 def _keys(incident: Incident) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(incident.keys.items())) or "-"
 
@@ -175,7 +179,7 @@ def render_scan_text(result: ScanResult, console: Console) -> None:
             table.add_column(name, overflow="fold")
         for n, incident in enumerate(incidents, 1):
             table.add_row(
-                str(n), iso(incident.start) or "-", iso(incident.end) or "-",
+                str(n), _short(incident.start), _short(incident.end),
                 Text(incident.severity, style=_STYLE[incident.severity]), incident.rule,
                 printable(_keys(incident)), str(incident.count), str(incident.clients_total),
             )  # fmt: skip

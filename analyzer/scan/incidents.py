@@ -1,8 +1,9 @@
 """Merge the windows' findings into incidents: one per run of consecutive windows where a root cause fired.
 
-A root cause is a finding that no other finding of its window explains (``explained_by`` is empty). Its
-identity is its rule and its keys (``router = chat-ws@docker``): the same rule on two routers is two
-incidents. The incident starts at the first failing event of its first window and ends at the last
+A root cause is a finding that no other finding of its window explains (``explained_by`` is empty). An
+incident is one rule: its findings in one window (one per router, say, or Traefik's own router-less
+``502`` lines beside the access log's) are one incident, whose keys list every value seen
+(``router = a@docker, b@docker``) and whose ``affected`` lists say who. The incident starts at the first failing event of its first window and ends at the last
 failing event of its last window, so start and end are exact up to the window granularity only where
 the failure itself is continuous.
 """
@@ -48,36 +49,42 @@ class Incident:
     #: ``wsdiag analyze`` command that re-reads this incident's files and time range in detail.
     command: str = ""
     all_clients: set[str] = field(default_factory=set, repr=False)
+    key_values: dict[str, set[str]] = field(default_factory=dict, repr=False)
 
 
 def merge_incidents(results: list[WindowResult]) -> list[Incident]:
-    """Incidents in time order (then by severity, rule and keys) from every window's findings."""
-    open_: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[int, Incident, int]] = {}
+    """Incidents in time order (then by severity and rule) from every window's root-cause findings."""
+    open_: dict[str, Incident] = {}
+    last_window: dict[str, int] = {}
+    best: dict[str, int] = {}
     done: list[Incident] = []
     for result in sorted(results, key=lambda r: r.index):
+        by_rule: dict[str, list[WindowFinding]] = {}
         for wf in result.findings:
-            f = wf.finding
-            if f.explained_by:
-                continue
-            ident = (f.rule, tuple(sorted(f.keys.items())))
-            current = open_.get(ident)
-            if current is not None and current[0] == result.index - 1:
-                _, incident, best = current
+            if not wf.finding.explained_by:
+                by_rule.setdefault(wf.finding.rule, []).append(wf)
+        for rule, group in by_rule.items():
+            incident = open_.get(rule)
+            if incident is not None and last_window[rule] != result.index - 1:
+                done.append(incident)
+                incident = None
+            if incident is None:
+                incident = open_[rule] = _start(group[0], result)
+                best[rule] = group[0].finding.count
+                group = group[1:]
+            for wf in group:
                 _extend(incident, wf, result)
-                if f.count > best:
-                    incident.finding, best = f, f.count
-                open_[ident] = (result.index, incident, best)
-                continue
-            if current is not None:
-                done.append(current[1])
-            open_[ident] = (result.index, _start(wf, result), f.count)
-    done.extend(incident for _, incident, _ in open_.values())
+            for wf in by_rule[rule]:
+                if wf.finding.count > best[rule]:
+                    incident.finding, best[rule] = wf.finding, wf.finding.count
+            last_window[rule] = result.index
+    done.extend(open_.values())
     for incident in done:
+        incident.keys = {
+            name: ", ".join(sorted(values)) for name, values in sorted(incident.key_values.items())
+        }
         incident.finding = _representative(incident)
-    return sorted(
-        done,
-        key=lambda i: (i.window_start, -SEVERITY_RANK[i.severity], i.rule, sorted(i.keys.items())),
-    )
+    return sorted(done, key=lambda i: (i.window_start, -SEVERITY_RANK[i.severity], i.rule))
 
 
 def _start(wf: WindowFinding, result: WindowResult) -> Incident:
@@ -86,7 +93,7 @@ def _start(wf: WindowFinding, result: WindowResult) -> Incident:
         rule=f.rule,
         title=f.title,
         severity=f.severity,
-        keys=dict(f.keys),
+        keys={},
         start=f.first_seen,
         end=f.last_seen,
         window_start=result.start,
@@ -97,22 +104,25 @@ def _start(wf: WindowFinding, result: WindowResult) -> Incident:
         hosts=list(wf.hosts),
         routers=list(wf.routers),
         clients=wf.clients[:_TOP],
-        clients_total=len(wf.clients),
+        clients_total=len(set(wf.clients)),
         all_clients=set(wf.clients),
         sources=list(wf.sources),
         explains=sorted(f.explains),
         finding=f,
+        key_values={k: {v} for k, v in f.keys.items()},
     )
 
 
 def _extend(incident: Incident, wf: WindowFinding, result: WindowResult) -> None:
+    """Add another finding of the incident's rule (same window or the next one)."""
     f = wf.finding
     if SEVERITY_RANK[f.severity] > SEVERITY_RANK[incident.severity]:
         incident.severity = f.severity
     incident.start = _earliest(incident.start, f.first_seen)
     incident.end = _latest(incident.end, f.last_seen)
-    incident.window_end = result.end
-    incident.windows += 1
+    if result.end > incident.window_end:
+        incident.window_end = result.end
+        incident.windows += 1
     incident.count += f.count
     incident.connections += len(f.connections)
     incident.hosts = _union(incident.hosts, wf.hosts)
@@ -122,6 +132,8 @@ def _extend(incident: Incident, wf: WindowFinding, result: WindowResult) -> None
     incident.clients_total = len(incident.all_clients)
     incident.sources = sorted(set(incident.sources) | set(wf.sources))
     incident.explains = sorted(set(incident.explains) | set(f.explains))
+    for name, value in f.keys.items():
+        incident.key_values.setdefault(name, set()).add(value)
 
 
 def _representative(incident: Incident) -> Finding:
