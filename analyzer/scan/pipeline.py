@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -122,7 +122,7 @@ def _scan(
 ) -> ScanResult:
     read = options.analyze.read
     index = index_archive(paths, read, cache, use_cache=options.use_cache)
-    stats = ScanStats(files=len(index.files), cached=len(index.cached))
+    stats = ScanStats(files=len(index.files), cached=sum(f.key in index.cached for f in index.files))
     if not index.files:
         reasons = "; ".join(f"{i.label}: {i.error}" for i in index.problems) or "no files found"
         raise NoInputError(f"no input could be read ({reasons})")
@@ -131,7 +131,8 @@ def _scan(
     runner = make_runner(jobs=min(jobs, max(1, len(files))), cluster=options.cluster)
     try:
         manifests = dict(index.cached)
-        todo = [f for f in files if f.key not in manifests]
+        # identical files (same size, mtime and head) share a key: parse one of them
+        todo = list({f.key: f for f in files if f.key not in manifests}.values())
         progress.phase("parse", total=len(files), total_bytes=sum(f.size for f in files))
         for f in files:
             if f.key in manifests:
@@ -219,8 +220,8 @@ def _inputs(
     out = []
     for f in files:
         for info in manifests[f.key].inputs:
-            info.path = f.display  # the name it has now (the cache may have read it under another)
-            out.append(info)
+            # the name it has now (the cache may have read it under another, or it has a twin)
+            out.append(replace(info, path=f.display, notes=list(info.notes)))
     return out + problems
 
 

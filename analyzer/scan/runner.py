@@ -13,8 +13,10 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import socket
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from analyzer.errors import UsageError
 
@@ -98,6 +100,7 @@ class DaskRunner:
             from distributed import Client
         except ImportError as exc:
             raise UsageError("--cluster needs Dask distributed: pip install 'wsdiag[cluster]'") from exc
+        _check_reachable(address)
         try:
             self._client: Any = Client(address, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
@@ -110,7 +113,9 @@ class DaskRunner:
 
         futures = self._client.map(fn, list(tasks), pure=False)
         try:
-            for future in as_completed(futures):
+            with self._client.as_current():
+                completed = as_completed(futures)
+            for future in completed:
                 yield future.result()
         finally:
             for future in futures:
@@ -118,6 +123,19 @@ class DaskRunner:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _check_reachable(address: str) -> None:
+    """Fail at once when nothing listens at a ``tcp://host:port`` address (Dask would retry until its timeout)."""
+    parsed = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parsed.scheme != "tcp" or not parsed.hostname or not parsed.port:
+        return
+    try:
+        socket.create_connection((parsed.hostname, parsed.port), timeout=5).close()
+    except OSError as exc:
+        raise UsageError(
+            f"--cluster: cannot connect to the Dask scheduler at {address}: {exc.strerror or exc}"
+        ) from exc
 
 
 def make_runner(*, jobs: int, cluster: str | None) -> Runner:
