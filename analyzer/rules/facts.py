@@ -26,23 +26,28 @@ def sio_success() -> pl.Expr:
     )
 
 
+def row_facts() -> dict[str, pl.Expr]:
+    """Facts that depend on one row only: ``is_sio`` (a Socket.IO / WebSocket request) and ``is_handshake``."""
+    return {
+        "is_sio": (
+            pl.col("transport").is_not_null()
+            | (pl.col("kind") == "ws_upgrade")
+            | pl.col("path").str.contains(r"^/(?:[^/]+/)*(?:socket\.io|engine\.io)/").fill_null(False)
+        ),
+        "is_handshake": (
+            (pl.col("transport") == "polling")
+            & pl.col("sid").is_null()
+            & (pl.col("method").is_null() | (pl.col("method") == "GET"))
+        ).fill_null(False),
+    }
+
+
 def add_facts(events: pl.DataFrame, connections: pl.DataFrame | None = None) -> pl.DataFrame:
     """Add the fact columns (``is_sio``, ``is_handshake``, ``router_sio_ok``, …) to the event table."""
     site = pl.coalesce(pl.col("host"), pl.lit(""))
     ok = sio_success().fill_null(False)
     ev = events.with_columns(
-        (
-            pl.col("transport").is_not_null()
-            | (pl.col("kind") == "ws_upgrade")
-            | pl.col("path").str.contains(r"^/(?:[^/]+/)*(?:socket\.io|engine\.io)/").fill_null(False)
-        ).alias("is_sio"),
-        (
-            (pl.col("transport") == "polling")
-            & pl.col("sid").is_null()
-            & (pl.col("method").is_null() | (pl.col("method") == "GET"))
-        )
-        .fill_null(False)
-        .alias("is_handshake"),
+        *(expr.alias(name) for name, expr in row_facts().items()),
         ok.alias("_ok"),
         site.alias("_site"),
     )

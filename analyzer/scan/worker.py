@@ -37,6 +37,7 @@ from analyzer.model import SCHEMA, concat_events
 from analyzer.rules import run_rules
 from analyzer.rules.schema import Predicate
 from analyzer.scan.cache import Cache, Manifest, Part
+from analyzer.scan.prefilter import rules_that_may_fire
 
 if TYPE_CHECKING:
     from analyzer.findings import Finding
@@ -191,7 +192,12 @@ def analyze_window(task: WindowTask) -> WindowResult:
     result.events = int(events[OWNED].sum())
     result.connections = mine.height
     result.outcomes = dict(mine["outcome"].value_counts().iter_rows()) if mine.height else {}
-    run = run_rules(_owned_rules(task.analyze), events, conns, redact_evidence=task.analyze.redact)
+    rules = _owned_rules(task.analyze)
+    present = set(events["source"].unique().to_list())
+    # rules whose sources are absent still go to the engine, which reports them as not concluded
+    may_fire = {r.id for r in rules_that_may_fire(rules, events)}
+    rules = [r for r in rules if r.id in may_fire or not present.intersection(r.sources)]
+    run = run_rules(rules, events, conns, redact_evidence=task.analyze.redact)
     result.not_concluded = run.not_concluded
     result.findings = [_affected(f, events) for f in run.findings]
     return result
