@@ -120,6 +120,8 @@ def print_scan_summary(
         rate = s.lines / elapsed if elapsed > 0 else 0.0
         console.print(
             f"scanned {s.files} file(s) ({s.cached} from the cache), {s.lines:,} lines in {elapsed:.1f} s "
-            f"({rate:,.0f} lines/s), {s.windows} window(s), {len(result.incidents)} incident(s)",
+            f"({rate:,.0f} lines/s; "
+            + ", ".join(f"{name} {secs:.1f} s" for name, secs in s.seconds.items())
+            + f"), {s.windows} window(s), {len(result.incidents)} incident(s)",
             style="dim",
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,7 +22,15 @@ from analyzer.scan.incidents import Incident, analyze_command, merge_incidents
 from analyzer.scan.index import index_archive
 from analyzer.scan.plan import LOOKAHEAD, PlannedPart, margin_for, parts_for, plan_windows
 from analyzer.scan.runner import make_runner
-from analyzer.scan.worker import ParseTask, PartRef, WindowResult, WindowTask, analyze_window, parse_file
+from analyzer.scan.worker import (
+    ParseTask,
+    PartRef,
+    WindowBatch,
+    WindowResult,
+    WindowTask,
+    analyze_windows,
+    parse_file,
+)
 
 if TYPE_CHECKING:
     from analyzer.ingest import InputInfo
@@ -67,6 +76,8 @@ class ScanStats:
     bytes_read: int = 0
     lines: int = 0
     windows: int = 0
+    #: Wall seconds of each phase: index, parse, analyse.
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -121,8 +132,12 @@ def _scan(
     paths: list[str], options: ScanOptions, progress: Progress, cache: Cache, margin: timedelta
 ) -> ScanResult:
     read = options.analyze.read
+    clock = time.perf_counter()
     index = index_archive(paths, read, cache, use_cache=options.use_cache)
-    stats = ScanStats(files=len(index.files), cached=sum(f.key in index.cached for f in index.files))
+    seconds = {"index": time.perf_counter() - clock}
+    stats = ScanStats(
+        files=len(index.files), cached=sum(f.key in index.cached for f in index.files), seconds=seconds
+    )
     if not index.files:
         reasons = "; ".join(f"{i.label}: {i.error}" for i in index.problems) or "no files found"
         raise NoInputError(f"no input could be read ({reasons})")
@@ -137,12 +152,15 @@ def _scan(
         for f in files:
             if f.key in manifests:
                 progress.advance(nbytes=f.size, lines=manifests[f.key].lines)
+        clock = time.perf_counter()
         tasks = [ParseTask(f, read, str(cache.root)) for f in sorted(todo, key=lambda f: -f.size)]
         for manifest in runner.map(parse_file, tasks):
             manifests[manifest.key] = manifest
             stats.parsed += 1
             stats.bytes_read += manifest.size
             progress.advance(nbytes=manifest.size, lines=manifest.lines)
+        seconds["parse"] = time.perf_counter() - clock
+        clock = time.perf_counter()
         stats.lines = sum(manifests[f.key].lines for f in files)
         parts = _planned_parts(files, manifests, cache)
         windows = plan_windows(
@@ -162,9 +180,10 @@ def _scan(
         ]
         progress.phase("analyse", total=len(window_tasks))
         results = []
-        for result in runner.map(analyze_window, window_tasks):
-            results.append(result)
-            progress.advance(lines=result.events)
+        for batch in runner.map(analyze_windows, batches(window_tasks, options.window, runner.workers)):
+            results.extend(batch)
+            progress.advance(done=len(batch), lines=sum(r.events for r in batch))
+        seconds["analyse"] = time.perf_counter() - clock
     finally:
         runner.close()
     results.sort(key=lambda r: r.index)
@@ -186,6 +205,25 @@ def _scan(
         not_concluded=_not_concluded(results),
         stats=stats,
     )
+
+
+#: Time one unit of window work covers at most: consecutive windows share one read of their rows.
+BATCH_SPAN = timedelta(hours=6)
+
+
+def batches(tasks: list[WindowTask], window: timedelta, workers: int) -> list[WindowBatch]:
+    """Runs of consecutive windows, each at most ``BATCH_SPAN`` long, and enough of them for every worker."""
+    size = max(1, min(BATCH_SPAN // window, -(-len(tasks) // (2 * workers)) if tasks else 1))
+    out: list[WindowBatch] = []
+    run: list[WindowTask] = []
+    for task in tasks:
+        if run and (len(run) == size or task.index != run[-1].index + 1):
+            out.append(WindowBatch(tuple(run)))
+            run = []
+        run.append(task)
+    if run:
+        out.append(WindowBatch(tuple(run)))
+    return out
 
 
 def _in_range(files: list[FileEntry], options: AnalyzeOptions) -> list[FileEntry]:

@@ -63,9 +63,24 @@ def candidates(rule: Rule) -> pl.Expr | None:
     return expr
 
 
-def rules_that_may_fire(rules: list[Rule], events: pl.DataFrame) -> list[Rule]:
+class RuleScreen:
+    """The candidate tests of a rule set, compiled once and applied to many windows."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.rules = rules
+        self.exprs = {r.id: e for r in rules if (e := candidates(r)) is not None}
+
+    def may_fire(self, events: pl.DataFrame) -> list[Rule]:
+        """The rules that have at least one candidate row in ``events``, or are over connections."""
+        return rules_that_may_fire(self.rules, events, self.exprs)
+
+
+def rules_that_may_fire(
+    rules: list[Rule], events: pl.DataFrame, exprs: dict[str, pl.Expr] | None = None
+) -> list[Rule]:
     """The rules that have at least one candidate row in ``events``, or are over connections."""
-    exprs = {r.id: e for r in rules if (e := candidates(r)) is not None}
+    if exprs is None:
+        exprs = {r.id: e for r in rules if (e := candidates(r)) is not None}
     if not exprs or events.height == 0:
         return [r for r in rules if r.id not in exprs]
     found = (

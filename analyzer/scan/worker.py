@@ -37,11 +37,10 @@ from analyzer.model import SCHEMA, concat_events
 from analyzer.rules import run_rules
 from analyzer.rules.schema import Predicate
 from analyzer.scan.cache import Cache, Manifest, Part
-from analyzer.scan.prefilter import rules_that_may_fire
+from analyzer.scan.prefilter import RuleScreen
 
 if TYPE_CHECKING:
     from analyzer.findings import Finding
-    from analyzer.rules import Rule
     from analyzer.scan.index import FileEntry
 
 #: Rows per Parquet row group: small enough that a window read skips most of a file by its statistics.
@@ -134,6 +133,13 @@ class WindowTask:
     analyze: AnalyzeOptions
 
 
+@dataclass(frozen=True)
+class WindowBatch:
+    """Consecutive windows analysed by one worker from one read of their parts (each on its own)."""
+
+    windows: tuple[WindowTask, ...]
+
+
 @dataclass
 class WindowFinding:
     """A finding of one window, with what it affected."""
@@ -164,10 +170,25 @@ class WindowResult:
         return sum(self.outcomes.get(o, 0) for o in FAILED_OUTCOMES)
 
 
-def analyze_window(task: WindowTask) -> WindowResult:
-    """Correlate the window's events and run the rules on the rows it owns (see the module doc)."""
+def analyze_windows(batch: WindowBatch) -> list[WindowResult]:
+    """Analyse consecutive windows from one read of their parts (memory: the batch's time span)."""
+    if not batch.windows:
+        return []
+    first, last = batch.windows[0], batch.windows[-1]
+    parts = {(p.path, p.display, p.order): p for w in batch.windows for p in w.parts}
+    slab = read_rows(
+        tuple(parts.values()), first.start - first.margin, last.end + max(last.lookahead, last.margin)
+    )
+    return [analyze_window(task, slab) for task in batch.windows]
+
+
+def analyze_window(task: WindowTask, slab: pl.DataFrame | None = None) -> WindowResult:
+    """Correlate the window's events and run the rules on the rows it owns (see the module doc).
+
+    ``slab``: rows already read that cover the window and its context (else they are read here).
+    """
     result = WindowResult(task.index, task.start, task.end)
-    frame = read_window(task)
+    frame = window_rows(task, slab if slab is not None else read_rows(task.parts, *_read_range(task)))
     if frame.height == 0:
         return result
     inputs = [
@@ -192,10 +213,11 @@ def analyze_window(task: WindowTask) -> WindowResult:
     result.events = int(events[OWNED].sum())
     result.connections = mine.height
     result.outcomes = dict(mine["outcome"].value_counts().iter_rows()) if mine.height else {}
-    rules = _owned_rules(task.analyze)
+    screen = _owned_rules(task.analyze)
+    rules = screen.rules
     present = set(events["source"].unique().to_list())
     # rules whose sources are absent still go to the engine, which reports them as not concluded
-    may_fire = {r.id for r in rules_that_may_fire(rules, events)}
+    may_fire = {r.id for r in screen.may_fire(events)}
     rules = [r for r in rules if r.id in may_fire or not present.intersection(r.sources)]
     run = run_rules(rules, events, conns, redact_evidence=task.analyze.redact)
     result.not_concluded = run.not_concluded
@@ -203,25 +225,39 @@ def analyze_window(task: WindowTask) -> WindowResult:
     return result
 
 
-def read_window(task: WindowTask) -> pl.DataFrame:
-    """The rows of ``[start - margin, end + margin)``, plus later rows of sessions seen before ``end``."""
-    if not task.parts:
+def _read_range(task: WindowTask) -> tuple[datetime, datetime]:
+    return task.start - task.margin, task.end + max(task.lookahead, task.margin)
+
+
+def read_rows(parts: tuple[PartRef, ...], low: datetime, high: datetime) -> pl.DataFrame:
+    """Rows of ``parts`` with ``low <= ts < high`` (row groups outside are skipped by their statistics)."""
+    if not parts:
         return pl.DataFrame(schema=SCHEMA)
-    low = task.start - task.margin
-    near_end = task.end + task.margin
-    far_end = task.end + max(task.lookahead, task.margin)
     scans = [
         pl.scan_parquet(part.path)
-        .filter((pl.col("ts") >= low) & (pl.col("ts") < far_end))
+        .filter((pl.col("ts") >= low) & (pl.col("ts") < high))
         .select(WINDOW_COLUMNS)
         .with_columns(pl.lit(part.display).alias("file"), pl.lit(None, dtype=pl.String).alias("raw"))
-        for part in sorted(task.parts, key=lambda p: (p.order, p.path))
+        for part in sorted(parts, key=lambda p: (p.order, p.path))
     ]
-    rows = pl.concat(scans, how="vertical").collect()
-    near = rows.filter(pl.col("ts") < near_end)
+    return pl.concat(scans, how="vertical").collect()
+
+
+def window_rows(task: WindowTask, rows: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``[start - margin, end + margin)``, plus later rows of sessions seen before ``end``."""
+    low, high = _read_range(task)
+    near_end = task.end + task.margin
+    near = rows.filter((pl.col("ts") >= low) & (pl.col("ts") < near_end))
     seen = near.filter((pl.col("ts") < task.end) & pl.col("sid").is_not_null())["sid"].unique()
-    late = rows.filter((pl.col("ts") >= near_end) & pl.col("sid").is_in(seen.implode()))
+    late = rows.filter(
+        (pl.col("ts") >= near_end) & (pl.col("ts") < high) & pl.col("sid").is_in(seen.implode())
+    )
     return pl.concat([near, late], how="vertical")
+
+
+def read_window(task: WindowTask) -> pl.DataFrame:
+    """The rows one window analyses, read from its parts."""
+    return window_rows(task, read_rows(task.parts, *_read_range(task)))
 
 
 def _owned_range(task: WindowTask) -> Callable[[pl.Expr], pl.Expr]:
@@ -238,7 +274,7 @@ def _owned_range(task: WindowTask) -> Callable[[pl.Expr], pl.Expr]:
 
 
 @lru_cache(maxsize=4)
-def _owned_rules(options: AnalyzeOptions) -> list[Rule]:
+def _owned_rules(options: AnalyzeOptions) -> RuleScreen:
     """The selected rules, each restricted to the rows the window owns.
 
     Rows are filtered by a rule's ``where`` (for absences and sequences: its first step only, so that
@@ -255,7 +291,7 @@ def _owned_rules(options: AnalyzeOptions) -> list[Rule]:
         else:
             match = replace(match, where=(*match.where, mine))
         out.append(replace(rule, match=match))
-    return out
+    return RuleScreen(out)
 
 
 def _affected(finding: Finding, events: pl.DataFrame) -> WindowFinding:
