@@ -21,6 +21,8 @@ import polars as pl
 from analyzer.errors import InputError, Location
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from analyzer.ingest.discover import FileRef
 
 #: Decompressed bytes read from one file at most; the rest is skipped with a warning. Guards against
@@ -31,6 +33,8 @@ MAX_LINE_CHARS = 1024 * 1024
 _CHUNK = 4 * 1024 * 1024
 # Small enough that a truncated archive loses little of its tail when the decoder stops.
 _INFLATE_CHUNK = 256 * 1024
+# Most bytes one gzip step inflates, so streamed blocks stay near their size.
+_GUNZIP_STEP = 16 * 1024 * 1024
 
 _inflate_lib: Any
 try:  # zlib-ng inflates gzip about 2.5x faster than zlib; it is optional (``wsdiag[fast]``)
@@ -139,37 +143,49 @@ def _read_stream(fh: IO[bytes], max_bytes: int, notes: list[str]) -> tuple[bytes
 
 def _decompress(kind: str, head: bytes, fh: IO[bytes], max_bytes: int, notes: list[str]) -> bytes:
     """Inflate in chunks so a truncated archive keeps what it had and a bomb stops at the cap."""
-    if kind == "gzip":
-        return _gunzip(head, fh, max_bytes, notes)
-    stream = _opener(kind, _Prepend(head, fh))
     out = bytearray()
-    try:
-        while len(out) <= max_bytes:
-            chunk = stream.read(_INFLATE_CHUNK)
-            if not chunk:
-                break
-            out += chunk
-    except EOFError:
-        notes.append(f"{kind} stream is truncated: kept the {len(out)} bytes before the cut")
-    except (OSError, lzma.LZMAError, ValueError) as exc:
-        notes.append(f"{kind} stream is corrupt after {len(out)} bytes ({exc}): kept what came before")
+    for chunk in _inflate(kind, head, fh, max_bytes, notes):
+        out += chunk
     return _capped(out, max_bytes, notes)
 
 
-def _gunzip(head: bytes, fh: IO[bytes], max_bytes: int, notes: list[str]) -> bytes:
+def _inflate(kind: str, head: bytes, fh: IO[bytes], max_bytes: int, notes: list[str]) -> Iterator[bytes]:
+    """The decompressed stream in chunks (the last may pass ``max_bytes``); problems become notes."""
+    if kind == "gzip":
+        yield from _gunzip(head, fh, max_bytes, notes)
+        return
+    stream = _opener(kind, _Prepend(head, fh))
+    produced = 0
+    try:
+        while produced <= max_bytes:
+            chunk = stream.read(_INFLATE_CHUNK)
+            if not chunk:
+                break
+            produced += len(chunk)
+            yield chunk
+    except EOFError:
+        notes.append(f"{kind} stream is truncated: kept the {produced} bytes before the cut")
+    except (OSError, lzma.LZMAError, ValueError) as exc:
+        notes.append(f"{kind} stream is corrupt after {produced} bytes ({exc}): kept what came before")
+
+
+def _gunzip(head: bytes, fh: IO[bytes], max_bytes: int, notes: list[str]) -> Iterator[bytes]:
     """zlib directly rather than GzipFile: every byte before a cut is kept, and members are chained."""
-    out = bytearray()
+    produced = 0
     inflater = _inflate_lib.decompressobj(16 + zlib.MAX_WBITS)
     in_member = False  # a member has started and not ended
     data = head
     try:
-        while len(out) <= max_bytes:
+        while produced <= max_bytes:
             if not data:
                 data = fh.read(_CHUNK)
                 if not data:
                     break
             in_member = True
-            out += inflater.decompress(data, max_bytes - len(out) + 1)
+            chunk = inflater.decompress(data, min(max_bytes - produced + 1, _GUNZIP_STEP))
+            produced += len(chunk)
+            if chunk:
+                yield chunk
             data = inflater.unconsumed_tail
             if inflater.eof:
                 in_member = False
@@ -177,11 +193,83 @@ def _gunzip(head: bytes, fh: IO[bytes], max_bytes: int, notes: list[str]) -> byt
                 if not data.strip(b"\x00"):  # padding after the last member
                     data = b""
                 inflater = _inflate_lib.decompressobj(16 + zlib.MAX_WBITS)
-        if in_member and len(out) <= max_bytes:
-            notes.append(f"gzip stream is truncated: kept the {len(out)} bytes before the cut")
+        if in_member and produced <= max_bytes:
+            notes.append(f"gzip stream is truncated: kept the {produced} bytes before the cut")
     except _INFLATE_ERRORS as exc:
-        notes.append(f"gzip stream is corrupt after {len(out)} bytes ({exc}): kept what came before")
-    return _capped(out, max_bytes, notes)
+        notes.append(f"gzip stream is corrupt after {produced} bytes ({exc}): kept what came before")
+
+
+def read_blocks(
+    ref: FileRef, notes: list[str], *, block_bytes: int, max_bytes: int | None = None
+) -> Iterator[RawText]:
+    """A file as consecutive blocks of whole lines, about ``block_bytes`` each, numbered as in the file.
+
+    Memory stays near one block whatever the file's size. Problems of the whole stream (a truncated
+    archive, the size cap) are appended to ``notes`` once the stream is read; a block's own (cut lines)
+    are in its :attr:`RawText.notes`. Raises :class:`InputError` like :func:`read_file`.
+    """
+    assert ref.path is not None
+    max_bytes = max_bytes or MAX_FILE_BYTES
+    where = Location(ref.display)
+    try:
+        mtime = datetime.fromtimestamp(ref.path.stat().st_mtime, tz=UTC)
+        fh = ref.path.open("rb")
+    except PermissionError as exc:
+        raise InputError("permission denied", location=where) from exc
+    except IsADirectoryError as exc:
+        raise InputError("is a directory", location=where) from exc
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc), location=where) from exc
+    with fh:
+        head = fh.read(_CHUNK)
+        compression = next((name for magic, name in _MAGIC.items() if head.startswith(magic)), None)
+        chunks = _inflate(compression, head, fh, max_bytes, notes) if compression else _plain(head, fh)
+        pending = bytearray()
+        produced = 0
+        first_line = 1
+        started = False
+
+        def block(data: bytes) -> RawText:
+            nonlocal first_line, started
+            if not started and _looks_binary(data):
+                raise InputError("binary data, not a text log", location=where)
+            started = True
+            own: list[str] = []
+            lines = split_lines(data, own).with_columns(pl.col("line") + (first_line - 1))
+            first_line += lines.height
+            return RawText(ref.display, lines, mtime, compression, own)
+
+        try:
+            for chunk in chunks:
+                room = max_bytes - produced
+                if len(chunk) > room:
+                    notes.append(f"file larger than {max_bytes} bytes: only the first {max_bytes} were read")
+                    chunk = chunk[:room]
+                produced += len(chunk)
+                pending += chunk
+                while len(pending) >= block_bytes:
+                    cut = pending.rfind(b"\n", 0, block_bytes)
+                    if cut < 0:  # a line longer than a block: up to its end
+                        cut = pending.find(b"\n", block_bytes)
+                        if cut < 0:
+                            break
+                    yield block(bytes(pending[: cut + 1]))
+                    del pending[: cut + 1]
+                if produced >= max_bytes:
+                    break
+        except OSError as exc:
+            raise InputError(exc.strerror or str(exc), location=where) from exc
+        if pending or not started:
+            if compression and not pending and not started and notes:
+                raise InputError(notes[0], location=where)
+            yield block(bytes(pending))
+
+
+def _plain(head: bytes, fh: IO[bytes]) -> Iterator[bytes]:
+    chunk = head
+    while chunk:
+        yield chunk
+        chunk = fh.read(_CHUNK)
 
 
 def _capped(out: bytearray, max_bytes: int, notes: list[str]) -> bytes:

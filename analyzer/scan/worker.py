@@ -32,7 +32,7 @@ from analyzer.analysis import AnalyzeOptions, select_rules
 from analyzer.correlate import correlate
 from analyzer.errors import InputError
 from analyzer.ingest import InputInfo, ReadOptions, parse_text
-from analyzer.ingest.reader import read_file
+from analyzer.ingest.reader import read_blocks
 from analyzer.model import SCHEMA, concat_events
 from analyzer.rules import run_rules
 from analyzer.rules.schema import Predicate
@@ -57,6 +57,10 @@ _TOP = 20
 # -- parsing one file ---------------------------------------------------------------------------------
 
 
+#: Text parsed at once from one file: bounds a worker's memory (a few times this) whatever the file size.
+BLOCK_BYTES = 64 * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class ParseTask:
     """Parse one file into the cache folder ``cache_root``."""
@@ -64,48 +68,83 @@ class ParseTask:
     entry: FileEntry
     read: ReadOptions
     cache_root: str
+    block_bytes: int = BLOCK_BYTES
 
 
 def parse_file(task: ParseTask) -> Manifest:
-    """Read, parse and store one file; the manifest says what came out (errors included)."""
+    """Read, parse and store one file, block by block; the manifest says what came out (errors included).
+
+    Memory is bounded by a block (``task.block_bytes`` of text), not by the file: each block is parsed and
+    written as its own Parquet part. The first block's format is kept for the rest of the file.
+    """
     entry = task.entry
     cache = Cache(Path(task.cache_root))
     ref = entry.ref()
-    inputs: list[InputInfo] = []
-    try:
-        raw = read_file(ref)
-    except InputError as exc:
-        return Manifest(
-            entry.key, entry.display, entry.size, 0, [InputInfo(entry.display, error=str(exc.args[0]))]
-        )
-    lines = raw.lines.height
-    frames = parse_text(ref, raw, task.read, inputs)
-    del raw
-    events = concat_events(frames)
-    del frames
-    undated = events["ts"].null_count()
-    if undated:
-        for info in inputs:
-            if info.error is None and info.events:
-                info.notes.append(f"{undated} event(s) carry no time: scan cannot place them in a window")
-                break
-    events = events.filter(pl.col("ts").is_not_null()).sort("ts", maintain_order=True)
-    manifest = Manifest(entry.key, entry.display, entry.size, lines, inputs, undated=undated)
-    if not any(info.error is None for info in inputs):
-        return manifest  # nothing to keep; not cached, so a fixed file is read again
+    stream_notes: list[str] = []
+    merged: dict[str | None, InputInfo] = {}
+    group_format: dict[str, str] = {}
+    manifest = Manifest(entry.key, entry.display, entry.size, 0, [])
     staging = cache.staging(entry.key)
     try:
-        if events.height:
-            name = "part-00000.parquet"
-            events.write_parquet(
-                staging / name, compression="lz4", row_group_size=ROW_GROUP_ROWS, statistics=True
-            )
-            manifest.parts.append(Part(name, events.height, events["ts"].min(), events["ts"].max()))  # type: ignore[arg-type]
+        try:
+            for raw in read_blocks(ref, stream_notes, block_bytes=task.block_bytes):
+                manifest.lines += raw.lines.height
+                inputs: list[InputInfo] = []
+                events = concat_events(parse_text(ref, raw, task.read, inputs, group_format))
+                del raw
+                for info in inputs:
+                    _merge_input(merged, info)
+                manifest.undated += events["ts"].null_count()
+                events = events.filter(pl.col("ts").is_not_null()).sort("ts", maintain_order=True)
+                if events.height:
+                    name = f"part-{len(manifest.parts):05d}.parquet"
+                    events.write_parquet(
+                        staging / name, compression="lz4", row_group_size=ROW_GROUP_ROWS, statistics=True
+                    )
+                    manifest.parts.append(Part(name, events.height, events["ts"].min(), events["ts"].max()))  # type: ignore[arg-type]
+                del events
+        except InputError as exc:
+            if not merged:
+                shutil.rmtree(staging, ignore_errors=True)
+                manifest.inputs = [InputInfo(entry.display, error=str(exc.args[0]))]
+                return manifest
+            stream_notes.append(f"reading stopped: {exc.args[0]}")
+        manifest.inputs = list(merged.values())
+        readable = [info for info in manifest.inputs if info.error is None]
+        if readable:
+            readable[0].notes.extend(n for n in stream_notes if n not in readable[0].notes)
+            if manifest.undated:
+                readable[0].notes.append(
+                    f"{manifest.undated} event(s) carry no time: scan cannot place them in a window"
+                )
+        else:  # nothing to keep; not cached, so a fixed file is read again
+            shutil.rmtree(staging, ignore_errors=True)
+            return manifest
         cache.commit(staging, manifest)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return manifest
+
+
+def _merge_input(merged: dict[str | None, InputInfo], info: InputInfo) -> None:
+    """Fold one block's description of a stream into the file's."""
+    mine = merged.get(info.stream)
+    if mine is None or (mine.error is not None and info.error is None):
+        if mine is not None:
+            info.notes.append(f"an earlier block of the file could not be read: {mine.error}")
+        merged[info.stream] = info
+        return
+    if info.error is not None:
+        if mine.error is None:
+            mine.notes.append(f"a block of the file could not be read: {info.error}")
+        return
+    mine.events += info.events
+    mine.unparsed_lines += info.unparsed_lines
+    mine.unparsed_examples = (mine.unparsed_examples + info.unparsed_examples)[:5]
+    mine.first_ts = min((t for t in (mine.first_ts, info.first_ts) if t is not None), default=None)
+    mine.last_ts = max((t for t in (mine.last_ts, info.last_ts) if t is not None), default=None)
+    mine.notes.extend(n for n in info.notes if n not in mine.notes)
 
 
 # -- analysing one window -----------------------------------------------------------------------------
