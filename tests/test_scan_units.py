@@ -136,3 +136,17 @@ def test_two_findings_of_one_rule_in_one_window_are_one_incident() -> None:
     (incident,) = merge_incidents(results)
     assert (incident.windows, incident.count) == (1, 8)
     assert incident.finding is not None and incident.finding.count == 8
+
+
+def test_an_effect_at_the_edge_of_its_cause_is_folded_into_it() -> None:
+    """The tail of a misrouting spills past the hour: too few rows for its own rule, enough for an effect."""
+    results = [
+        _window(0, _finding("handshake-wrong-router", 0)),
+        _window(1, _finding("router-priority-conflict", 1, count=1)),
+        _window(5, _finding("router-priority-conflict", 5, count=1)),
+    ]
+    explains = {"handshake-wrong-router": ("router-priority-conflict",)}
+    cause, far = merge_incidents(results, explains)
+    assert (cause.rule, cause.explains) == ("handshake-wrong-router", ["router-priority-conflict"])
+    assert far.rule == "router-priority-conflict"  # five windows away: its own incident
+    assert len(merge_incidents(results)) == 3

@@ -52,8 +52,16 @@ class Incident:
     key_values: dict[str, set[str]] = field(default_factory=dict, repr=False)
 
 
-def merge_incidents(results: list[WindowResult]) -> list[Incident]:
-    """Incidents in time order (then by severity and rule) from every window's root-cause findings."""
+def merge_incidents(
+    results: list[WindowResult], explains: dict[str, tuple[str, ...]] | None = None
+) -> list[Incident]:
+    """Incidents in time order (then by severity and rule) from every window's root-cause findings.
+
+    ``explains`` maps a rule id to the rules it explains (``Rule.explains``). Inside a window the engine
+    already links a cause to its effects; across a window edge it cannot (the tail of a failure may fall
+    in the next window with too few rows for the cause's own rule), so an incident whose rule another
+    incident's rule explains, lying within one window of it, is folded into that incident.
+    """
     open_: dict[str, Incident] = {}
     last_window: dict[str, int] = {}
     best: dict[str, int] = {}
@@ -79,12 +87,32 @@ def merge_incidents(results: list[WindowResult]) -> list[Incident]:
                     incident.finding, best[rule] = wf.finding, wf.finding.count
             last_window[rule] = result.index
     done.extend(open_.values())
+    done = _fold_explained(done, explains or {})
     for incident in done:
         incident.keys = {
             name: ", ".join(sorted(values)) for name, values in sorted(incident.key_values.items())
         }
         incident.finding = _representative(incident)
     return sorted(done, key=lambda i: (i.window_start, -SEVERITY_RANK[i.severity], i.rule))
+
+
+def _fold_explained(incidents: list[Incident], explains: dict[str, tuple[str, ...]]) -> list[Incident]:
+    """Drop incidents that are the edge of another one's effects (see :func:`merge_incidents`)."""
+    strongest_first = sorted(incidents, key=lambda i: (-SEVERITY_RANK[i.severity], -i.count, i.rule))
+    folded: set[int] = set()
+    for effect in reversed(strongest_first):
+        slack = (effect.window_end - effect.window_start) / effect.windows
+        for cause in strongest_first:
+            if cause is effect or id(cause) in folded or effect.rule not in explains.get(cause.rule, ()):
+                continue
+            if (
+                cause.window_start - slack <= effect.window_start
+                and effect.window_end <= cause.window_end + slack
+            ):
+                folded.add(id(effect))
+                cause.explains = sorted({*cause.explains, effect.rule})
+                break
+    return [i for i in incidents if id(i) not in folded]
 
 
 def _start(wf: WindowFinding, result: WindowResult) -> Incident:

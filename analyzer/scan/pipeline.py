@@ -34,6 +34,7 @@ from analyzer.scan.worker import (
 
 if TYPE_CHECKING:
     from analyzer.ingest import InputInfo
+    from analyzer.rules import Rule
     from analyzer.scan.index import FileEntry
 
 
@@ -122,14 +123,19 @@ def scan(
         scratch = Path(tempfile.mkdtemp(prefix="wsdiag-scan-", dir=parent))
         cache = Cache(scratch)
     try:
-        return _scan(paths, options, progress, cache, margin)
+        return _scan(paths, options, progress, cache, margin, rules)
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _scan(
-    paths: list[str], options: ScanOptions, progress: Progress, cache: Cache, margin: timedelta
+    paths: list[str],
+    options: ScanOptions,
+    progress: Progress,
+    cache: Cache,
+    margin: timedelta,
+    rules: list[Rule],
 ) -> ScanResult:
     read = options.analyze.read
     clock = time.perf_counter()
@@ -189,7 +195,7 @@ def _scan(
     results.sort(key=lambda r: r.index)
     stats.windows = len(results)
     inputs = _inputs(files, manifests, index.problems)
-    incidents = merge_incidents(results)
+    incidents = merge_incidents(results, {r.id: r.explains for r in rules})
     _commands(incidents, paths_by_time(files, manifests), margin, options)
     findings = rank([i.finding for i in incidents if i.finding is not None])
     _fill_evidence(findings, files, manifests, cache, redact_text=options.analyze.redact)
