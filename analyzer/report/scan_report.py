@@ -18,6 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from analyzer.findings import SEVERITY_RANK
 from analyzer.report.json_report import build_report, dumps, iso
 from analyzer.report.safe import md_code_span, md_inline, md_prose, printable
 
@@ -157,7 +158,7 @@ def render_scan_text(result: ScanResult, console: Console) -> None:
     incidents = result.incidents
     head = Text()
     if incidents:
-        worst = max(incidents, key=lambda i: (_rank(i.severity), i.count))
+        worst = max(incidents, key=lambda i: (SEVERITY_RANK[i.severity], i.count))
         head.append(f"{len(incidents)} incident(s)", style="bold")
         head.append(f" over {_span(result)}.\nWorst: ")
         head.append(f" {worst.severity.upper()} ", style=_STYLE[worst.severity])
@@ -197,12 +198,6 @@ def render_scan_text(result: ScanResult, console: Console) -> None:
         console.print(Text("\nNot concluded (a source they need is missing):", style="bold"))
         for rule_id, reason in result.not_concluded:
             console.print(Text(f"  {rule_id}: {reason}", style="dim"))
-
-
-def _rank(severity: str) -> int:
-    from analyzer.findings import SEVERITY_RANK
-
-    return SEVERITY_RANK[severity]
 
 
 def _incident(n: int, incident: Incident) -> Group:

@@ -24,6 +24,8 @@ from analyzer.ingest.reader import RawText, read_head, split_lines
 from analyzer.scan.cache import FINGERPRINT_BYTES, cache_key
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from analyzer.scan.cache import Cache, Manifest
 
 _TAIL_BYTES = 64 * 1024
@@ -154,7 +156,7 @@ def _sniff(ref: FileRef, data: bytes, read: ReadOptions) -> tuple[InputInfo, dat
     readable = [i for i in inputs if i.error is None]
     if not readable:
         return (inputs[0] if inputs else InputInfo(ref.display, error="empty file")), None
-    first_ts = _min(f["ts"].min() for f in frames if f.height)
+    first_ts = _min(f["ts"].min() for f in frames if f.height)  # type: ignore[misc]
     return readable[0], first_ts
 
 
@@ -173,11 +175,9 @@ def _last_ts(ref: FileRef, read: ReadOptions) -> datetime | None:
     return pl.concat([f.select(pl.max_horizontal("ts", "ts_end").alias("t")) for f in frames])["t"].max()  # type: ignore[return-value]
 
 
-def _min(values: object) -> datetime | None:
-    present = [v for v in values if v is not None]  # type: ignore[attr-defined]
-    return min(present) if present else None
+def _min(values: Iterable[datetime | None]) -> datetime | None:
+    return min((v for v in values if v is not None), default=None)
 
 
-def _max(values: object) -> datetime | None:
-    present = [v for v in values if v is not None]  # type: ignore[attr-defined]
-    return max(present) if present else None
+def _max(values: Iterable[datetime | None]) -> datetime | None:
+    return max((v for v in values if v is not None), default=None)

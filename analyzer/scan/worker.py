@@ -1,9 +1,10 @@
 """The two units of work of a scan, run in a ``spawn`` process pool or on Dask workers.
 
-- :func:`parse_file`: one source file → its events as Parquet parts in the cache (sorted by time), and a
-  manifest. Memory is bounded by the file.
-- :func:`analyze_window`: one time window → its findings. It reads only the rows of the window (plus
-  margins) from the Parquet parts, correlates them and runs the rules. Memory is bounded by the window.
+- :func:`parse_file`: one source file → its events as Parquet parts in the cache (one per block of text,
+  sorted by time), and a manifest. Memory is bounded by a block, whatever the file's size.
+- :func:`analyze_windows`: a run of consecutive windows → their findings. It reads only the rows of
+  those windows (plus margins) from the Parquet parts, then correlates and runs the rules window by
+  window. Memory is bounded by the run (at most ``pipeline.BATCH_SPAN``), whatever the archive's size.
 
 Window edges. A window *owns* ``[start, end)``; it reads ``[start - margin, end + margin)`` so that rules
 looking before or after an event (sequences, absences, one-minute storms) see their context, plus, up to
