@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 from scan_archive import make_archive
 
+from analyzer.analysis import AnalyzeOptions
 from analyzer.report.scan_report import build_scan_json
 from analyzer.scan.pipeline import ScanOptions, ScanResult, scan
 
@@ -23,8 +24,11 @@ def archive(tmp_path: Path) -> Path:
     return make_archive(tmp_path / "archive", lines=6000)
 
 
-def run(archive: Path, cache: Path, *, use_cache: bool = True) -> ScanResult:
-    options = ScanOptions(window=timedelta(days=1), jobs=1, cache_dir=cache, use_cache=use_cache)
+def run(
+    archive: Path, cache: Path, *, use_cache: bool = True, window: timedelta = timedelta(days=1), **kw: object
+) -> ScanResult:
+    analyze = AnalyzeOptions(**kw)  # type: ignore[arg-type]
+    options = ScanOptions(analyze=analyze, window=window, jobs=1, cache_dir=cache, use_cache=use_cache)
     return scan([str(archive)], options)
 
 
@@ -96,3 +100,36 @@ def test_a_damaged_cache_entry_is_rebuilt(archive: Path, tmp_path: Path) -> None
     again = run(archive, cache)
     assert again.stats.parsed == 1
     assert build_scan_json(again) == build_scan_json(first)
+
+
+def test_windows_whose_files_did_not_change_are_not_analysed_again(archive: Path, tmp_path: Path) -> None:
+    six_hours = timedelta(hours=6)
+    first = run(archive, tmp_path / "cache", window=six_hours)
+    again = run(archive, tmp_path / "cache", window=six_hours)
+    assert first.stats.windows_cached == 0
+    assert again.stats.windows_cached == again.stats.windows == first.stats.windows
+    assert build_scan_json(again) == build_scan_json(first)
+    live = archive / "proxy-a" / "access.log"  # the last day: only the windows that read it are redone
+    st = live.stat()
+    os.utime(live, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    touched = run(archive, tmp_path / "cache", window=six_hours)
+    assert 0 < touched.stats.windows_cached < touched.stats.windows
+    assert build_scan_json(touched) == build_scan_json(run(archive, tmp_path / "fresh", window=six_hours))
+
+
+def test_cached_windows_name_files_as_they_are_called_now(archive: Path, tmp_path: Path) -> None:
+    run(archive, tmp_path / "cache")
+    folder = archive / "proxy-a"
+    (folder / "access.log.1.gz").rename(folder / "access.log.2.gz")
+    again = run(archive, tmp_path / "cache")
+    assert again.stats.windows_cached == again.stats.windows
+    report = build_scan_json(again)
+    assert "proxy-a/access.log.1.gz" not in str(report["incidents"]) + str(report["findings"])
+    assert build_scan_json(run(archive, tmp_path / "fresh")) == report
+
+
+def test_other_rules_mean_other_window_results(archive: Path, tmp_path: Path) -> None:
+    run(archive, tmp_path / "cache")
+    fewer = run(archive, tmp_path / "cache", disable=("backend-unreachable",))
+    assert fewer.stats.windows_cached == 0
+    assert "backend-unreachable" not in {i.rule for i in fewer.incidents}

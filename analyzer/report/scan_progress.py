@@ -122,6 +122,6 @@ def print_scan_summary(
             f"scanned {s.files} file(s) ({s.cached} from the cache), {s.lines:,} lines in {elapsed:.1f} s "
             f"({rate:,.0f} lines/s; "
             + ", ".join(f"{name} {secs:.1f} s" for name, secs in s.seconds.items())
-            + f"), {s.windows} window(s), {len(result.incidents)} incident(s)",
+            + f"), {s.windows} window(s) ({s.windows_cached} from the cache), {len(result.incidents)} incident(s)",
             style="dim",
         )

@@ -44,15 +44,24 @@ def default_cache_dir() -> Path:
 
 
 @cache
-def code_digest() -> str:
-    """A hash of the code that turns a file into events: a parser fix invalidates cached results."""
-    digest = hashlib.sha256(f"{__version__}/{CACHE_FORMAT}".encode())
+def code_digest(stage: str = "parse") -> str:
+    """A hash of the code a cached result depends on: a parser (or rule engine) fix invalidates it.
+
+    ``parse``: the code that turns a file into events; ``analyse``: that and the code that turns a
+    window's events into findings.
+    """
+    folders = ["parsers", "ingest"]
+    modules = ["model.py", "timeparse.py", "urls.py", "jsonutil.py"]
+    if stage == "analyse":
+        folders += ["correlate", "rules", "scan"]
+        modules += ["analysis.py", "findings.py", "redact.py"]
+    digest = hashlib.sha256(f"{__version__}/{CACHE_FORMAT}/{stage}".encode())
     root = Path(str(resources.files("analyzer")))
-    for folder in ("parsers", "ingest"):
+    for folder in folders:
         for path in sorted((root / folder).glob("*.py")):
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
-    for name in ("model.py", "timeparse.py", "urls.py", "jsonutil.py"):
+    for name in modules:
         path = root / name
         if path.exists():
             digest.update(path.read_bytes())
@@ -128,7 +137,11 @@ class Manifest:
 
 
 class Cache:
-    """Entries under one folder (the user's ``--cache-dir``, or a temporary one for ``--no-cache``)."""
+    """Entries under one folder (the user's ``--cache-dir``, or a temporary one for ``--no-cache``).
+
+    Besides one entry per parsed file, it keeps each window's result under ``windows/`` (see
+    :mod:`analyzer.scan.windows`), so re-scanning an archive only re-analyses the windows whose files changed.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root

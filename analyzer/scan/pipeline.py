@@ -22,6 +22,7 @@ from analyzer.scan.incidents import Incident, analyze_command, merge_incidents
 from analyzer.scan.index import index_archive
 from analyzer.scan.plan import LOOKAHEAD, PlannedPart, margin_for, parts_for, plan_windows
 from analyzer.scan.runner import make_runner
+from analyzer.scan.windows import WindowCache, rules_digest, window_key
 from analyzer.scan.worker import (
     ParseTask,
     PartRef,
@@ -77,6 +78,8 @@ class ScanStats:
     bytes_read: int = 0
     lines: int = 0
     windows: int = 0
+    #: Windows whose result came from the cache (their files did not change).
+    windows_cached: int = 0
     #: Wall seconds of each phase: index, parse, analyse.
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -185,9 +188,19 @@ def _scan(
             for w in windows
         ]
         progress.phase("analyse", total=len(window_tasks))
-        results = []
+        results: list[WindowResult] = []
+        keys: dict[int, str] = {}
+        windows_cache = WindowCache(cache.root) if options.use_cache else None
+        if windows_cache is not None:
+            window_tasks, results, keys = _cached_windows(window_tasks, windows_cache, files, rules)
+            stats.windows_cached = len(results)
+            progress.advance(done=len(results), lines=sum(r.events for r in results))
+        shown = {f.display: f.key for f in files}
         for batch in runner.map(analyze_windows, batches(window_tasks, options.window, runner.workers)):
             results.extend(batch)
+            if windows_cache is not None:
+                for result in batch:
+                    windows_cache.store(keys[result.index], result, shown)
             progress.advance(done=len(batch), lines=sum(r.events for r in batch))
         seconds["analyse"] = time.perf_counter() - clock
     finally:
@@ -211,6 +224,24 @@ def _scan(
         not_concluded=_not_concluded(results),
         stats=stats,
     )
+
+
+def _cached_windows(
+    tasks: list[WindowTask], windows_cache: WindowCache, files: list[FileEntry], rules: list[Rule]
+) -> tuple[list[WindowTask], list[WindowResult], dict[int, str]]:
+    """Split ``tasks`` into those still to analyse and the results the cache already has."""
+    rules_hash = rules_digest(rules)
+    paths = {f.key: f.display for f in files}
+    todo, done, keys = [], [], {}
+    for task in tasks:
+        part_keys = [f"{Path(p.path).parent.name}/{Path(p.path).name}" for p in task.parts]
+        key = keys[task.index] = window_key(task, part_keys, rules_hash)
+        cached = windows_cache.load(key, paths)
+        if cached is None:
+            todo.append(task)
+        else:
+            done.append(cached)
+    return todo, done, keys
 
 
 #: Time one unit of window work covers at most: consecutive windows share one read of their rows.

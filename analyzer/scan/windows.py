@@ -1,0 +1,136 @@
+"""Cached window results: a window whose inputs did not change is not analysed again.
+
+A window's result depends on the rows it reads — the cache identities of the Parquet parts it reads —,
+on the rules (their files' content, ``--only`` / ``--disable``), on the options that change the analysis
+(``--since`` / ``--until``, redaction), on the window's geometry and on the analysis code. The key hashes
+all of them; the result is stored as JSON (never pickle: a cache folder may be shared).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from analyzer.findings import Evidence, Finding
+from analyzer.scan.cache import code_digest
+from analyzer.scan.worker import WindowFinding, WindowResult
+
+if TYPE_CHECKING:
+    from analyzer.rules import Rule
+    from analyzer.scan.worker import WindowTask
+
+_FOLDER = "windows"
+
+
+def rules_digest(rules: list[Rule]) -> str:
+    """A hash of the selected rules' definitions (their files' content)."""
+    digest = hashlib.sha256()
+    for rule in sorted(rules, key=lambda r: r.id):
+        digest.update(rule.id.encode())
+        try:
+            digest.update(Path(rule.path).read_bytes())
+        except OSError:
+            digest.update(repr(rule.match).encode())
+    return digest.hexdigest()[:16]
+
+
+def window_key(task: WindowTask, part_keys: list[str], rules: str) -> str:
+    """The key of one window's result (see the module doc)."""
+    options = task.analyze
+    words = [
+        code_digest("analyse"),
+        rules,
+        str(task.index),
+        str(task.end - task.start),
+        str(task.margin),
+        str(task.lookahead),
+        repr(options.since),
+        repr(options.until),
+        str(options.redact),
+        *sorted(part_keys),
+    ]
+    return hashlib.sha256("\x1f".join(words).encode()).hexdigest()[:32]
+
+
+class WindowCache:
+    """Window results under ``<cache>/windows/``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root / _FOLDER
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
+
+    def load(self, key: str, paths: dict[str, str]) -> WindowResult | None:
+        """The stored result, its file paths renamed to what they are called now.
+
+        ``paths`` maps a file's cache key to its path today: the key of a window does not depend on file
+        names (logrotate renames every numbered file each night), so its result may name old ones.
+        """
+        try:
+            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+            result = result_from_json(data["result"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        renamed = {old: paths[k] for old, k in data["files"].items() if k in paths and paths[k] != old}
+        if renamed:
+            _rename(result, renamed)
+        return result
+
+    def store(self, key: str, result: WindowResult, files: dict[str, str]) -> None:
+        """Keep ``result``; ``files`` maps the paths it shows to their cache keys (see :meth:`load`)."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump({"files": files, "result": result_to_json(result)}, fh)
+        Path(tmp).replace(path)
+
+
+def _rename(result: WindowResult, renamed: dict[str, str]) -> None:
+    for wf in result.findings:
+        wf.sources = sorted(renamed.get(s, s) for s in wf.sources)
+        wf.finding.evidence = [replace(e, path=renamed.get(e.path, e.path)) for e in wf.finding.evidence]
+
+
+def result_to_json(result: WindowResult) -> dict[str, Any]:
+    """A window result as plain JSON values."""
+    return _plain(asdict(result))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$ts": value.isoformat()}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _revive(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"$ts"}:
+            return datetime.fromisoformat(value["$ts"])
+        return {k: _revive(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_revive(v) for v in value]
+    return value
+
+
+def result_from_json(data: dict[str, Any]) -> WindowResult:
+    """The inverse of :func:`result_to_json`."""
+    data = _revive(data)
+    findings = []
+    for wf in data.pop("findings"):
+        f = wf.pop("finding")
+        f["evidence"] = [Evidence(**e) for e in f["evidence"]]
+        findings.append(WindowFinding(finding=Finding(**f), **wf))
+    data["not_concluded"] = [tuple(item) for item in data["not_concluded"]]
+    return WindowResult(**data, findings=findings)
