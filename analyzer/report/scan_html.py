@@ -155,7 +155,11 @@ def _incidents(result: ScanResult) -> str:
             )
             if part
         )
-        explanation = i.finding.explanation if i.finding is not None else ""
+        explanation = (
+            f"In its busiest window ({iso(i.busiest)}): {i.finding.explanation}"
+            if i.finding is not None
+            else ""
+        )
         rows.append(
             f'<tr><td>{n}</td><td><span class="sev" style="background:{_COLOR.get(i.severity, "#999")}">'
             f"{html_text(i.severity)}</span></td><td><b>{html_text(i.rule)}</b><br>{html_text(keys)}"

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich import box
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -57,6 +58,7 @@ def incident_entry(incident: Incident) -> dict[str, Any]:
         },
         "sources": incident.sources,
         "explains": incident.explains,
+        "busiest_window": iso(incident.busiest),
         "analyze": incident.command,
     }
 
@@ -149,6 +151,14 @@ def _short(ts: datetime | None) -> str:
     return ts.strftime("%Y-%m-%d %H:%M:%S") if ts is not None else "-"
 
 
+def _when(start: datetime | None, end: datetime | None) -> str:
+    """``2026-10-06 10:00 → 12:59`` (the end's date only when it differs)."""
+    if start is None or end is None:
+        return "-"
+    tail = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%Y-%m-%d %H:%M")
+    return f"{start:%Y-%m-%d %H:%M} → {tail}"
+
+
 def _keys(incident: Incident) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(incident.keys.items())) or "-"
 
@@ -175,29 +185,51 @@ def render_scan_text(result: ScanResult, console: Console) -> None:
         )
     )
     if incidents:
-        table = Table(title="Incidents", title_justify="left", header_style="bold")
-        for name in ("#", "start", "end", "severity", "rule", "keys", "count", "clients"):
-            table.add_column(name, overflow="fold")
+        table = Table(
+            title="Incidents", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
+            padding=(0, 1), pad_edge=False,
+        )  # fmt: skip
+        table.add_column("#")
+        table.add_column("when (UTC)", no_wrap=True)
+        table.add_column("severity", no_wrap=True, min_width=8)
+        table.add_column("rule", overflow="fold")
+        table.add_column("count", justify="right", no_wrap=True)
         for n, incident in enumerate(incidents, 1):
             table.add_row(
-                str(n), _short(incident.start), _short(incident.end),
-                Text(incident.severity, style=_STYLE[incident.severity]), incident.rule,
-                printable(_keys(incident)), str(incident.count), str(incident.clients_total),
+                str(n), _when(incident.start, incident.end), Text(incident.severity, style=_STYLE[incident.severity]),
+                incident.rule, str(incident.count),
             )  # fmt: skip
         console.print(table)
         for n, incident in enumerate(incidents, 1):
             console.print(_incident(n, incident))
     console.print(_daily(result))
-    problems = [i for i in result.inputs if i.error or i.notes]
+    problems = _problems(result)
     if problems:
         console.print(Text("\nInputs with problems:", style="bold"))
-        for info in problems:
-            what = f"skipped: {info.error}" if info.error else "; ".join(info.notes)
-            console.print(Text(f"  {printable(info.label)}: {printable(what)}", style="yellow"))
+        for what, labels in problems:
+            shown = ", ".join(labels[:_LISTED]) + (
+                f" and {len(labels) - _LISTED} more" if len(labels) > _LISTED else ""
+            )
+            console.print(Text(f"  {printable(what)} ({len(labels)}): {printable(shown)}", style="yellow"))
     if result.not_concluded:
         console.print(Text("\nNot concluded (a source they need is missing):", style="bold"))
         for rule_id, reason in result.not_concluded:
             console.print(Text(f"  {rule_id}: {reason}", style="dim"))
+
+
+#: Paths shown per problem in the text report (the JSON report lists every input).
+_LISTED = 5
+
+
+def _problems(result: ScanResult) -> list[tuple[str, list[str]]]:
+    """Inputs that were skipped or lost lines, grouped by what happened to them."""
+    groups: dict[str, list[str]] = {}
+    for info in result.inputs:
+        if info.error:
+            groups.setdefault(f"skipped: {info.error}", []).append(info.label)
+        for note in info.notes:
+            groups.setdefault(note, []).append(info.label)
+    return list(groups.items())
 
 
 def _incident(n: int, incident: Incident) -> Group:
@@ -215,6 +247,7 @@ def _incident(n: int, incident: Incident) -> Group:
     )
     f = incident.finding
     if f is not None:
+        parts.append(Text(f"   In its busiest window ({_short(incident.busiest)} UTC):", style="dim"))
         parts.append(Text("   " + printable(f.explanation)))
         parts.append(Text.assemble(("   Fix: ", "bold green"), printable(f.remediation)))
     for label, values, total in (
@@ -289,7 +322,7 @@ def render_scan_markdown(result: ScanResult) -> str:
             ]
             if i.finding is not None:
                 out += [
-                    md_prose(i.finding.explanation),
+                    f"In its busiest window ({_short(i.busiest)} UTC): {md_prose(i.finding.explanation)}",
                     "",
                     f"**Fix:** {md_prose(i.finding.remediation)}",
                     "",
@@ -303,11 +336,10 @@ def render_scan_markdown(result: ScanResult) -> str:
             out += [f"Re-analyse: {md_code_span(i.command)}", ""]
     else:
         out += ["No incident: no root cause fired in any window.", ""]
-    problems = [i for i in result.inputs if i.error or i.notes]
+    problems = _problems(result)
     if problems:
         out += ["## Inputs with problems", ""]
-        for info in problems:
-            what = f"skipped: {info.error}" if info.error else "; ".join(info.notes)
-            out.append(f"- {md_inline(info.label)}: {md_inline(what)}")
+        for what, labels in problems:
+            out.append(f"- {md_inline(what)} ({len(labels)}): {md_inline(', '.join(labels))}")
         out.append("")
     return "\n".join(out)

@@ -46,6 +46,8 @@ class Incident:
     explains: list[str] = field(default_factory=list)
     #: The finding of the window where it counted most, with the incident's totals: what the report shows.
     finding: Finding | None = None
+    #: Start of that window: the explanation's own numbers are that window's.
+    busiest: datetime | None = None
     #: ``wsdiag analyze`` command that re-reads this incident's files and time range in detail.
     command: str = ""
     all_clients: set[str] = field(default_factory=set, repr=False)
@@ -85,6 +87,7 @@ def merge_incidents(
             for wf in by_rule[rule]:
                 if wf.finding.count > best[rule]:
                     incident.finding, best[rule] = wf.finding, wf.finding.count
+                    incident.busiest = result.start
             last_window[rule] = result.index
     done.extend(open_.values())
     done = _fold_explained(done, explains or {})
@@ -137,6 +140,7 @@ def _start(wf: WindowFinding, result: WindowResult) -> Incident:
         sources=list(wf.sources),
         explains=sorted(f.explains),
         finding=f,
+        busiest=result.start,
         key_values={k: {v} for k, v in f.keys.items()},
     )
 
