@@ -92,6 +92,8 @@ def test_batches_hold_consecutive_windows_only() -> None:
     runs = [[t.index for t in b.windows] for b in batches(tasks, HOUR, workers=1)]
     assert runs == [[0, 1, 2], [3], [10, 11]]
     assert sum(len(r) for r in runs) == len(tasks)
+    busy = [[t.index for t in b.windows] for b in batches(tasks, HOUR, workers=1, rows_per_window=100_000)]
+    assert busy == [[0, 1], [2, 3], [10, 11]]  # about 250,000 rows per batch
 
 
 def _window(i: int, *findings: Finding) -> WindowResult:

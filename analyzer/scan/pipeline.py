@@ -196,7 +196,13 @@ def _scan(
             stats.windows_cached = len(results)
             progress.advance(done=len(results), lines=sum(r.events for r in results))
         shown = {f.display: f.key for f in files}
-        for batch in runner.map(analyze_windows, batches(window_tasks, options.window, runner.workers)):
+        units = batches(
+            window_tasks,
+            options.window,
+            runner.workers,
+            rows_per_window=_rows_per_window(parts, options.window),
+        )
+        for batch in runner.map(analyze_windows, units):
             results.extend(batch)
             if windows_cache is not None:
                 for result in batch:
@@ -246,11 +252,22 @@ def _cached_windows(
 
 #: Time one unit of window work covers at most: consecutive windows share one read of their rows.
 BATCH_SPAN = timedelta(hours=6)
+#: Rows one unit of window work reads at most (estimated): busy archives get shorter batches.
+BATCH_ROWS = 250_000
 
 
-def batches(tasks: list[WindowTask], window: timedelta, workers: int) -> list[WindowBatch]:
-    """Runs of consecutive windows, each at most ``BATCH_SPAN`` long, and enough of them for every worker."""
-    size = max(1, min(BATCH_SPAN // window, -(-len(tasks) // (2 * workers)) if tasks else 1))
+def batches(
+    tasks: list[WindowTask], window: timedelta, workers: int, *, rows_per_window: float = 0.0
+) -> list[WindowBatch]:
+    """Runs of consecutive windows: at most ``BATCH_SPAN`` and about ``BATCH_ROWS`` rows each, and
+    enough runs for every worker. Each window is still analysed on its own, so results do not depend on
+    how windows are batched."""
+    size = BATCH_SPAN // window
+    if rows_per_window > 0:
+        size = min(size, int(BATCH_ROWS // rows_per_window))
+    if tasks:
+        size = min(size, -(-len(tasks) // (2 * workers)))
+    size = max(1, size)
     out: list[WindowBatch] = []
     run: list[WindowTask] = []
     for task in tasks:
@@ -261,6 +278,15 @@ def batches(tasks: list[WindowTask], window: timedelta, workers: int) -> list[Wi
     if run:
         out.append(WindowBatch(tuple(run)))
     return out
+
+
+def _rows_per_window(parts: list[PlannedPart], window: timedelta) -> float:
+    """Average rows in a window, from the parts' row counts and time spans (each read counts its margins)."""
+    total = sum(p.rows for p in parts)
+    if not parts or not total:
+        return 0.0
+    span = max(p.max_ts for p in parts) - min(p.min_ts for p in parts)
+    return total * (window + 2 * LOOKAHEAD) / max(span, window)
 
 
 def _in_range(files: list[FileEntry], options: AnalyzeOptions) -> list[FileEntry]:
@@ -285,7 +311,7 @@ def _planned_parts(files: list[FileEntry], manifests: dict[str, Manifest], cache
             if part.min_ts is None or part.max_ts is None:
                 continue
             ref = PartRef(str(folder / part.name), f.display, f.order)
-            out.append(PlannedPart(ref, part.min_ts, part.max_ts))
+            out.append(PlannedPart(ref, part.min_ts, part.max_ts, part.rows))
     return out
 
 

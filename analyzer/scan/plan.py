@@ -32,6 +32,7 @@ class PlannedPart:
     ref: PartRef
     min_ts: datetime
     max_ts: datetime
+    rows: int = 0
 
 
 @dataclass(frozen=True)
