@@ -152,3 +152,18 @@ def test_an_effect_at_the_edge_of_its_cause_is_folded_into_it() -> None:
     assert (cause.rule, cause.explains) == ("handshake-wrong-router", ["router-priority-conflict"])
     assert far.rule == "router-priority-conflict"  # five windows away: its own incident
     assert len(merge_incidents(results)) == 3
+
+
+def test_a_file_gone_between_index_and_parse_is_reported_not_fatal(tmp_path: Path) -> None:
+    """logrotate may remove a file while the scan runs."""
+    log = tmp_path / "access.log"
+    log.write_text(
+        '10.0.0.1 - - [01/Oct/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "UA" 1 "web@docker" "http://a" 1ms\n',
+        encoding="utf-8",
+    )
+    (entry,) = index_archive([str(log)], ReadOptions(), Cache(tmp_path / "cache")).files
+    log.unlink()
+    manifest = parse_file(ParseTask(entry, ReadOptions(), str(tmp_path / "cache")))
+    (info,) = manifest.inputs
+    assert info.error is not None and "no such file" in info.error.lower()
+    assert manifest.parts == []
