@@ -159,3 +159,36 @@ def test_local_and_local_cluster_give_identical_reports(archive: Path, tmp_path:
         )
     assert remote == local
     assert remote["incidents"]
+
+
+def test_unwritable_cache_dir_is_a_usage_error(archive: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result = run("scan", str(archive), "--cache-dir", str(blocker / "cache"), "-j", "1")
+    assert result.exit_code == 2
+    assert "--cache-dir" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_files_that_cannot_be_parsed_anywhere_are_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file fails when it is parsed (here: removed after indexing), as when cluster workers cannot
+    see the archive: a usage error, not an empty report."""
+    from analyzer.errors import NoInputError
+    from analyzer.scan import pipeline
+
+    log = tmp_path / "access.log"
+    log.write_text(
+        '10.0.0.1 - - [01/Oct/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "UA" 1 "web@docker" "http://a" 1ms\n',
+        encoding="utf-8",
+    )
+    real_index = pipeline.index_archive
+
+    def index_then_lose(*args: object, **kw: object) -> object:
+        found = real_index(*args, **kw)  # type: ignore[arg-type]
+        log.unlink()
+        return found
+
+    monkeypatch.setattr(pipeline, "index_archive", index_then_lose)
+    with pytest.raises(NoInputError, match="no input could be read"):
+        pipeline.scan([str(log)], pipeline.ScanOptions(jobs=1, use_cache=False))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 import polars as pl
 
 from analyzer.analysis import AnalyzeOptions, select_rules
-from analyzer.errors import NoInputError, UsageError
+from analyzer.errors import NoInputError, UsageError, WsdiagError
 from analyzer.findings import Evidence, Finding, rank
 from analyzer.redact import redact
 from analyzer.scan.cache import Cache, Manifest, default_cache_dir
@@ -117,16 +117,23 @@ def scan(
     rules = select_rules(options.analyze)  # usage errors (unknown rule ids, bad rule files) come first
     margin = margin_for(rules)
     scratch: Path | None = None
-    if options.use_cache:
-        cache = Cache(options.cache_dir or default_cache_dir())
-    else:
-        # a scratch folder inside --cache-dir, so cluster workers that share the cache share it too
-        parent = options.cache_dir or Path(tempfile.gettempdir())
-        parent.mkdir(parents=True, exist_ok=True)
-        scratch = Path(tempfile.mkdtemp(prefix="wsdiag-scan-", dir=parent))
-        cache = Cache(scratch)
+    folder = options.cache_dir or (default_cache_dir() if options.use_cache else Path(tempfile.gettempdir()))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if options.use_cache:
+            tempfile.TemporaryFile(dir=folder).close()  # writable?
+            cache = Cache(folder)
+        else:
+            # a scratch folder inside --cache-dir, so cluster workers that share the cache share it too
+            scratch = Path(tempfile.mkdtemp(prefix="wsdiag-scan-", dir=folder))
+            cache = Cache(scratch)
+    except OSError as exc:
+        raise UsageError(f"--cache-dir {folder}: cannot write there ({exc.strerror or exc})") from exc
     try:
         return _scan(paths, options, progress, cache, margin, rules)
+    except OSError as exc:  # a full disk, a cache folder removed under our feet
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise WsdiagError(f"scan stopped: {exc.strerror or exc}{where}") from exc
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -170,6 +177,7 @@ def _scan(
             progress.advance(nbytes=manifest.size, lines=manifest.lines)
         seconds["parse"] = time.perf_counter() - clock
         clock = time.perf_counter()
+        _check_something_read(files, manifests, options.cluster)
         stats.lines = sum(manifests[f.key].lines for f in files)
         parts = _planned_parts(files, manifests, cache)
         windows = plan_windows(
@@ -289,6 +297,22 @@ def _rows_per_window(parts: list[PlannedPart], window: timedelta) -> float:
     return total * (window + 2 * LOOKAHEAD) / max(span, window)
 
 
+def _check_something_read(
+    files: list[FileEntry], manifests: dict[str, Manifest], cluster: str | None
+) -> None:
+    """Exit 2 when no file could be parsed; on a cluster, say where the archive must be."""
+    infos = [info for f in files for info in manifests[f.key].inputs]
+    if any(info.error is None for info in infos):
+        return
+    reasons = "; ".join(sorted({f"{i.label}: {i.error}" for i in infos})[:3])
+    hint = (
+        " — the Dask workers must see the archive and --cache-dir at the same paths as this machine"
+        if cluster
+        else ""
+    )
+    raise NoInputError(f"no input could be read ({reasons}){hint}")
+
+
 def _in_range(files: list[FileEntry], options: AnalyzeOptions) -> list[FileEntry]:
     """Files that may hold events inside ``--since`` / ``--until`` (known ranges only prune)."""
     slack = timedelta(hours=1)  # a proxy writes a WebSocket line at its close, stamped with its start
@@ -395,12 +419,15 @@ def _fill_evidence(
             continue
         folder = cache.entry_dir(f.key)
         for part in manifests[f.key].parts:
-            rows = (
-                pl.scan_parquet(folder / part.name)
-                .filter(pl.col("line").is_in(sorted(lines)))
-                .select("line", "stream", "raw")
-                .collect()
-            )
+            try:
+                rows = (
+                    pl.scan_parquet(folder / part.name)
+                    .filter(pl.col("line").is_in(sorted(lines)))
+                    .select("line", "stream", "raw")
+                    .collect()
+                )
+            except (OSError, pl.exceptions.PolarsError):
+                continue  # a cache this machine cannot read (a cluster's): the parsed message stays
             for line, stream, text in rows.iter_rows():
                 raw[(f.display, line, stream)] = text
     for finding in findings:
