@@ -90,6 +90,7 @@ KINDS: Final[dict[str, str]] = {
     "ping": "heartbeat traffic",
     "proxy_error": "the proxy's own log reporting a failed forward (502, 504, ...)",
     "config_reload": "the proxy received a new routing configuration",
+    "router_config": "a router defined in a routing configuration file (rule in message, priority etc. in attrs)",
     "cors_blocked": "the browser blocked a request by CORS policy",
     "mixed_content": "the browser blocked ws:// or http:// from an https:// page",
     "tls_error": "certificate / TLS failure",
