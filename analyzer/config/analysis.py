@@ -52,7 +52,7 @@ from analyzer.config.matching import (
 )
 from analyzer.config.model import ConfigSet, Origin, Router, Service
 from analyzer.config.rules_grammar import parse_rule
-from analyzer.errors import RuleSyntaxError
+from analyzer.errors import RuleSyntaxError, UsageError
 from analyzer.findings import Evidence, Finding, Severity
 
 _WS_PATH: Final = re.compile(
@@ -228,14 +228,19 @@ class Explanation:
     also_on: tuple[str, ...] = ()
 
     @property
+    def verdict(self) -> str:
+        """Who takes the request: a router, "undefined: a or b", or no router."""
+        if self.tied:
+            names = " or ".join(r.qualified for r in self.tied)
+            return f"undefined: {names} (equal priority {self.tied[0].priority})"
+        if self.winner is None:
+            return "no router matches (Traefik answers 404)"
+        return f"{self.winner.qualified} ({describe_priority(self.winner)})"
+
+    @property
     def summary(self) -> str:
         """One line: the request and who takes it."""
-        if self.tied:
-            names = " or ".join(f"{r.qualified}" for r in self.tied)
-            return f"{self.request} → undefined: {names} (equal priority {self.tied[0].priority})"
-        if self.winner is None:
-            return f"{self.request} → no router matches (Traefik answers 404)"
-        return f"{self.request} → {self.winner.qualified} ({describe_priority(self.winner)})"
+        return f"{self.request} → {self.verdict}"
 
 
 def describe_priority(router: Router) -> str:
@@ -314,6 +319,9 @@ def explain(
     outcome are merged into one explanation.
     """
     request = Request.from_url(url, method=method, headers=headers, client_ip=client_ip)
+    known = entry_point_names(config)
+    if entry_point and known != [ANY_ENTRY_POINT] and entry_point not in known:
+        raise UsageError(f"unknown entry point {entry_point!r}; known: {', '.join(known)}")
     points = [entry_point] if entry_point else _entry_points_for(config, request)
     out: list[Explanation] = []
     for ep in points:

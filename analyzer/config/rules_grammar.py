@@ -207,13 +207,15 @@ def _check(found: list[Matcher], syntax: Syntax) -> None:
                 raise RuleSyntaxError(
                     f"{m.name} takes {wanted} value(s) in v2 syntax, got {len(m.args)}", position=m.start
                 )
-        _check_values(m, syntax)
+        _check_values(m)
 
 
-def _check_values(m: Matcher, syntax: Syntax) -> None:
+def _check_values(m: Matcher) -> None:
     """Value checks Traefik makes when it builds the matcher."""
-    if syntax == "v3" and m.name in ("Path", "PathPrefix") and not m.args[0].startswith("/"):
-        raise RuleSyntaxError(f"{m.name} value {m.args[0]!r} does not start with '/'", position=m.start)
+    if m.name in ("Path", "PathPrefix"):  # v3 checks it; gorilla/mux does in v2
+        for value in m.args:
+            if not value.startswith("/"):
+                raise RuleSyntaxError(f"{m.name} value {value!r} does not start with '/'", position=m.start)
     if m.name in ("Host", "HostRegexp", "HostHeader"):
         for value in m.args:
             if not value.isascii():
