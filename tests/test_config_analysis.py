@@ -9,7 +9,7 @@ import pytest
 from analyzer.config import analyze_config, explain, intended_websocket_router, load_configs, load_text
 from analyzer.config.analysis import router_record, websocket_guess
 from analyzer.errors import UsageError
-from conftest import DATA
+from tests.conftest import DATA
 
 CONFIG = DATA / "config"
 SIO = "https://api.example.test/socket.io/?EIO=4&transport=polling"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.config.loaders import load_configs, load_text, sniff_format
-from conftest import DATA
+from tests.conftest import DATA
 
 CONFIG = DATA / "config"
 

@@ -84,17 +84,20 @@ class Y:
 
 def yaml_documents(text: str, path: str) -> list[Y]:
     """Every document of a YAML stream; raise :class:`ConfigError` with the line of a syntax error."""
+    last = text.count("\n") + 1
     try:
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        constructor = yaml.SafeLoader("")
+        return [_from_node(node, constructor, set()) for node in nodes if node is not None]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
+        line = min(mark.line + 1, last) if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
         raise ConfigError(f"invalid YAML: {problem}", location=Location(path, line)) from exc
     except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", location=Location(path)) from exc
-    constructor = yaml.SafeLoader("")
-    return [_from_node(node, constructor, set()) for node in nodes if node is not None]
+        raise ConfigError(f"invalid YAML: {str(exc).splitlines()[0]}", location=Location(path)) from exc
+    except RecursionError as exc:
+        raise ConfigError("invalid YAML: nested too deeply", location=Location(path)) from exc
 
 
 def _from_node(node: yaml.Node, constructor: yaml.SafeLoader, seen: set[int]) -> Y:
@@ -138,10 +141,12 @@ def toml_document(text: str, path: str) -> Y:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
+        line = min(int(m.group(1)), text.count("\n") + 1) if m else None
         raise ConfigError(
-            f"invalid TOML: {str(exc).split(' (at ')[0]}",
-            location=Location(path, int(m.group(1)) if m else None),
+            f"invalid TOML: {str(exc).split(' (at ')[0]}", location=Location(path, line)
         ) from exc
+    except RecursionError as exc:
+        raise ConfigError("invalid TOML: nested too deeply", location=Location(path)) from exc
     return _located(data, (), _toml_lines(text), 1)
 
 
