@@ -31,7 +31,9 @@ def golden(name: str, actual: str) -> None:
     assert actual == path.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize(("fmt", "name"), [("text", "check-config-incident.txt"), ("markdown", "check-config-incident.md")])
+@pytest.mark.parametrize(
+    ("fmt", "name"), [("text", "check-config-incident.txt"), ("markdown", "check-config-incident.md")]
+)
 def test_incident_report(fmt, name):
     result = run("check-config", INCIDENT, "--format", fmt, "--explain", SIO)
     assert result.exit_code == 0
@@ -154,7 +156,12 @@ def test_env_file_option(tmp_path):
     env = tmp_path / "prod.env"
     env.write_text("API_HOST=prod.example.test\nWS_PRIORITY=100\n")
     result = run(
-        "check-config", "tests/data/config/interpolation/docker-compose.yml", "--env-file", str(env), "--format", "json"
+        "check-config",
+        "tests/data/config/interpolation/docker-compose.yml",
+        "--env-file",
+        str(env),
+        "--format",
+        "json",
     )
     report = json.loads(result.stdout)
     assert [f["rule"] for f in report["findings"]] == ["service-port-ambiguous"]
