@@ -368,3 +368,39 @@ def test_router_record():
         "file": str(CONFIG / "incident" / "docker-compose.yml"),
         "line": 31,
     }
+
+
+def test_redirecting_entry_points_and_routers_are_not_shadowing():
+    config = compose(
+        """
+        services:
+          traefik:
+            image: traefik:v3.1
+            command:
+              - --entrypoints.web.address=:80
+              - --entrypoints.web.http.redirections.entrypoint.to=websecure
+              - --entrypoints.websecure.address=:443
+              - --entrypoints.legacy.address=:8080
+            labels:
+              - traefik.http.routers.to-https.rule=HostRegexp(`.+`)
+              - traefik.http.routers.to-https.entrypoints=legacy
+              - traefik.http.routers.to-https.middlewares=redirect-to-https
+              - traefik.http.middlewares.redirect-to-https.redirectscheme.scheme=https
+              - traefik.http.routers.to-https.service=noop@internal
+              - traefik.http.routers.to-https.priority=1000
+          frontend:
+            labels:
+              - traefik.http.routers.frontend.rule=Host(`chat.mycompany-example.com`)
+              - traefik.http.routers.frontend.entrypoints=web,websecure
+          chat:
+            labels:
+              - traefik.http.routers.chat-ws.rule=PathPrefix(`/socket.io`)
+              - traefik.http.routers.chat-ws.priority=50
+        """
+    )
+    assert analyze_config(config) == []
+    (redirected,) = explain(config, "http://chat.mycompany-example.com/socket.io/")
+    assert redirected.verdict == "redirected to entry point websecure before routing"
+    (legacy,) = explain(config, "http://chat.mycompany-example.com:8080/socket.io/")
+    assert legacy.entry_point == "legacy"
+    assert legacy.winner is not None and legacy.winner.qualified == "to-https@docker"

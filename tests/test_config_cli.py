@@ -173,3 +173,11 @@ def test_help():
     assert result.exit_code == 0
     assert "--explain URL" in result.stdout
     assert Path(INCIDENT).exists()
+
+
+def test_stdin():
+    text = (ROOT / INCIDENT).read_text()
+    result = run("check-config", "-", "--format", "json", input=text)
+    report = json.loads(result.stdout)
+    assert report["inputs"][0]["path"] == "<stdin>"
+    assert [f["rule"] for f in report["findings"]] == ["router-priority-conflict"]

@@ -110,6 +110,19 @@ def websocket_guess(router: Router) -> WebSocketGuess:
     return WebSocketGuess(False, "nothing in its rule or name suggests WebSockets")
 
 
+def redirects(router: Router, config: ConfigSet) -> bool:
+    """Whether the router only redirects (a ``redirectScheme`` / ``redirectRegex`` middleware, or one named
+    so): it takes handshakes on purpose, to send them to the HTTPS entry point."""
+    for name in router.middlewares:
+        qualified = name if "@" in name else f"{name}@{router.provider}"
+        found = next((m for m in config.middlewares if m.qualified == qualified), None)
+        if found is not None and found.type.lower() in ("redirectscheme", "redirectregex"):
+            return True
+        if found is None and "redirect" in name.lower():
+            return True
+    return False
+
+
 def _positive_atoms(expr: Expr) -> list[Atom]:
     """Atoms that must or may hold for the rule to match (not under a negation)."""
     if isinstance(expr, Atom):
@@ -165,6 +178,16 @@ def entry_point_names(config: ConfigSet) -> list[str]:
     return names or [ANY_ENTRY_POINT]
 
 
+def routed_entry_points(config: ConfigSet) -> list[str]:
+    """Entry points where routers decide (not those that redirect every request to another one)."""
+    return [ep for ep in entry_point_names(config) if not _redirects(config, ep)]
+
+
+def _redirects(config: ConfigSet, entry_point: str) -> str | None:
+    ep = config.entry_points.get(entry_point)
+    return ep.redirect_to if ep is not None else None
+
+
 def listens_on(router: Router, entry_point: str) -> bool:
     """Whether the router takes requests on this entry point (no ``entryPoints`` = all of them)."""
     return not router.entry_points or entry_point in router.entry_points
@@ -182,7 +205,7 @@ def tls_mode(router: Router, entry_point: str, config: ConfigSet) -> bool | None
 def shared_entry_points(a: Router, b: Router, config: ConfigSet) -> list[str]:
     """Entry points on which ``a`` and ``b`` compete (both listen, and not one TLS and the other not)."""
     shared = []
-    for ep in entry_point_names(config):
+    for ep in routed_entry_points(config):
         if not (listens_on(a, ep) and listens_on(b, ep)):
             continue
         ta, tb = tls_mode(a, ep, config), tls_mode(b, ep, config)
@@ -226,10 +249,14 @@ class Explanation:
     uncertain: tuple[Router, ...] = ()
     #: Other entry points that give the same result.
     also_on: tuple[str, ...] = ()
+    #: The entry point redirects every request there before any router sees it.
+    redirect_to: str | None = None
 
     @property
     def verdict(self) -> str:
         """Who takes the request: a router, "undefined: a or b", or no router."""
+        if self.redirect_to:
+            return f"redirected to entry point {self.redirect_to} before routing"
         if self.tied:
             names = " or ".join(r.qualified for r in self.tied)
             return f"undefined: {names} (equal priority {self.tied[0].priority})"
@@ -251,6 +278,9 @@ def describe_priority(router: Router) -> str:
 
 def route(config: ConfigSet, request: Request, entry_point: str) -> Explanation:
     """Decide, as Traefik does, which router takes ``request`` arriving on ``entry_point``."""
+    redirect = _redirects(config, entry_point)
+    if redirect:
+        return Explanation(request, entry_point, (), None, redirect_to=redirect)
     https = request.scheme == "https"
     routers = [
         r
@@ -326,7 +356,8 @@ def explain(
     out: list[Explanation] = []
     for ep in points:
         result = route(config, request, ep)
-        same = next((e for e in out if (e.winner, e.tied) == (result.winner, result.tied)), None)
+        outcome = (result.winner, result.tied, result.redirect_to)
+        same = next((e for e in out if (e.winner, e.tied, e.redirect_to) == outcome), None)
         if same is not None:
             out[out.index(same)] = Explanation(**{**same.__dict__, "also_on": (*same.also_on, ep)})
         else:
@@ -694,7 +725,7 @@ def _shadowed_websockets(config: ConfigSet) -> list[Finding]:
     for ws in routers:
         if not websocket_guess(ws).is_websocket:
             continue
-        for ep in entry_point_names(config):
+        for ep in routed_entry_points(config):
             if not listens_on(ws, ep):
                 continue
             for request in sample_requests(ws, config, ep):
@@ -702,8 +733,13 @@ def _shadowed_websockets(config: ConfigSet) -> list[Finding]:
                 winner = result.winner
                 if winner is None or winner is ws or winner.priority <= ws.priority:
                     continue
-                if websocket_guess(winner).is_websocket or (
-                    winner.service_qualified is not None and winner.service_qualified == ws.service_qualified
+                if (
+                    websocket_guess(winner).is_websocket
+                    or (
+                        winner.service_qualified is not None
+                        and winner.service_qualified == ws.service_qualified
+                    )
+                    or redirects(winner, config)
                 ):
                     continue
                 hits.setdefault((ws.qualified, winner.qualified), []).append((ep, result))

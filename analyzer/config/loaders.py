@@ -26,6 +26,7 @@ import hashlib
 import os
 import re
 import shlex
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -101,7 +102,8 @@ def load_configs(
     env: Mapping[str, str] | None = None,
     env_file: str | os.PathLike[str] | None = None,
 ) -> ConfigSet:
-    """Load every configuration file in ``paths`` (folders are searched for ``*.yml``/``*.yaml``/``*.toml``).
+    """Load every configuration file in ``paths`` (folders are searched for ``*.yml``/``*.yaml``/``*.toml``;
+    ``-`` is stdin).
 
     ``env`` is the environment for Compose interpolation (default: ``os.environ``); the ``.env`` file beside
     each compose file (or ``env_file`` instead) fills the variables the environment lacks. A file that cannot
@@ -109,6 +111,9 @@ def load_configs(
     """
     loader = _Loader(dict(os.environ) if env is None else dict(env), Path(env_file) if env_file else None)
     for given in paths:
+        if str(given) == "-":
+            loader.add_text(sys.stdin.read(), "<stdin>", None)
+            continue
         path = Path(given)
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if _config_name(p))
@@ -303,9 +308,11 @@ class _Loader:
                     name, None, False, _arg_origin(file, arg, origin)
                 )
                 if m.group(2) == "address":
-                    ep = EntryPoint(name, val, ep.tls, ep.origin)
+                    ep = replace(ep, address=val)
                 elif m.group(2).startswith("http.tls") and val.lower() != "false":
-                    ep = EntryPoint(name, ep.address, True, ep.origin)
+                    ep = replace(ep, tls=True)
+                elif m.group(2) == "http.redirections.entrypoint.to":
+                    ep = replace(ep, redirect_to=val)
                 self.config.entry_points[name] = ep
             elif key_l in ("providers.docker.exposedbydefault", "providers.swarm.exposedbydefault"):
                 self.static.exposed_by_default = val.lower() != "false"
@@ -320,9 +327,12 @@ class _Loader:
         for name, node in (doc.get("entryPoints") or Y({}, None)).items():
             tls_node = node.path("http", "tls")
             address_node = node.get("address")
+            redirect = node.path("http", "redirections", "entryPoint", "to")
             tls = tls_node is not None and tls_node.value is not False
             address = address_node.text() if address_node is not None else None
-            self.config.entry_points[name] = EntryPoint(name, address, tls, _origin(file, node.line))
+            self.config.entry_points[name] = EntryPoint(
+                name, address, tls, _origin(file, node.line), redirect.text() if redirect else None
+            )
         for provider in ("docker", "swarm"):
             settings = doc.path("providers", provider)
             if settings is None:

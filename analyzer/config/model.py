@@ -156,6 +156,8 @@ class EntryPoint:
     #: TLS is enabled for every router of this entry point (``entryPoints.<n>.http.tls``).
     tls: bool
     origin: Origin
+    #: Every request is redirected to this entry point (``http.redirections.entryPoint.to``) before routing.
+    redirect_to: str | None = None
 
     @property
     def port(self) -> int | None:

@@ -159,6 +159,8 @@ def _text_explanation(e: Explanation, console: Console) -> None:
     if e.uncertain:
         names = ", ".join(r.qualified for r in e.uncertain)
         console.print(Text(f"  (tried first, and undecidable statically: {names})", style="yellow"))
+    if e.redirect_to:
+        return
     table = Table(box=None, show_header=True, header_style="bold", pad_edge=False, padding=(0, 2, 0, 0))
     for column in ("match", "priority", "router", "why"):
         table.add_column(column, overflow="fold")
