@@ -58,3 +58,26 @@ def print_test_outcomes(outcomes: list[TestOutcome]) -> None:
         console.print(line)
     failed = sum(1 for o in outcomes if not o.passed and not o.todo)
     console.print(f"{len(outcomes)} cases, {failed} failed")
+
+
+def catalog_markdown(rules: list[Rule]) -> str:
+    """The whole catalog as one Markdown page (``docs/rule-catalog.md``)."""
+    parts = [
+        "# Rule catalog\n",
+        "Generated from `patterns/*.toml` by `python -m analyzer.report.rules_doc`; do not edit by hand.\n",
+        "| id | severity | sources | title |",
+        "|---|---|---|---|",
+    ]
+    ordered = sorted(rules, key=lambda r: r.id)
+    parts += [f"| [`{r.id}`](#{r.id}) | {r.severity} | {', '.join(r.sources)} | {r.title} |" for r in ordered]
+    parts.append("")
+    parts += [rule_markdown(r) for r in ordered]
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    import sys
+
+    from analyzer.rules import default_rule_dirs, load_rules
+
+    sys.stdout.write(catalog_markdown(load_rules(default_rule_dirs())))
