@@ -6,15 +6,19 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
-from datetime import date
-from typing import Any, TypeVar
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from analyzer import __version__
-from analyzer.errors import EXIT_ERROR, EXIT_FINDINGS, NoInputError, UsageError, WsdiagError
+from analyzer.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, NoInputError, UsageError, WsdiagError
 from analyzer.findings import SEVERITIES, SEVERITY_RANK
 from analyzer.ingest import Ingested, ReadOptions, load, parse_forced
+
+if TYPE_CHECKING:
+    from analyzer.findings import Finding
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -131,6 +135,211 @@ def events(
         write_events(ingested.events, fmt=fmt, output=output, limit=limit)
 
 
+def analysis_options(fn: F) -> F:
+    """Options shared by ``analyze`` and ``scan``."""
+    for decorator in reversed(
+        (
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(["text", "markdown", "json"]),
+                default=None,
+                help="Report format (text on a terminal, else text too; json for scripts).",
+            ),
+            click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE."),
+            click.option(
+                "--patterns",
+                "pattern_dirs",
+                multiple=True,
+                type=click.Path(exists=True, file_okay=False),
+                help="Extra rule folder (repeatable).",
+            ),
+            click.option("--only", multiple=True, metavar="ID", help="Run only these rules (repeatable)."),
+            click.option(
+                "--disable", multiple=True, metavar="ID", help="Do not run these rules (repeatable)."
+            ),
+            click.option(
+                "--since",
+                type=click.DateTime(formats=_TIME_FORMATS),
+                help="Ignore events before this UTC time.",
+            ),
+            click.option(
+                "--until",
+                type=click.DateTime(formats=_TIME_FORMATS),
+                help="Ignore events after this UTC time.",
+            ),
+            click.option(
+                "--fail-on",
+                type=click.Choice(list(SEVERITIES)),
+                default=None,
+                help="Exit 1 when a finding at or above this severity is reported.",
+            ),
+            click.option("--no-redact", is_flag=True, help="Keep secrets (tokens, cookies) in the report."),
+        )
+    ):
+        fn = decorator(fn)
+    return fn
+
+
+_TIME_FORMATS = [
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%dT%H:%M:%S.%fZ",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d",
+]
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@read_options
+@analysis_options
+def analyze(
+    paths: tuple[str, ...],
+    tz: str,
+    on_date: datetime | None,
+    forced: tuple[str, ...],
+    fmt: str | None,
+    output: str | None,
+    pattern_dirs: tuple[str, ...],
+    only: tuple[str, ...],
+    disable: tuple[str, ...],
+    since: datetime | None,
+    until: datetime | None,
+    fail_on: str | None,
+    no_redact: bool,
+) -> None:
+    """Read every log under PATHS, correlate them and name the root cause, with evidence.
+
+    PATHS are files, folders (read recursively) or - for stdin. Exit code 0 when the analysis ran,
+    1 when a finding reaches --fail-on, 2 when nothing could be read or an option is wrong.
+    """
+    from analyzer.analysis import AnalyzeOptions
+    from analyzer.analysis import analyze as run_analysis
+    from analyzer.report import write_report
+
+    with user_errors():
+        _check_tz(tz)
+        options = AnalyzeOptions(
+            read=ReadOptions(tz=tz, date=on_date.date() if on_date else None, forced=parse_forced(forced)),
+            rule_dirs=tuple(Path(p) for p in pattern_dirs),
+            only=only,
+            disable=disable,
+            since=_utc(since),
+            until=_utc(until),
+            redact=not no_redact,
+        )
+        analysis = run_analysis(list(paths), options)
+        from analyzer.report.inputs import print_input_summary
+
+        if output or fmt not in (None, "text"):
+            print_input_summary(analysis.inputs)
+        write_report(analysis, fmt=fmt or "text", output=output)
+        sys.exit(exit_code(analysis.findings, fail_on))
+
+
+def exit_code(findings: list[Finding], fail_on: str | None) -> int:
+    """0, or 1 when a finding is at or above ``fail_on``."""
+    if fail_on is None:
+        return EXIT_OK
+    threshold = SEVERITY_RANK[fail_on]
+    return EXIT_FINDINGS if any(SEVERITY_RANK[f.severity] >= threshold for f in findings) else EXIT_OK
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@read_options
+@click.option(
+    "--key", help="Show the connection(s) with this sid, t, request id, socket id or connection id."
+)
+@click.option("--client", help="Only connections from this client address.")
+@click.option("--failed", is_flag=True, help="Show the story of every failed connection.")
+@click.option(
+    "--limit", type=int, default=10, show_default=True, help="At most this many connection stories."
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--no-redact", is_flag=True, help="Keep secrets in the printed lines.")
+def timeline(
+    paths: tuple[str, ...],
+    tz: str,
+    on_date: datetime | None,
+    forced: tuple[str, ...],
+    key: str | None,
+    client: str | None,
+    failed: bool,
+    limit: int,
+    fmt: str,
+    no_redact: bool,
+) -> None:
+    """Show connections, and one connection's story across proxy, backend and browser in time order.
+
+    Without --key or --failed, lists the connections. Times are on the corrected clock; each line shows
+    the offset that was applied to its source and where it came from (file:line).
+    """
+    from analyzer.correlate import correlate
+    from analyzer.report.timeline import render_timeline
+
+    with user_errors():
+        ingested = _read(paths, tz, on_date, forced)
+        correlated = correlate(ingested.events, ingested.inputs)
+        render_timeline(
+            correlated, key=key, client=client, failed=failed, limit=limit, fmt=fmt, redact=not no_redact
+        )
+
+
+@cli.group()
+def rules() -> None:
+    """The rule catalog: list rules, show one rule's documentation, run the rules' embedded tests."""
+
+
+@rules.command("list")
+@click.option("--patterns", "pattern_dirs", multiple=True, type=click.Path(exists=True, file_okay=False))
+def rules_list(pattern_dirs: tuple[str, ...]) -> None:
+    """List every rule: id, severity, the sources it reads, title."""
+    from analyzer.report.rules_doc import print_rule_list
+    from analyzer.rules import default_rule_dirs, load_rules
+
+    with user_errors():
+        print_rule_list(load_rules([*default_rule_dirs(), *map(Path, pattern_dirs)]))
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@click.option("--patterns", "pattern_dirs", multiple=True, type=click.Path(exists=True, file_okay=False))
+def rules_show(rule_id: str, pattern_dirs: tuple[str, ...]) -> None:
+    """Show one rule's documentation: what it detects, why it breaks, false positives, the fix."""
+    from analyzer.report.rules_doc import print_rule
+    from analyzer.rules import default_rule_dirs, load_rules
+
+    with user_errors():
+        found = {r.id: r for r in load_rules([*default_rule_dirs(), *map(Path, pattern_dirs)])}
+        if rule_id not in found:
+            raise UsageError(f"unknown rule id {rule_id!r} (see `wsdiag rules list`)")
+        print_rule(found[rule_id])
+
+
+@rules.command("test")
+@click.argument("dirs", nargs=-1, type=click.Path(exists=True, file_okay=False))
+def rules_test(dirs: tuple[str, ...]) -> None:
+    """Run the embedded test cases of the rules in DIRS (default: the shipped rules).
+
+    Exit code 1 when a case fails.
+    """
+    from analyzer.report.rules_doc import print_test_outcomes
+    from analyzer.rules import default_rule_dirs, load_rules
+    from analyzer.rules.testing import run_all
+
+    with user_errors():
+        folders = [Path(d) for d in dirs] or default_rule_dirs()
+        outcomes = run_all(load_rules(folders))
+        print_test_outcomes(outcomes)
+        sys.exit(EXIT_FINDINGS if any(not o.passed and not o.todo for o in outcomes) else EXIT_OK)
+
+
 @cli.command("check-config")
 @click.argument("files", nargs=-1, required=True)
 @click.option(
@@ -213,8 +422,7 @@ def check_config(
             reasons = "; ".join(f"{f.path}: {f.error}" for f in result.config.files) or "no files found"
             raise NoInputError(f"no configuration could be read ({reasons})")
         write_check(result, fmt=fmt, output=output)  # type: ignore[arg-type]
-    if fail_on and any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_on] for f in result.findings):
-        sys.exit(EXIT_FINDINGS)
+    sys.exit(exit_code(result.findings, fail_on))
 
 
 def _headers(values: tuple[str, ...]) -> dict[str, str]:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 _BLOCK = 4096
 OK = "_json_ok"
@@ -97,7 +100,7 @@ def string_field(frame: pl.DataFrame, name: str) -> pl.Expr:
     return pl.col(name).cast(pl.String, strict=False)
 
 
-def column(frame: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Expr:
+def column(frame: pl.DataFrame, name: str, dtype: PolarsDataType) -> pl.Expr:
     """Column ``name`` cast to ``dtype`` non-strictly (null when absent or not convertible)."""
     if name not in frame.columns:
         return pl.lit(None, dtype=dtype)

@@ -24,11 +24,15 @@ def sio_columns(query: pl.Expr) -> list[pl.Expr]:
 
 def split_target(target: pl.Expr) -> list[pl.Expr]:
     """``path`` and ``query`` from a request target (``/socket.io/?EIO=4&…``); a full URL keeps its path."""
-    path_part = target.str.replace(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*", "")
-    return [
-        path_part.str.extract(r"^([^?#]*)", 1).alias("path"),
-        path_part.str.extract(r"\?([^#]*)", 1).alias("query"),
-    ]
+    parts = target.str.splitn("?", 2)
+    path = parts.struct.field("field_0")
+    # absolute-form targets (a forward proxy request) keep only their path
+    path = (
+        pl.when(path.str.starts_with("/"))
+        .then(path)
+        .otherwise(path.str.replace(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/]*", ""))
+    )
+    return [path.alias("path"), parts.struct.field("field_1").str.replace(r"#.*$", "").alias("query")]
 
 
 def split_url(url: pl.Expr) -> list[pl.Expr]:

@@ -17,7 +17,7 @@ import polars as pl
 from analyzer.errors import InputError, UsageError
 from analyzer.ingest.discover import FileRef, discover
 from analyzer.ingest.reader import read_file
-from analyzer.ingest.shippers import View, split_streams, unwrap
+from analyzer.ingest.shippers import View, unwrap
 from analyzer.model import SOURCES, concat_events, conform
 from analyzer.parsers import registry
 from analyzer.parsers.base import Document, ParseContext, Parser
@@ -129,11 +129,11 @@ def _load_file(
     )
     candidates = _candidates(ref, options)
     frames = []
-    views = unwrap(raw.lines)
-    for stream, view in _streams(views):
+    streams = unwrap(raw.lines)
+    for stream, views in streams:
         info = InputInfo(ref.display, stream=stream, compression=raw.compression, notes=list(raw.notes))
         inputs.append(info)
-        parser, chosen = _choose(views if stream is None else [view], candidates, group_format.get(ref.group))
+        parser, chosen = _choose(views, candidates, group_format.get(ref.group), forced=len(candidates) == 1)
         if parser is None:
             info.error = "unknown format"
             info.first_line = _first_line(chosen)
@@ -144,14 +144,6 @@ def _load_file(
         if frame is not None:
             frames.append(frame)
     return frames
-
-
-def _streams(views: list[View]) -> list[tuple[str | None, View]]:
-    """Split interleaved services apart; the most literal view decides whether there are several."""
-    parts = split_streams(views[0])
-    if len(parts) == 1 and parts[0][0] is None:
-        return [(None, views[0])]
-    return parts
 
 
 def _candidates(ref: FileRef, options: ReadOptions) -> list[Parser]:
@@ -177,7 +169,9 @@ def _covers(path: str, ref: FileRef) -> bool:
     return mine == target or mine.startswith(target.rstrip(os.sep) + os.sep)
 
 
-def _choose(views: list[View], parsers: list[Parser], sibling: str | None) -> tuple[Parser | None, View]:
+def _choose(
+    views: list[View], parsers: list[Parser], sibling: str | None, *, forced: bool = False
+) -> tuple[Parser | None, View]:
     """Score every parser on every view; the best score wins, specific parsers and literal views on ties."""
     best: tuple[float, int, int, Parser | None, View] = (0.0, 0, 0, None, views[0])
     for vi, view in enumerate(views):
@@ -195,7 +189,9 @@ def _choose(views: list[View], parsers: list[Parser], sibling: str | None) -> tu
             if rank > best[:3]:
                 best = (*rank, parser, view)
     score, _, _, winner, view = best
-    if winner is None or score < MIN_SCORE:
+    if forced and winner is None:
+        return parsers[0], views[0]
+    if winner is None or (score < MIN_SCORE and not forced):
         return None, views[0]
     return winner, view
 

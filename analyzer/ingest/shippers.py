@@ -37,8 +37,8 @@ class View:
     wrappers: list[str] = field(default_factory=list)
 
 
-def unwrap(lines: pl.DataFrame) -> list[View]:
-    """Return the candidate views of a file's lines, the most literal first."""
+def unwrap(lines: pl.DataFrame) -> list[tuple[str | None, list[View]]]:
+    """Undo shipper wrapping; return, per stream in the file, its candidate views (most literal first)."""
     frame = lines.with_columns(
         pl.lit(None, dtype=UTC_US).alias("shipper_ts"), pl.lit(None, dtype=pl.String).alias("stream")
     )
@@ -55,6 +55,10 @@ def unwrap(lines: pl.DataFrame) -> list[View]:
             frame = _prefixed(frame, pattern)
             wrappers.append(name)
             break
+    return [(stream, _candidates(part, wrappers)) for stream, part in _split_streams(frame)]
+
+
+def _candidates(frame: pl.DataFrame, wrappers: list[str]) -> list[View]:
     views = [View(frame, list(wrappers))]
     if _share(frame, _TS_PREFIX) >= _QUORUM:
         parts = pl.col("text").str.extract_groups(_TS_PREFIX)
@@ -68,14 +72,12 @@ def unwrap(lines: pl.DataFrame) -> list[View]:
     return views
 
 
-def split_streams(view: View) -> list[tuple[str | None, View]]:
-    """Split a view that interleaves several services (compose, kubectl --prefix) into one view each."""
-    if "stream" not in view.lines.columns or view.lines["stream"].null_count() == view.lines.height:
-        return [(None, view)]
-    names = view.lines["stream"].unique(maintain_order=True).to_list()
-    if len(names) == 1:
-        return [(names[0], view)]
-    return [(name, View(view.lines.filter(pl.col("stream") == name), view.wrappers)) for name in names]
+def _split_streams(frame: pl.DataFrame) -> list[tuple[str | None, pl.DataFrame]]:
+    """Split lines that interleave several services (compose, kubectl --prefix) into one frame each."""
+    names = frame["stream"].unique(maintain_order=True).to_list()
+    if len(names) <= 1:
+        return [(names[0] if names else None, frame)]
+    return [(name, frame.filter(pl.col("stream") == name)) for name in names]
 
 
 def _share(frame: pl.DataFrame, pattern: str) -> float:

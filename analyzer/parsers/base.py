@@ -7,7 +7,9 @@ format means adding one module (plus its tests).
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import ClassVar
@@ -85,3 +87,21 @@ def share(sample: list[str], pattern: str) -> float:
         return 0.0
     hits = pl.Series(sample, dtype=pl.String).str.contains(pattern).sum()
     return float(hits or 0) / len(sample)
+
+
+#: Below this many rows a frame is processed in one piece (threads cost more than they save).
+PARALLEL_MIN_ROWS = 100_000
+
+
+def in_parallel(frame: pl.DataFrame, pipeline: Callable[[pl.LazyFrame], pl.LazyFrame]) -> pl.DataFrame:
+    """Run a lazy per-row ``pipeline`` over slices of ``frame`` on all cores and concatenate the results.
+
+    polars runs one string expression over one column on one thread; slicing the rows and collecting the
+    slices together uses every core. The pipeline must treat rows independently (no sorts or windows).
+    """
+    chunks = max(1, min(os.cpu_count() or 1, frame.height // PARALLEL_MIN_ROWS))
+    if chunks == 1:
+        return pipeline(frame.lazy()).collect()
+    step = -(-frame.height // chunks)
+    parts = pl.collect_all([pipeline(frame.slice(i * step, step).lazy()) for i in range(chunks)])
+    return pl.concat(parts, how="vertical_relaxed")

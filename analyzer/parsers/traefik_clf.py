@@ -22,7 +22,7 @@ from __future__ import annotations
 import polars as pl
 
 from analyzer.model import UTC_US
-from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult, share
+from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult, in_parallel, share
 from analyzer.urls import sio_columns, split_target
 
 _Q = r'"(?:[^"\\]|\\.)*"'  # a quoted field, escaped quotes allowed
@@ -57,35 +57,24 @@ class TraefikCLF(Parser):
         return clf * (0.6 + 0.4 * (tail / clf if clf else 0.0))
 
     def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
-        lines = doc.lines.select("line", "text")
-        fields = _parse_fields(lines)
-        parsed = fields.filter(pl.col("ts_raw").is_not_null() | pl.col("req").is_not_null())
-        blank = lines.filter(pl.col("text").str.strip_chars() == "")["line"]
-        unparsed = lines.filter(
-            ~pl.col("line").is_in(parsed["line"].implode()) & ~pl.col("line").is_in(blank.implode())
-        )
-        return ParseResult(_to_events(parsed), unparsed["line"])
+        rows = in_parallel(doc.lines.select("line", "text"), lambda lf: _events(_fields(lf)))
+        flags = rows.select("line", "_parsed", "_blank")
+        unparsed = flags.filter(~pl.col("_parsed") & ~pl.col("_blank"))["line"].sort()
+        events = rows.filter(pl.col("_parsed")).drop("_parsed", "_blank")
+        return ParseResult(events, unparsed)
 
 
-def _parse_fields(lines: pl.DataFrame) -> pl.DataFrame:
+def _fields(lines: pl.LazyFrame) -> pl.LazyFrame:
     """Raw string fields for every line (nulls where the line did not match)."""
     fast_mask = (pl.col("text").str.count_matches('"', literal=True) == 10) & ~pl.col("text").str.contains(
         "\\", literal=True
     )
-    fast = lines.filter(fast_mask)
-    slow = lines.filter(~fast_mask)
-    parts = [_fast_fields(fast)] if fast.height else []
-    if slow.height:
-        parts.append(_regex_fields(slow))
-    if not parts:
-        return pl.DataFrame(
-            schema={"line": pl.UInt32, "text": pl.String, **dict.fromkeys(_FIELDS, pl.String)}
-        ).rename({"ts": "ts_raw"})
-    out = pl.concat(parts, how="vertical_relaxed").sort("line")
-    return out
+    fast = _fast_fields(lines.filter(fast_mask))
+    slow = _regex_fields(lines.filter(~fast_mask))
+    return pl.concat([fast, slow], how="vertical_relaxed")
 
 
-def _fast_fields(frame: pl.DataFrame) -> pl.DataFrame:
+def _fast_fields(frame: pl.LazyFrame) -> pl.LazyFrame:
     p = pl.col("_p")
     head = p.list.get(0).str.extract_groups(_HEAD + "$")
     mid = p.list.get(2).str.extract_groups(r"^ (?P<status>\d+|-) (?P<size>\d+|-) $")
@@ -117,16 +106,14 @@ def _fast_fields(frame: pl.DataFrame) -> pl.DataFrame:
         & pl.col("client").is_not_null()
         & pl.col("status").is_not_null()
         & pl.col("dur").is_not_null()
-    )
+    ).fill_null(False)
     matched = out.filter(good).select("line", "text", *[f if f != "ts" else "ts_raw" for f in _FIELDS])
     # lines that looked standard but are not (a quote in the path, odd spacing) take the regex path
-    rest = out.filter(~good.fill_null(False)).select("line", "text")
-    if rest.height:
-        return pl.concat([matched, _regex_fields(rest)], how="vertical_relaxed")
-    return matched
+    rest = out.filter(~good).select("line", "text")
+    return pl.concat([matched, _regex_fields(rest)], how="vertical_relaxed")
 
 
-def _regex_fields(frame: pl.DataFrame) -> pl.DataFrame:
+def _regex_fields(frame: pl.LazyFrame) -> pl.LazyFrame:
     strict = pl.col("text").str.extract_groups(_STRICT)
     lenient = pl.col("text").str.extract_groups(_LENIENT)
     out = frame.with_columns(strict.alias("_s"), lenient.alias("_l"))
@@ -154,56 +141,47 @@ def _dash_null(value: pl.Expr) -> pl.Expr:
     return pl.when(value.is_in(["-", ""])).then(None).otherwise(value)
 
 
-def _to_events(fields: pl.DataFrame) -> pl.DataFrame:
-    req = pl.col("req").str.extract_groups(r"^(?P<method>\S+) (?P<target>.*) (?P<proto>\S+)$")
+def _events(fields: pl.LazyFrame) -> pl.LazyFrame:
+    """Typed event columns, plus ``_parsed`` / ``_blank`` flags, for every line."""
+    # "METHOD target PROTO": the method ends at the first space and the protocol starts after the last one;
+    # the target in between may hold spaces (Traefik writes the path raw).
+    req = pl.col("req").str.splitn(" ", 2)
+    rest = req.struct.field("field_1")
+    proto = rest.str.extract(r" (\S+)$", 1)
+    target = rest.str.head(rest.str.len_chars() - proto.str.len_chars() - 1)
     ts = pl.col("ts_raw").str.to_datetime(
         "%d/%b/%Y:%H:%M:%S %z", time_unit="us", time_zone="UTC", strict=False
     )
-    out = fields.with_columns(req.alias("_r"), ts.alias("ts")).with_columns(
-        _dash_null(pl.col("_r").struct.field("method")).alias("method"),
-        _dash_null(pl.col("_r").struct.field("target")).alias("_target"),
-        _dash_null(pl.col("_r").struct.field("proto")).alias("protocol"),
+    out = fields.with_columns(
+        ts.alias("ts"),
+        _dash_null(req.struct.field("field_0")).alias("method"),
+        _dash_null(target).alias("_target"),
+        _dash_null(proto).alias("protocol"),
         pl.col("status").cast(pl.Int32, strict=False),
         pl.col("size").cast(pl.Int64, strict=False),
         pl.col("dur").cast(pl.Float64, strict=False).alias("duration_ms"),
         _dash_null(pl.col("router")).alias("router"),
         _dash_null(pl.col("svc")).alias("upstream"),
         _dash_null(pl.col("ua")).alias("user_agent"),
-        pl.col("client").str.extract(r"^([^\s,]+)").alias("client"),
+        # a logged X-Forwarded-For list ("A, B"): the first address is the client
+        pl.col("client").str.splitn(",", 2).struct.field("field_0").alias("client"),
         pl.col("text").alias("raw"),
     )
-    out = out.with_columns(split_target(pl.col("_target"))).with_columns(sio_columns(pl.col("query")))
+    out = out.with_columns(*split_target(pl.col("_target"))).with_columns(sio_columns(pl.col("query")))
     return out.with_columns(
         (pl.col("ts") + pl.duration(milliseconds=pl.col("duration_ms"))).cast(UTC_US).alias("ts_end"),
         _kind().alias("kind"),
         pl.when(pl.col("status") >= 500).then(pl.lit("error")).otherwise(pl.lit("info")).alias("level"),
-        pl.concat_str(
-            pl.col("method"), pl.col("_target"), pl.col("status").cast(pl.String), separator=" "
-        ).alias("message"),
+        pl.concat_str(pl.col("method"), pl.col("_target"), pl.col("status").cast(pl.String), separator=" ").alias(
+            "message"
+        ),
+        (pl.col("ts_raw").is_not_null() | pl.col("req").is_not_null()).alias("_parsed"),
+        (pl.col("text").str.strip_chars() == "").alias("_blank"),
     ).select(
-        "line",
-        "ts",
-        "ts_end",
-        "kind",
-        "level",
-        "message",
-        "method",
-        "path",
-        "query",
-        "protocol",
-        "status",
-        "size",
-        "duration_ms",
-        "router",
-        "upstream",
-        "client",
-        "user_agent",
-        "eio",
-        "transport",
-        "sid",
-        "t",
-        "raw",
-    )
+        "line", "ts", "ts_end", "kind", "level", "message", "method", "path", "query", "protocol", "status",
+        "size", "duration_ms", "router", "upstream", "client", "user_agent", "eio", "transport", "sid", "t", "raw",
+        "_parsed", "_blank",
+    )  # fmt: skip
 
 
 def _kind() -> pl.Expr:

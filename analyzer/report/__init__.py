@@ -1,1 +1,55 @@
 """Rendering stage: turn results into text for terminals, tickets and other programs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from analyzer.analysis import Analysis
+
+
+def build_json(analysis: Analysis) -> dict[str, object]:
+    """The ``wsdiag.report/1`` document of an analysis."""
+    from analyzer.report.json_report import build_report
+
+    extra: dict[str, object] = {}
+    if analysis.not_concluded:
+        extra["not_concluded"] = [{"rule": r, "reason": why} for r, why in analysis.not_concluded]
+    return build_report(
+        analysis.findings,
+        analysis.inputs,
+        events=analysis.events.height,
+        connections=analysis.connections.height,
+        extra=extra,
+    )
+
+
+def write_report(analysis: Analysis, *, fmt: str, output: str | None) -> None:
+    """Render ``analysis`` as ``fmt`` (text, markdown, json) to ``output`` or stdout."""
+    if fmt == "text":
+        if output:
+            with Path(output).open("w", encoding="utf-8") as fh:
+                from analyzer.report.text import render_text
+
+                render_text(analysis, Console(file=fh, width=120, color_system=None, soft_wrap=False))
+            return
+        from analyzer.report.text import render_text
+
+        render_text(analysis, Console(highlight=False))
+        return
+    if fmt == "markdown":
+        from analyzer.report.markdown import render_markdown
+
+        data = render_markdown(analysis)
+    else:
+        from analyzer.report.json_report import dumps
+
+        data = dumps(build_json(analysis))
+    if output:
+        Path(output).write_text(data, encoding="utf-8")
+    else:
+        sys.stdout.write(data)

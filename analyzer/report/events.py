@@ -8,6 +8,8 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from analyzer.model import by_time
+
 _TABLE_COLUMNS = ("ts", "source", "kind", "status", "method", "path", "transport", "sid", "router", "message")
 _TABLE_DEFAULT_LIMIT = 50
 ISO_US = "%Y-%m-%dT%H:%M:%S%.6fZ"
@@ -24,6 +26,7 @@ def iso_columns(frame: pl.DataFrame) -> pl.DataFrame:
 
 def write_events(events: pl.DataFrame, *, fmt: str, output: str | None, limit: int | None) -> None:
     """Write ``events`` in ``fmt`` to ``output`` (a path) or stdout."""
+    events = by_time(events)
     if limit is not None:
         events = events.head(limit)
     if fmt == "parquet":
@@ -43,16 +46,18 @@ def write_events(events: pl.DataFrame, *, fmt: str, output: str | None, limit: i
 
 def _print_table(events: pl.DataFrame, output: str | None, limit: int | None) -> None:
     shown = events if limit is not None or output else events.head(_TABLE_DEFAULT_LIMIT)
-    table = Table(show_lines=False, header_style="bold", pad_edge=False)
+    table = Table(show_lines=False, header_style="bold", pad_edge=False, box=None)
     for name in _TABLE_COLUMNS:
-        table.add_column(name, overflow="fold")
-    for row in iso_columns(shown.select(_TABLE_COLUMNS)).iter_rows():
+        fixed = name in ("ts", "source", "kind", "status", "method", "transport")
+        table.add_column(name, no_wrap=fixed, overflow="ellipsis" if not fixed else "crop", max_width=None)
+    readable = shown.select(_TABLE_COLUMNS).with_columns(pl.col("ts").dt.strftime("%Y-%m-%d %H:%M:%S%.3f"))
+    for row in readable.iter_rows():
         table.add_row(*(_cell(v) for v in row))
     if output:
         with open(output, "w", encoding="utf-8") as fh:
             Console(file=fh, width=200, color_system=None).print(table)
         return
-    console = Console(soft_wrap=False)
+    console = Console(soft_wrap=False, width=max(Console().width, 160))
     console.print(table)
     if shown.height < events.height:
         console.print(

@@ -1,0 +1,168 @@
+"""Clock offsets between inputs, estimated from events the keys prove to be the same moment.
+
+Pairs of events seen by two inputs at (nearly) the same instant:
+
+- the same request (same ``t`` or request id) seen by browser, proxy or backend: both times are its start
+  (a backend access line only counts for requests the proxy saw finish within 200 ms: some servers log
+  at the end of a request, and long-polls last ~25 s);
+- for one Engine.IO session: the backend's handshake line and the proxy's polling handshake; the backend's
+  upgrade and the proxy's WebSocket line (its *start*); the backend's disconnect and the end of the proxy's
+  WebSocket line (Traefik writes it at close, stamped with its start: ``ts_end`` = start + lifetime);
+  the browser's WebSocket entry and the proxy's start; the browser's WebSocket error or close and the end.
+
+The reference clock is the proxy (the hub every request passes); each other input's offset is the median
+of its differences to an already aligned input, after rejecting outliers, and is checked for stability
+(first half vs second half of the capture). Inputs without pairs are left as they are and flagged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+#: Differences further than this many MADs (plus a floor) from the median are rejected as outliers.
+_MAD_K = 4.0
+_OUTLIER_FLOOR_MS = 50.0
+#: The two halves of a capture may disagree by this much before the offset is called unstable.
+_STABLE_MS = 250.0
+_SHORT_REQUEST_MS = 200.0
+
+
+@dataclass
+class ClockEstimate:
+    """The offset added to one input's timestamps, and how it was found."""
+
+    input: str
+    offset_ms: float = 0.0
+    aligned: bool = False
+    reference: bool = False
+    pairs: int = 0
+    against: str | None = None
+    stable: bool = True
+    notes: list[str] = field(default_factory=list)
+
+
+def _same_request_pairs(ev: pl.DataFrame, key: str) -> pl.DataFrame:
+    sides = ev.filter(
+        pl.col(key).is_not_null() & pl.col("kind").is_in(["http_request", "ws_upgrade"])
+    ).select(key, "_input", "source", "ts", "duration_ms")
+    sides = sides.rename({"_input": "input"})
+    joined = sides.join(sides, on=key, suffix="_r").filter(pl.col("input") != pl.col("input_r"))
+    # a backend access line may be written when the request ends: only short requests pin its clock
+    short = (pl.col("duration_ms").fill_null(0) <= _SHORT_REQUEST_MS) & (
+        pl.col("duration_ms_r").fill_null(0) <= _SHORT_REQUEST_MS
+    )
+    involves_backend = (pl.col("source") == "backend") | (pl.col("source_r") == "backend")
+    return joined.filter(short | ~involves_backend).select(
+        "input", "input_r", pl.col("ts").alias("t_l"), pl.col("ts_r").alias("t_r")
+    )
+
+
+def _session_pairs(ev: pl.DataFrame) -> pl.DataFrame:
+    """Pairs of (event, time) on one sid that happen at the same moment in two sources."""
+    has_sid = ev.filter(pl.col("sid").is_not_null())
+    proxy_ws = has_sid.filter((pl.col("source") == "proxy") & (pl.col("kind") == "ws_upgrade"))
+    proxy_hs = has_sid.filter(
+        (pl.col("source") == "proxy") & (pl.col("transport") == "polling") & (pl.col("method") == "GET")
+    ).filter(pl.col("ts") == pl.col("ts").min().over("sid"))
+    status_zero = pl.col("status") == 0
+
+    def side(frame: pl.DataFrame, time: pl.Expr) -> pl.DataFrame:
+        return frame.select("sid", pl.col("_input").alias("input"), time.alias("t"))
+
+    specs = [
+        (has_sid.filter((pl.col("source") == "backend") & (pl.col("kind") == "handshake")), pl.col("ts"),
+         proxy_hs, pl.col("ts")),
+        (has_sid.filter((pl.col("source") == "backend") & (pl.col("kind") == "upgrade")), pl.col("ts"),
+         proxy_ws.filter(status_zero), pl.col("ts")),
+        (has_sid.filter((pl.col("source") == "backend") & (pl.col("kind") == "disconnect")), pl.col("ts"),
+         proxy_ws.filter(status_zero), pl.col("ts_end")),
+        (has_sid.filter((pl.col("source") == "browser") & (pl.col("kind") == "ws_upgrade")), pl.col("ts"),
+         proxy_ws, pl.col("ts")),
+        (has_sid.filter((pl.col("source") == "browser") & pl.col("kind").is_in(["ws_failure", "ws_error", "ws_close"])),
+         pl.col("ts"), proxy_ws, pl.col("ts_end")),
+    ]  # fmt: skip
+    out = []
+    for left, left_time, right, right_time in specs:
+        # one event per side and sid, so a chatty session does not outweigh the others
+        lhs = side(left, left_time).group_by("sid", "input").agg(pl.col("t").min())
+        rhs = side(right, right_time).group_by("sid", "input").agg(pl.col("t").min())
+        joined = lhs.join(rhs, on="sid", suffix="_r").filter(pl.col("input") != pl.col("input_r"))
+        out.append(joined.select("input", "input_r", pl.col("t").alias("t_l"), pl.col("t_r")))
+    return pl.concat(out)
+
+
+def pairs(events: pl.DataFrame) -> pl.DataFrame:
+    """All (input, input_r, t_l, t_r) pairs, in both directions."""
+    ev = events.filter(pl.col("ts").is_not_null() & ~pl.col("ts_estimated").fill_null(False))
+    found = pl.concat(
+        [_same_request_pairs(ev, "t"), _same_request_pairs(ev, "request_id"), _session_pairs(ev)]
+    ).unique()
+    reverse = found.select(
+        pl.col("input_r").alias("input"), pl.col("input").alias("input_r"), pl.col("t_r").alias("t_l"),
+        pl.col("t_l").alias("t_r"),
+    )  # fmt: skip
+    both = pl.concat([found, reverse]).filter(pl.col("t_l").is_not_null() & pl.col("t_r").is_not_null())
+    # diff = how much to add to the left input's clock to agree with the right one
+    return both.with_columns(
+        ((pl.col("t_r") - pl.col("t_l")).dt.total_microseconds() / 1000.0).alias("diff_ms")
+    )
+
+
+def estimate(events: pl.DataFrame, inputs: list[str], sources: dict[str, str]) -> dict[str, ClockEstimate]:
+    """Offsets for every input: the proxy with most events is the reference; others join through pairs."""
+    found = pairs(events)
+    estimates = {name: ClockEstimate(name) for name in inputs}
+    if not inputs:
+        return estimates
+    counts = events.group_by("_input").len().rows()
+    size = dict(counts)
+    priority = {"proxy": 0, "backend": 1, "browser": 2, "config": 3}
+    reference = min(inputs, key=lambda n: (priority.get(sources.get(n, ""), 9), -size.get(n, 0), n))
+    estimates[reference].aligned = estimates[reference].reference = True
+    aligned = {reference}
+    while True:
+        candidates = found.filter(
+            pl.col("input_r").is_in(list(aligned)) & ~pl.col("input").is_in(list(aligned))
+        )
+        if candidates.height == 0:
+            break
+        # align the input with most evidence next, against the inputs already on the reference clock
+        offsets = pl.DataFrame(
+            {"input_r": list(aligned), "o_r": [estimates[n].offset_ms for n in aligned]},
+            schema={"input_r": pl.String, "o_r": pl.Float64},
+        )
+        candidates = candidates.join(offsets, on="input_r").with_columns(
+            (pl.col("diff_ms") + pl.col("o_r")).alias("o")
+        )
+        best = candidates.group_by("input").len().sort(["len", "input"], descending=[True, False]).row(0)[0]
+        mine = candidates.filter(pl.col("input") == best).sort("t_l")
+        estimates[best] = _robust(best, mine)
+        aligned.add(best)
+    for name in inputs:
+        if not estimates[name].aligned:
+            estimates[name].notes.append("no event shared with an aligned source: clock left as it is")
+    return estimates
+
+
+def _robust(name: str, mine: pl.DataFrame) -> ClockEstimate:
+    values = mine["o"]
+    median = float(values.median())  # type: ignore[arg-type]
+    mad = float((values - median).abs().median())  # type: ignore[arg-type]
+    keep = mine.filter((pl.col("o") - median).abs() <= _MAD_K * mad + _OUTLIER_FLOOR_MS)
+    inliers = keep["o"]
+    offset = float(inliers.median()) if inliers.len() else median  # type: ignore[arg-type]
+    est = ClockEstimate(name, offset_ms=offset, aligned=True, pairs=inliers.len())
+    est.against = str(keep["input_r"].mode().sort()[0]) if keep.height else None
+    if mine.height - keep.height:
+        est.notes.append(f"{mine.height - keep.height} of {mine.height} matched pairs rejected as outliers")
+    if inliers.len() >= 4:
+        half = inliers.len() // 2
+        first, second = float(inliers.head(half).median()), float(inliers.tail(half).median())  # type: ignore[arg-type]
+        if abs(first - second) > _STABLE_MS:
+            est.stable = False
+            est.notes.append(
+                f"offset drifts over the capture ({first:+.0f} ms in the first half, {second:+.0f} ms in the second)"
+            )
+    return est

@@ -1,0 +1,171 @@
+"""Traefik's own log (not the access log): v2 logrus text / TTY / JSON and v3 zerolog console / JSON.
+
+Layouts (``cmd/traefik``)::
+
+    v2 text   time="2020-04-05T00:29:20+02:00" level=debug msg="Creating middleware" routerName=a@docker
+    v2 TTY    INFO[2020-04-05T00:29:20+02:00] Creating middleware routerName=a@docker
+    v3 text   2025-08-14T03:55:08Z DBG github.com/traefik/traefik/v3/pkg/proxy/httputil/proxy.go:121 >
+              502 Bad Gateway error="dial tcp 10.76.0.36:8080: connect: connection refused"
+    JSON      {"level":"debug","msg"|"message":"…","time":"…","routerName":"…", "error":"…"}
+
+What matters for WebSockets: the proxy's forwarding errors (``502 Bad Gateway`` with the dial error,
+logged at DEBUG; v2 words it ``'502 Bad Gateway' caused by: …``) and configuration reloads
+(``Configuration received``), which give the routing history.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from analyzer.jsonutil import OK, read_json_objects, string_field
+from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult, share
+from analyzer.timeparse import iso_to_utc
+
+_ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)"
+_V3_TEXT = rf"^(?P<ts>{_ISO}) (?P<lvl>TRC|DBG|INF|WRN|ERR|FTL|PNC)(?: (?P<caller>\S+:\d+))? > (?P<rest>.*)$"
+_V2_TEXT = r'^time="(?P<ts>[^"]+)" level=(?P<lvl>\w+) msg="(?P<msg>(?:[^"\\]|\\.)*)"(?P<rest>.*)$'
+_V2_TTY = rf"^(?P<lvl>INFO|DEBU|WARN|ERRO|FATA|PANI|TRAC)\[(?P<ts>{_ISO}|\d+)\] (?P<rest>.*)$"
+_JSON = r'^\s*\{.*"level"\s*:\s*"[a-z]+".*"(?:msg|message)"\s*:'
+# Markers that only Traefik's own log carries (context keys of pkg/observability/logs/fields.go, its caller).
+_MARKERS = r"routerName|serviceName|entryPointName|providerName|middlewareName|github\.com/traefik|[Tt]raefik"
+_LEVELS = {
+    "trc": "trace", "trac": "trace", "trace": "trace",
+    "dbg": "debug", "debu": "debug", "debug": "debug",
+    "inf": "info", "info": "info",
+    "wrn": "warn", "warn": "warn", "warning": "warn",
+    "err": "error", "erro": "error", "error": "error",
+    "ftl": "fatal", "fata": "fatal", "fatal": "fatal", "pnc": "fatal", "pani": "fatal", "panic": "fatal",
+}  # fmt: skip
+_CONTEXT_KEYS = ("routerName", "serviceName", "entryPointName", "error")
+
+
+class TraefikApp(Parser):
+    name = "traefik-app"
+    source = "proxy"
+    description = "Traefik's own log: v2 logrus text/JSON, v3 zerolog console/JSON"
+
+    def sniff(self, sample: list[str]) -> float:
+        shape = sum(share(sample, p) for p in (_V3_TEXT, _V2_TEXT, _V2_TTY, _JSON))
+        if shape < 0.5:
+            return 0.0
+        # the same layouts are used by other Go programs: without a Traefik marker, stay modest
+        return shape * (0.95 if share(sample, _MARKERS) > 0 else 0.4)
+
+    def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
+        lines = doc.lines.select("line", "text")
+        is_json = pl.col("text").str.contains(r"^\s*\{")
+        text_part = _parse_text(lines.filter(~is_json))
+        json_rows = lines.filter(is_json)
+        parts = [text_part]
+        if json_rows.height:
+            parts.append(_parse_json(json_rows))
+        records = pl.concat(parts, how="diagonal_relaxed").sort("line")
+        # lines that match no layout continue the record above (multi-line messages, stack traces)
+        records = _fold(records)
+        events = _classify(records)
+        return ParseResult(events, records.filter(pl.col("_orphan"))["line"])
+
+
+def _parse_text(lines: pl.DataFrame) -> pl.DataFrame:
+    v3 = pl.col("text").str.extract_groups(_V3_TEXT)
+    v2 = pl.col("text").str.extract_groups(_V2_TEXT)
+    tty = pl.col("text").str.extract_groups(_V2_TTY)
+    out = lines.with_columns(v3.alias("_a"), v2.alias("_b"), tty.alias("_c"))
+    a, b, c = (pl.col(name).struct for name in ("_a", "_b", "_c"))
+    # v3 and TTY put the message first and key=value pairs after it; v2 text quotes msg= and puts pairs after
+    rest = pl.coalesce(b.field("rest"), a.field("rest"), c.field("rest"))
+    first_pair = r"(?:\s+[A-Za-z][\w.]*=(?:\"(?:[^\"\\]|\\.)*\"|\S+))+\s*$"
+    return out.select(
+        "line",
+        "text",
+        pl.coalesce(a.field("ts"), b.field("ts"), c.field("ts")).alias("_ts"),
+        pl.coalesce(a.field("lvl"), b.field("lvl"), c.field("lvl")).str.to_lowercase().alias("_lvl"),
+        a.field("caller").alias("_caller"),
+        pl.coalesce(
+            b.field("msg").str.replace_all(r"\"", '"', literal=True),
+            pl.coalesce(a.field("rest"), c.field("rest")).str.replace(first_pair, ""),
+        ).alias("_msg"),
+        *[_logfmt(rest, key).alias(key) for key in _CONTEXT_KEYS],
+    )
+
+
+def _logfmt(text: pl.Expr, key: str) -> pl.Expr:
+    quoted = text.str.extract(rf'(?:^|\s){key}="((?:[^"\\]|\\.)*)"', 1).str.replace_all(
+        r"\"", '"', literal=True
+    )
+    bare = text.str.extract(rf"(?:^|\s){key}=([^\s\"]\S*)", 1)
+    return pl.coalesce(quoted, bare)
+
+
+def _parse_json(lines: pl.DataFrame) -> pl.DataFrame:
+    objects = read_json_objects(lines["text"])
+    frame = pl.concat([lines, objects], how="horizontal")
+
+    def s(name: str) -> pl.Expr:
+        return string_field(objects, name)
+
+    return frame.select(
+        "line",
+        "text",
+        pl.when(pl.col(OK)).then(s("time")).alias("_ts"),
+        s("level").str.to_lowercase().alias("_lvl"),
+        s("caller").alias("_caller"),
+        pl.coalesce(s("message"), s("msg")).alias("_msg"),
+        *[s(key).alias(key) for key in _CONTEXT_KEYS],
+    )
+
+
+def _fold(records: pl.DataFrame) -> pl.DataFrame:
+    starts = pl.col("_ts").is_not_null()
+    blank = pl.col("text").str.strip_chars() == ""
+    with_id = records.with_columns(starts.cum_sum().alias("_rec"), blank.alias("_blank"))
+    # lines before the first record, or blank, are not part of any record
+    orphans = with_id.filter((pl.col("_rec") == 0) & ~pl.col("_blank"))
+    grouped = (
+        with_id.filter((pl.col("_rec") > 0) & ~pl.col("_blank"))
+        .group_by("_rec", maintain_order=True)
+        .agg(pl.all().first(), pl.col("text").str.join("\n").alias("_raw"))
+        .drop("_rec")
+    )
+    return pl.concat(
+        [
+            grouped.with_columns(pl.lit(False).alias("_orphan")),
+            orphans.drop("_rec").with_columns(pl.col("text").alias("_raw"), pl.lit(True).alias("_orphan")),
+        ],
+        how="diagonal_relaxed",
+    ).drop("_blank")
+
+
+def _classify(records: pl.DataFrame) -> pl.DataFrame:
+    parsed = records.filter(~pl.col("_orphan"))
+    msg = pl.col("_msg")
+    # v3: "502 Bad Gateway"; v2: "'502 Bad Gateway' caused by: dial tcp …"
+    status = msg.str.extract(r"^'?(\d{3}) [A-Z][A-Za-z ]+'?(?:\s|$|caused by)", 1).cast(
+        pl.Int32, strict=False
+    )
+    error = pl.coalesce(pl.col("error"), msg.str.extract(r"caused by: (.*)$", 1))
+    dial = error.str.extract(r"dial tcp ([^\s:]+:\d+)", 1)
+    kind = (
+        pl.when(status.is_not_null())
+        .then(pl.lit("proxy_error"))
+        .when(msg.str.contains(r"^Configuration received|^Server configuration reloaded"))
+        .then(pl.lit("config_reload"))
+        .when(pl.col("_lvl").is_in(["err", "erro", "error", "ftl", "fata", "fatal", "pnc", "pani", "panic"]))
+        .then(pl.lit("error"))
+        .otherwise(pl.lit("log"))
+    )
+    return parsed.select(
+        "line",
+        iso_to_utc(pl.col("_ts")).alias("ts"),
+        pl.col("_lvl").replace_strict(_LEVELS, default="info").alias("level"),
+        pl.col("_caller").alias("logger"),
+        msg.alias("message"),
+        kind.alias("kind"),
+        status.alias("status"),
+        error.alias("error"),
+        dial.alias("upstream"),
+        pl.col("routerName").alias("router"),
+        pl.col("serviceName").alias("service"),
+        pl.col("entryPointName").alias("entrypoint"),
+        pl.col("_raw").alias("raw"),
+    )

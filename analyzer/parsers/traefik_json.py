@@ -1,0 +1,144 @@
+"""Traefik access log, JSON format (``accessLog.format=json``), v2 and v3.
+
+logrus' JSON formatter writes one object per line with keys sorted (``pkg/middlewares/accesslog``):
+``StartUTC`` (RFC 3339 nanoseconds, the request *start*), ``Duration`` (int nanoseconds; for a WebSocket
+the connection lifetime), ``RouterName``, ``ServiceName``, ``ServiceURL`` (v2: a Go ``url.URL`` object,
+v3: a string), ``DownstreamStatus`` / ``OriginStatus`` (0 when nothing was written: a hijacked WebSocket),
+``RequestHost``, ``RequestMethod``, ``RequestPath``, ``ClientHost`` (may be the raw X-Forwarded-For
+list), and kept headers as ``request_<Canonical-Name>``, ``origin_*``, ``downstream_*``.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from analyzer.jsonutil import OK, column, read_json_objects, string_field
+from analyzer.model import UTC_US
+from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult, share
+from analyzer.timeparse import iso_to_utc
+from analyzer.urls import sio_columns, split_target
+
+# Keys that only Traefik's access log writes, together.
+_SNIFF = r'^\s*\{.*"(?:RequestMethod|DownstreamStatus|OriginStatus)"\s*:.*"(?:StartUTC|StartLocal|Duration|RequestPath)"\s*:'
+_HEADER_KEYS = r'"(?:request|origin|downstream)_[^"]+"\s*:\s*"(?:[^"\\]|\\.)*"'
+#: Request headers that carry an explicit request id, strongest first.
+_REQUEST_ID_HEADERS = ("request_X-Request-Id", "request_X-Correlation-Id", "request_X-Amzn-Trace-Id")
+
+
+class TraefikJSON(Parser):
+    name = "traefik-json"
+    source = "proxy"
+    description = "Traefik access log, JSON format (v2 and v3)"
+
+    def sniff(self, sample: list[str]) -> float:
+        return share(sample, _SNIFF)
+
+    def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
+        lines = doc.lines
+        objects = read_json_objects(lines["text"])
+        frame = pl.concat([lines.select("line", "text"), objects], how="horizontal")
+        # a JSON object without any access-log key (a stray app-log line) is not an access line
+        is_access = pl.col(OK) & pl.any_horizontal(
+            column(objects, name, pl.String).is_not_null()
+            for name in ("RequestMethod", "RequestPath", "StartUTC")
+        )
+        parsed = frame.filter(is_access)
+        blank = pl.col("text").str.strip_chars() == ""
+        unparsed = frame.filter(~is_access & ~blank)["line"]
+        return ParseResult(_to_events(parsed, objects.columns), unparsed)
+
+
+def _service_url(frame: pl.DataFrame) -> pl.Expr:
+    """v3 writes ServiceURL as a string, v2 as a url.URL object; both become ``scheme://host``."""
+    if "ServiceURL" not in frame.columns:
+        return pl.lit(None, dtype=pl.String)
+    dtype = frame.schema["ServiceURL"]
+    if isinstance(dtype, pl.Struct):
+        names = {f.name for f in dtype.fields}
+        if {"Scheme", "Host"} <= names:
+            url = pl.col("ServiceURL")
+            host = url.struct.field("Host")
+            return pl.when(host.is_not_null() & (host != "")).then(
+                pl.concat_str(url.struct.field("Scheme"), pl.lit("://"), host)
+            )
+        return pl.lit(None, dtype=pl.String)
+    text = pl.col("ServiceURL").cast(pl.String, strict=False)
+    # the slow JSON path keeps a v2 object as JSON text
+    from_object = pl.concat_str(
+        text.str.json_path_match("$.Scheme"), pl.lit("://"), text.str.json_path_match("$.Host")
+    )
+    return pl.when(text.str.starts_with("{")).then(from_object).otherwise(text)
+
+
+def _to_events(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    def s(name: str) -> pl.Expr:
+        return string_field(frame, name)
+
+    def dash_null(expr: pl.Expr) -> pl.Expr:
+        return pl.when(expr.is_in(["-", ""])).then(None).otherwise(expr)
+
+    start = iso_to_utc(s("StartUTC"))
+    # StartUTC can be dropped by configuration: StartLocal carries an offset; logrus' "time" has seconds only
+    ts = pl.coalesce(start, iso_to_utc(s("StartLocal")), iso_to_utc(s("time")))
+    duration_ms = column(frame, "Duration", pl.Float64) / 1e6
+    status = pl.coalesce(column(frame, "DownstreamStatus", pl.Int32), column(frame, "OriginStatus", pl.Int32))
+    request_id = pl.coalesce(*(s(h) for h in _REQUEST_ID_HEADERS if h in keys), _traceparent_id(frame))
+    headers = pl.col("text").str.extract_all(_HEADER_KEYS).list.join(",")
+    out = frame.select(
+        "line",
+        ts.alias("ts"),
+        duration_ms.alias("duration_ms"),
+        column(frame, "Duration", pl.Int64).alias("_duration_ns"),
+        status.alias("status"),
+        column(frame, "DownstreamContentSize", pl.Int64).alias("size"),
+        column(frame, "RequestContentSize", pl.Int64).alias("request_size"),
+        dash_null(s("RequestMethod")).alias("method"),
+        dash_null(s("RequestScheme")).alias("scheme"),
+        dash_null(pl.coalesce(s("RequestHost"), s("RequestAddr"))).str.to_lowercase().alias("host"),
+        s("RequestPath").alias("_target"),
+        dash_null(s("RequestProtocol")).alias("protocol"),
+        s("entryPointName").alias("entrypoint"),
+        dash_null(s("RouterName")).alias("router"),
+        dash_null(s("ServiceName")).alias("service"),
+        dash_null(_service_url(frame)).alias("upstream"),
+        dash_null(pl.coalesce(s("ClientHost"), s("ClientAddr").str.replace(r":\d+$", ""))).alias("_client"),
+        s("request_User-Agent").alias("user_agent"),
+        s("request_Origin").alias("origin"),
+        s("request_Upgrade").alias("upgrade_header"),
+        s("request_Connection").alias("connection_header"),
+        request_id.alias("request_id"),
+        pl.when(headers != "").then(pl.concat_str(pl.lit("{"), headers, pl.lit("}"))).alias("attrs"),
+        pl.col("text").alias("raw"),
+    )
+    out = out.with_columns(
+        *split_target(pl.col("_target")),
+        pl.col("_client").str.extract(r"^\s*([^\s,]+)").alias("client"),
+    ).with_columns(sio_columns(pl.col("query")))
+    return out.with_columns(
+        (pl.col("ts") + pl.duration(microseconds=pl.col("_duration_ns") // 1000))
+        .cast(UTC_US)
+        .alias("ts_end"),
+        _kind().alias("kind"),
+        pl.when(pl.col("status") >= 500).then(pl.lit("error")).otherwise(pl.lit("info")).alias("level"),
+        pl.concat_str(
+            pl.col("method"),
+            pl.col("_target"),
+            pl.col("status").cast(pl.String),
+            separator=" ",
+            ignore_nulls=True,
+        ).alias("message"),
+    ).drop("_target", "_client", "_duration_ns")
+
+
+def _traceparent_id(frame: pl.DataFrame) -> pl.Expr:
+    """The trace id of a W3C ``traceparent`` header (``00-<trace id>-<span>-<flags>``)."""
+    return string_field(frame, "request_Traceparent").str.extract(r"^[0-9a-f]{2}-([0-9a-f]{32})-", 1)
+
+
+def _kind() -> pl.Expr:
+    """A WebSocket attempt: ``transport=websocket`` or a logged ``Upgrade: websocket`` header. The URL
+    matters most: a middleware that strips ``Upgrade`` also removes it from the access log."""
+    is_ws = (pl.col("transport") == "websocket") | pl.col("upgrade_header").str.to_lowercase().str.contains(
+        "websocket", literal=True
+    ).fill_null(False)
+    return pl.when(is_ws).then(pl.lit("ws_upgrade")).otherwise(pl.lit("http_request"))

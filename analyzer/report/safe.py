@@ -1,0 +1,55 @@
+"""Making log-derived strings inert in each output: terminals, Markdown, HTML."""
+
+from __future__ import annotations
+
+import html
+import re
+
+# C0/C1 controls except tab and newline; ESC starts the terminal sequences that could rewrite a screen.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+
+
+def printable(text: str) -> str:
+    """Replace control characters (terminal escapes included) with visible ``\\xNN`` forms."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def md_inline(text: str) -> str:
+    """Escape text for Markdown prose and table cells: no links, images, HTML or table breaks."""
+    return _MD_SPECIAL.sub(r"\\\1", printable(text)).replace("\n", " ")
+
+
+def md_code_block(text: str, info: str = "") -> str:
+    """A fenced code block that no backtick run inside ``text`` can close early."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{printable(text)}\n{fence}"
+
+
+def md_code_span(text: str) -> str:
+    """An inline code span that survives backticks inside ``text``."""
+    text = printable(text).replace("\n", " ")
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def html_text(text: str) -> str:
+    """Escape text for HTML element content and attribute values."""
+    return html.escape(printable(text), quote=True)
+
+
+_CODE_SPAN = re.compile(r"(``.+?``|`[^`\n]*`)")
+
+
+def md_prose(text: str) -> str:
+    """Escape Markdown prose but keep its `code spans` (wsdiag's own templates use them).
+
+    Values from logs are inserted into templates without backticks (see ``rules.engine``), so a
+    hostile value cannot close a code span; outside spans every special character is escaped.
+    """
+    parts = _CODE_SPAN.split(printable(text).replace("\n\n", "\u2029").replace("\n", " "))
+    out = [p if i % 2 else _MD_SPECIAL.sub(r"\\\1", p) for i, p in enumerate(parts)]
+    return "".join(out).replace("\u2029", "\n\n")

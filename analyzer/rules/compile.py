@@ -1,0 +1,299 @@
+"""Compile rule predicates to polars expressions, and run each match kind over the tables.
+
+Every kind returns a *hits* frame: one row per group that fired, with the group keys, the metrics, the
+event rows that are its evidence (``_rows``) and how many matched (``_count``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from analyzer.rules.schema import Match, Metric, Predicate, Rule
+
+ROW = "_row"
+
+
+def predicate_expr(preds: tuple[Predicate, ...], schema: pl.Schema) -> pl.Expr:
+    """AND of the predicates (true when the list is empty); a missing value never satisfies a test."""
+    exprs = [_one(p, schema) for p in preds]
+    return pl.all_horizontal(exprs) if exprs else pl.lit(True)
+
+
+def _one(p: Predicate, schema: pl.Schema) -> pl.Expr:
+    if p.any_of:
+        return pl.any_horizontal([predicate_expr(alt, schema) for alt in p.any_of])
+    if p.negate:
+        return ~predicate_expr(p.negate, schema)
+    assert p.field is not None and p.op is not None
+    if p.field not in schema:
+        # a column this table does not have: "missing" holds, every other test fails
+        return pl.lit(p.op in ("missing", "ne", "not_in", "not_regex"))
+    col = pl.col(p.field)
+    dtype = schema[p.field]
+    if isinstance(dtype, pl.List):
+        return _on_list(col, p.op, p.value)
+    value = p.value
+    op = p.op
+    if op == "exists":
+        return col.is_not_null()
+    if op == "missing":
+        return col.is_null()
+    if op in ("ne", "not_in", "not_regex"):
+        positive = {
+            "ne": col == value,
+            "not_in": col.is_in(_as_list(value)),
+            "not_regex": _text(col).str.contains(str(value)),
+        }[op]
+        return ~positive.fill_null(False)
+    expr: pl.Expr
+    if op == "eq":
+        expr = col == value
+    elif op == "in":
+        expr = col.is_in(_as_list(value))
+    elif op == "regex":
+        expr = _text(col).str.contains(str(value))
+    elif op == "contains":
+        expr = _text(col).str.contains(str(value), literal=True)
+    elif op == "startswith":
+        expr = _text(col).str.starts_with(str(value))
+    elif op == "endswith":
+        expr = _text(col).str.ends_with(str(value))
+    elif op == "gt":
+        expr = col > value
+    elif op == "gte":
+        expr = col >= value
+    elif op == "lt":
+        expr = col < value
+    elif op == "lte":
+        expr = col <= value
+    else:  # between
+        expr = col.is_between(value[0], value[1])
+    return expr.fill_null(False)
+
+
+def _text(col: pl.Expr) -> pl.Expr:
+    return col.cast(pl.String, strict=False)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _on_list(col: pl.Expr, op: str, value: Any) -> pl.Expr:
+    """List columns (routers, transports): a test holds when it holds for some element."""
+    if op == "exists":
+        return col.list.len().fill_null(0) > 0
+    if op == "missing":
+        return col.list.len().fill_null(0) == 0
+    if op in ("eq", "contains"):
+        return col.list.contains(value).fill_null(False)
+    if op == "in":
+        return pl.any_horizontal([col.list.contains(v) for v in _as_list(value)]).fill_null(False)
+    if op in ("ne", "not_in"):
+        return ~pl.any_horizontal([col.list.contains(v) for v in _as_list(value)]).fill_null(False)
+    if op == "gt":
+        return col.list.len().fill_null(0) > value
+    if op == "gte":
+        return col.list.len().fill_null(0) >= value
+    return col.list.eval(pl.element().cast(pl.String).str.contains(str(value))).list.any().fill_null(False)
+
+
+def _metric_expr(m: Metric, schema: pl.Schema) -> pl.Expr:
+    cond = predicate_expr(m.where, schema) if m.where else None
+    if m.fn == "count":
+        base = pl.len() if cond is None else cond.sum()
+        return base.cast(pl.Int64).alias(m.name)
+    if m.fn == "any":
+        return (cond.any() if cond is not None else pl.lit(True)).alias(m.name)
+    assert m.field is not None
+    col = pl.col(m.field)
+    if cond is not None:
+        col = col.filter(cond)
+    fn = {
+        "n_unique": lambda c: c.drop_nulls().n_unique(),
+        "unique": lambda c: c.drop_nulls().unique(maintain_order=True).head(10),
+        "min": lambda c: c.min(),
+        "max": lambda c: c.max(),
+        "mean": lambda c: c.mean(),
+        "median": lambda c: c.median(),
+        "sum": lambda c: c.sum(),
+    }[m.fn]
+    return fn(col).alias(m.name)
+
+
+def _window_metric(m: Metric) -> pl.Expr:
+    """A metric over groups that share ``over`` keys, computed on the aggregated table."""
+    assert m.field is not None
+    col = pl.col(m.field)
+    fn = {"sum": col.sum(), "max": col.max(), "min": col.min(), "n_unique": col.n_unique(), "count": pl.len()}
+    return fn.get(m.fn, col.sum()).over(list(m.over)).alias(m.name)
+
+
+def run_match(rule: Rule, events: pl.DataFrame, conns: pl.DataFrame) -> pl.DataFrame:
+    """Hits of one rule (see module doc)."""
+    match = rule.match
+    table = conns if match.target == "connections" else events
+    kind = match.kind
+    if kind in ("single", "aggregate"):
+        return _aggregate(match, table)
+    if kind == "absence":
+        return _absence(match, table)
+    if kind == "sequence":
+        return _sequence(match, table)
+    return _distribution(match, table)
+
+
+def _evidence_rows(match: Match, table: pl.DataFrame) -> pl.Expr:
+    """Row ids of the evidence of a group (all matched rows, or those matching ``evidence``)."""
+    if match.evidence:
+        return pl.col(ROW).filter(predicate_expr(match.evidence, table.schema)).alias("_rows")
+    return pl.col(ROW).alias("_rows")
+
+
+def _aggregate(match: Match, table: pl.DataFrame) -> pl.DataFrame:
+    selected = table.filter(predicate_expr(match.where, table.schema))
+    plain = [m for m in match.metrics if not m.over]
+    windowed = [m for m in match.metrics if m.over]
+    aggs = [
+        *[_metric_expr(m, selected.schema) for m in plain],
+        _evidence_rows(match, selected),
+        pl.len().alias("_count"),
+    ]
+    if match.within_ms is not None and match.group_by:
+        grouped = (
+            selected.filter(pl.col("ts").is_not_null())
+            .sort("ts")
+            .group_by_dynamic("ts", every=f"{int(match.within_ms)}ms", group_by=list(match.group_by))
+            .agg(aggs)
+            .drop("ts")
+        )
+    else:
+        grouped = _group(selected, list(match.group_by), aggs)
+    if windowed:
+        grouped = grouped.with_columns([_window_metric(m) for m in windowed])
+    grouped = grouped.filter(pl.col("_count") >= match.min_count)
+    if match.having:
+        grouped = grouped.filter(predicate_expr(match.having, grouped.schema))
+    return grouped.filter(pl.col("_count") > 0)
+
+
+def _keyed(match: Match, frame: pl.DataFrame) -> pl.DataFrame:
+    key = pl.concat_str([pl.col(k).cast(pl.String) for k in match.key], separator="\x1f")
+    return frame.with_columns(key.alias("_key")).filter(
+        pl.col("_key").is_not_null() & pl.col("ts").is_not_null()
+    )
+
+
+def _absence(match: Match, table: pl.DataFrame) -> pl.DataFrame:
+    """Anchors (first step) not followed by any of the later steps on the same key within the window."""
+    anchor_step, *follow_steps = match.steps
+    scope = table.filter(predicate_expr(match.where, table.schema))
+    anchors = _keyed(match, scope.filter(predicate_expr(anchor_step.where, scope.schema)))
+    follow = pl.any_horizontal([predicate_expr(s.where, scope.schema) for s in follow_steps])
+    confirms = (
+        _keyed(match, scope.filter(follow))
+        .select("_key", pl.col("ts").alias("_confirm_ts"))
+        .sort("_confirm_ts")
+    )
+    assert match.within_ms is not None
+    joined = anchors.sort("ts").join_asof(
+        confirms,
+        left_on="ts",
+        right_on="_confirm_ts",
+        by="_key",
+        strategy="forward",
+        tolerance=f"{int(match.within_ms)}ms",
+        check_sortedness=False,
+    )
+    missing = joined.filter(pl.col("_confirm_ts").is_null())
+    # an anchor too close to the end of the capture cannot be judged: its confirmation may be unwritten
+    end = table["ts"].max()
+    if end is not None:
+        missing = missing.filter(pl.col("ts") <= pl.lit(end) - pl.duration(milliseconds=match.within_ms))
+    return _group_hits(match, missing)
+
+
+def _sequence(match: Match, table: pl.DataFrame) -> pl.DataFrame:
+    """Each step follows the previous one on the same key, the whole run within the window."""
+    scope = table.filter(predicate_expr(match.where, table.schema))
+    assert match.within_ms is not None
+    first, *rest = match.steps
+    chain = _keyed(match, scope.filter(predicate_expr(first.where, scope.schema))).select(
+        "_key", pl.col("ts").alias("_start"), pl.col("ts").alias("_prev"), pl.concat_list(pl.col(ROW)).alias("_rows_acc"),
+        *[c for c in match.group_by if c in scope.columns],
+    )  # fmt: skip
+    for step in rest:
+        nxt = _keyed(match, scope.filter(predicate_expr(step.where, scope.schema))).select(
+            "_key", pl.col("ts").alias("_ts_next"), pl.col(ROW).alias("_row_next")
+        )
+        chain = (
+            chain.sort("_prev")
+            .join_asof(
+                nxt.sort("_ts_next"),
+                left_on="_prev",
+                right_on="_ts_next",
+                by="_key",
+                strategy="forward",
+                tolerance=f"{int(match.within_ms)}ms",
+                check_sortedness=False,
+            )
+            .filter(pl.col("_ts_next").is_not_null())
+            .filter((pl.col("_ts_next") - pl.col("_start")).dt.total_milliseconds() <= match.within_ms)
+            .with_columns(
+                pl.col("_ts_next").alias("_prev"),
+                pl.concat_list("_rows_acc", pl.col("_row_next")).alias("_rows_acc"),
+            )
+            .drop("_ts_next", "_row_next")
+        )
+    hits = chain.explode("_rows_acc").rename({"_rows_acc": ROW}).with_columns(pl.col("_start").alias("ts"))
+    return _group_hits(match, hits)
+
+
+def _distribution(match: Match, table: pl.DataFrame) -> pl.DataFrame:
+    """Values of ``value`` piling up in one bin: its share of all values, per group."""
+    assert match.value is not None
+    scope = table.filter(predicate_expr(match.where, table.schema) & pl.col(match.value).is_not_null())
+    groups = list(match.group_by)
+    binned = scope.with_columns(((pl.col(match.value) / match.bin_ms).round() * match.bin_ms).alias("_bin"))
+    by_bin = binned.group_by([*groups, "_bin"]).agg(pl.len().alias("_in_bin"), pl.col(ROW).alias("_rows"))
+    totals = (
+        binned.group_by(groups).agg(pl.len().alias("value_count"))
+        if groups
+        else binned.select(pl.len().alias("value_count"))
+    )
+    ranked = by_bin.sort(["_in_bin", "_bin"], descending=[True, False])
+    mode = ranked.group_by(groups, maintain_order=True).first() if groups else ranked.head(1)
+    mode = mode.join(totals, on=groups) if groups else mode.join(totals, how="cross")
+    mode = mode.with_columns(
+        pl.col("_bin").alias("mode_value"),
+        pl.col("_in_bin").alias("mode_count"),
+        (pl.col("_in_bin") / pl.col("value_count")).alias("_mode_share"),
+        (100 * pl.col("_in_bin") / pl.col("value_count")).round(0).alias("mode_share_pct"),
+        pl.col("_in_bin").alias("_count"),
+    )
+    keep = (pl.col("_mode_share") >= match.min_share) & (pl.col("_count") >= match.min_count)
+    if match.min_value is not None:
+        keep = keep & (pl.col("mode_value") >= match.min_value)
+    hits = mode.filter(keep)
+    if match.having:
+        hits = hits.filter(predicate_expr(match.having, hits.schema))
+    return hits
+
+
+def _group_hits(match: Match, rows: pl.DataFrame) -> pl.DataFrame:
+    groups = [g for g in match.group_by if g in rows.columns]
+    grouped = _group(rows, groups, [pl.col(ROW).alias("_rows"), pl.len().alias("_count")])
+    grouped = grouped.filter(pl.col("_count") >= match.min_count)
+    if match.having:
+        grouped = grouped.filter(predicate_expr(match.having, grouped.schema))
+    return grouped.filter(pl.col("_count") > 0)
+
+
+def _group(frame: pl.DataFrame, groups: list[str], aggs: list[pl.Expr]) -> pl.DataFrame:
+    """``group_by(groups).agg(aggs)``; without groups, the whole frame is one group (none if empty)."""
+    if groups:
+        return frame.group_by(groups, maintain_order=True).agg(aggs)
+    return frame.with_columns(pl.lit(True).alias("_all")).group_by("_all").agg(aggs).drop("_all")

@@ -1,0 +1,97 @@
+"""Facts derived from the whole capture that rules can test like ordinary columns.
+
+They answer questions one line cannot: *has this router ever served a Socket.IO session?* A router that
+answered handshakes but never completed one, while another router did, is the signature of a
+handshake routed to the wrong service. Documented in ``docs/rules.md``.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+#: A status-0 WebSocket line this long is an upgrade that went through (Traefik logs 0 for a 101).
+WS_LIVED_MS = 1000.0
+
+
+def sio_success() -> pl.Expr:
+    """A proxy line that proves its router reaches a working Socket.IO / WebSocket server."""
+    return (pl.col("source") == "proxy") & (
+        ((pl.col("transport") == "polling") & (pl.col("status") == 200) & pl.col("sid").is_not_null())
+        | (
+            (pl.col("kind") == "ws_upgrade")
+            & (pl.col("status") == 0)
+            & (pl.col("duration_ms") >= WS_LIVED_MS)
+        )
+        | (pl.col("status") == 101)
+    )
+
+
+def add_facts(events: pl.DataFrame, connections: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Add the fact columns (``is_sio``, ``is_handshake``, ``router_sio_ok``, …) to the event table."""
+    site = pl.coalesce(pl.col("host"), pl.lit(""))
+    ok = sio_success().fill_null(False)
+    ev = events.with_columns(
+        (
+            pl.col("transport").is_not_null()
+            | (pl.col("kind") == "ws_upgrade")
+            | pl.col("path").str.contains(r"^/(?:[^/]+/)*(?:socket\.io|engine\.io)/").fill_null(False)
+        ).alias("is_sio"),
+        (
+            (pl.col("transport") == "polling")
+            & pl.col("sid").is_null()
+            & (pl.col("method").is_null() | (pl.col("method") == "GET"))
+        )
+        .fill_null(False)
+        .alias("is_handshake"),
+        ok.alias("_ok"),
+        site.alias("_site"),
+    )
+    ev = ev.with_columns(
+        pl.col("_ok").any().over("router").fill_null(False).alias("router_sio_ok"),
+        pl.col("_ok").any().over("upstream").fill_null(False).alias("upstream_sio"),
+    )
+    ev = ev.with_columns(
+        ((pl.col("source") == "proxy") & ~pl.col("is_sio"))
+        .any()
+        .over("router")
+        .fill_null(False)
+        .alias("router_rest")
+    )
+    ok_routers = (
+        ev.filter(pl.col("_ok") & pl.col("router").is_not_null())
+        .group_by("_site")
+        .agg(pl.col("router").n_unique().alias("sio_routers_ok"))
+    )
+    ev = ev.join(ok_routers, on="_site", how="left", maintain_order="left").with_columns(
+        pl.col("sio_routers_ok").fill_null(0)
+    )
+    proxy_sid = (pl.col("source") == "proxy") & pl.col("sid").is_not_null()
+    backend_sid = (pl.col("source") == "backend") & pl.col("sid").is_not_null()
+    ev = ev.with_columns(
+        pl.col("upstream").filter(proxy_sid & pl.col("upstream").str.contains("://")).n_unique().over("sid")
+        .fill_null(0).alias("sid_upstreams"),
+        pl.coalesce("stream", "file").filter(backend_sid).n_unique().over("sid").fill_null(0).alias("sid_backends"),
+    )  # fmt: skip
+    ev = _config_facts(ev).drop("_ok", "_site")
+    if connections is not None and "conn_id" in connections.columns:
+        per_conn = connections.select(
+            "conn_id",
+            pl.col("outcome").alias("conn_outcome"),
+            pl.col("upgrade_outcome").alias("conn_upgrade_outcome"),
+            pl.col("polling_ok").alias("conn_polling_ok"),
+        )
+        ev = ev.join(per_conn, on="conn_id", how="left", maintain_order="left")
+    return ev
+
+
+def _config_facts(ev: pl.DataFrame) -> pl.DataFrame:
+    """Routers the configuration routes WebSocket / Socket.IO paths to (``router_config`` events)."""
+    config = ev.filter((pl.col("source") == "config") & (pl.col("kind") == "router_config"))
+    ws_routers = config.filter(
+        pl.col("attrs").str.json_path_match("$.is_websocket").fill_null("false") == "true"
+    )["router"].drop_nulls()
+    return ev.with_columns(
+        pl.col("router").is_in(ws_routers.implode()).fill_null(False).alias("router_ws_config"),
+        pl.lit(ws_routers.n_unique(), dtype=pl.UInt32).alias("ws_routers_config"),
+        pl.lit(config.height > 0).alias("config_present"),
+    )

@@ -1,0 +1,139 @@
+"""Traefik access log, common (CLF) format: real line shapes from Traefik's own tests and real reports."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.conftest import data_lines, read_text
+
+WS_OK = (
+    '203.0.113.7 - - [25/Nov/2026:10:00:00 +0000] "GET /socket.io/?EIO=4&transport=websocket&sid=lv_VI97HAXpY6yYWAAAC'
+    ' HTTP/1.1" 0 0 "-" "-" 42 "chat-ws@docker" "http://172.18.0.3:3000" 38786ms'
+)
+
+
+def one(tmp_path, line: str, **options):
+    events, info = read_text(tmp_path, line + "\n", **options)
+    assert info.format == "traefik-clf", info
+    assert info.unparsed_lines == 0
+    assert events.height == 1
+    return events.row(0, named=True)
+
+
+def test_websocket_success_is_status_zero_with_lifetime(tmp_path):
+    row = one(tmp_path, WS_OK)
+    assert row["kind"] == "ws_upgrade"
+    assert row["status"] == 0
+    assert row["duration_ms"] == 38786
+    assert row["ts"] == datetime(2026, 11, 25, 10, 0, 0, tzinfo=UTC)
+    # the line is written at close: the end of the connection is start + duration
+    assert row["ts_end"] == datetime(2026, 11, 25, 10, 0, 38, 786000, tzinfo=UTC)
+    assert (row["eio"], row["transport"], row["sid"]) == (4, "websocket", "lv_VI97HAXpY6yYWAAAC")
+    assert row["router"] == "chat-ws@docker"
+    assert row["upstream"] == "http://172.18.0.3:3000"
+    assert row["path"] == "/socket.io/"
+    assert row["source"] == "proxy"
+
+
+def test_polling_handshake_fields(tmp_path):
+    line = (
+        '10.0.0.9 - - [25/Nov/2026:10:00:01 +0000] "GET /socket.io/?EIO=4&transport=polling&t=PXa1b2c HTTP/1.1"'
+        ' 404 139 "-" "Mozilla/5.0 (X11; Linux x86_64)" 43 "api@docker" "http://172.18.0.4:8080" 3ms'
+    )
+    row = one(tmp_path, line)
+    assert row["kind"] == "http_request"
+    assert (row["method"], row["status"], row["size"]) == ("GET", 404, 139)
+    assert (row["transport"], row["t"], row["sid"]) == ("polling", "PXa1b2c", None)
+    assert row["router"] == "api@docker"
+    assert row["user_agent"] == "Mozilla/5.0 (X11; Linux x86_64)"
+    assert row["query"] == "EIO=4&transport=polling&t=PXa1b2c"
+
+
+def test_no_router_matched_is_null_router(tmp_path):
+    row = one(tmp_path, '::1 - - [15/Apr/2024:13:04:10 +0000] "GET / HTTP/1.1" 404 19 "-" "-" 27 "-" "-" 0ms')
+    assert row["router"] is None and row["upstream"] is None
+    assert row["status"] == 404
+
+
+@pytest.mark.parametrize(
+    ("line", "ua"),
+    [
+        # v3.6.18+ escapes quotes inside quoted fields
+        ('10.0.0.1 - - [10/Nov/2009:23:00:00 +0000] "GET / HTTP/1.1" 200 0 "-" "foo \\" bar" 1 "test@file"'
+         ' "http://127.0.0.1:8080" 1ms', 'foo " bar'),
+        # older versions wrote them raw
+        ('10.0.0.1 - - [10/Nov/2009:23:00:00 +0000] "GET / HTTP/1.1" 200 0 "-" "foo " bar" 1 "test@file"'
+         ' "http://127.0.0.1:8080" 1ms', 'foo " bar'),
+    ],
+    ids=["escaped-quote-v3.6.18", "raw-quote-older"],
+)  # fmt: skip
+def test_quotes_inside_fields(tmp_path, line, ua):
+    row = one(tmp_path, line)
+    assert row["user_agent"] == ua
+    assert row["router"] == "test@file"
+    assert row["duration_ms"] == 1
+
+
+def test_x_forwarded_for_list_in_client_field(tmp_path):
+    line = (
+        '203.0.113.5, 10.0.0.2, 10.0.0.3 - - [25/Nov/2026:10:00:00 +0000] "GET /api HTTP/1.1" 200 5 "-" "-"'
+        ' 7 "api@docker" "http://10.0.0.4:80" 2ms'
+    )
+    assert one(tmp_path, line)["client"] == "203.0.113.5"
+
+
+def test_start_local_offset_is_converted_to_utc(tmp_path):
+    line = (
+        'TestHost - TestUser [13/Apr/2016:07:14:19 -0700] "POST testpath HTTP/0.0" 123 12 "testReferer"'
+        ' "testUserAgent" 1 "testRouter" "http://127.0.0.1/testService" 1ms'
+    )
+    assert one(tmp_path, line)["ts"] == datetime(2016, 4, 13, 14, 14, 19, tzinfo=UTC)
+
+
+def test_bare_dash_router_and_service_before_v2_1_7(tmp_path):
+    line = '127.0.0.1 - - [09/Mar/2018:10:51:32 +0000] "GET / HTTP/1.1" 401 17 "-" "Go-http-client/1.1" 1 - - 0ms'
+    row = one(tmp_path, line)
+    assert row["status"] == 401 and row["router"] is None and row["duration_ms"] == 0
+
+
+def test_generic_clf_has_no_tail(tmp_path):
+    row = one(
+        tmp_path, '10.0.0.1 - Client [10/Nov/2009:14:00:00 -0900] "GET /foo http" 123 132 "referer" "agent"'
+    )
+    assert row["status"] == 123 and row["router"] is None and row["duration_ms"] is None
+    assert row["ts"] == datetime(2009, 11, 10, 23, 0, tzinfo=UTC)
+
+
+def test_dropped_time_and_request_fields(tmp_path):
+    row = one(tmp_path, '- - TestUser [-] "- - -" - - "-" "-" - "-" "-" 0ms')
+    assert row["ts"] is None and row["method"] is None and row["status"] is None
+
+
+def test_traefik_unit_test_fixtures_parse(tmp_path):
+    """Every line Traefik's own formatter tests expect parses (except those with a leading space)."""
+    lines = [ln for ln in data_lines("traefik/traefik-unit-test-fixtures.clf.log") if not ln.startswith(" ")]
+    events, info = read_text(tmp_path, "\n".join(lines) + "\n")
+    assert info.format == "traefik-clf"
+    assert info.unparsed_lines == 0
+    assert events.height == len(lines)
+
+
+def test_malformed_line_is_counted_with_its_number(tmp_path):
+    text = WS_OK + "\nthis is not an access log line\n" + WS_OK + "\n"
+    events, info = read_text(tmp_path, text)
+    assert events.height == 2
+    assert info.unparsed_lines == 1 and info.unparsed_examples == [2]
+
+
+def test_fast_and_regex_paths_agree(tmp_path):
+    """The quote-split fast path and the regex path must give the same row for the same line."""
+    import polars as pl
+
+    from analyzer.parsers.traefik_clf import _fast_fields, _regex_fields
+
+    frame = pl.LazyFrame({"line": pl.Series([1], dtype=pl.UInt32), "text": [WS_OK]})
+    fast = _fast_fields(frame).collect()
+    slow = _regex_fields(frame).collect()
+    assert fast.drop("text").row(0) == slow.select(fast.drop("text").columns).row(0)
