@@ -385,6 +385,7 @@ def rules_test(dirs: tuple[str, ...]) -> None:
     default=None,
     help="Exit with 1 when a finding is at least this severe.",
 )
+@click.option("--no-redact", is_flag=True, help="Keep secrets (tokens in --explain URLs) in the report.")
 def check_config(
     files: tuple[str, ...],
     fmt: str,
@@ -396,6 +397,7 @@ def check_config(
     client_ip: str | None,
     env_file: str | None,
     fail_on: str | None,
+    no_redact: bool,
 ) -> None:
     """Check Traefik routing configuration statically: docker-compose labels, file-provider YAML/TOML,
     IngressRoute manifests (FILES may be folders).
@@ -421,7 +423,7 @@ def check_config(
         if not result.config.readable:
             reasons = "; ".join(f"{f.path}: {f.error}" for f in result.config.files) or "no files found"
             raise NoInputError(f"no configuration could be read ({reasons})")
-        write_check(result, fmt=fmt, output=output)  # type: ignore[arg-type]
+        write_check(result, fmt=fmt, output=output, redact_secrets=not no_redact)  # type: ignore[arg-type]
     sys.exit(exit_code(result.findings, fail_on))
 
 

@@ -181,3 +181,21 @@ def test_stdin():
     report = json.loads(result.stdout)
     assert report["inputs"][0]["path"] == "<stdin>"
     assert [f["rule"] for f in report["findings"]] == ["router-priority-conflict"]
+
+
+def test_secrets_in_explained_urls_are_masked():
+    url = "https://api.example.test/socket.io/?EIO=4&transport=polling&token=s3cr3t"
+    masked = run("check-config", INCIDENT, "--format", "json", "--explain", url)
+    assert "s3cr3t" not in masked.stdout
+    assert json.loads(masked.stdout)["explanations"][0]["url"].endswith("&token=REDACTED")
+    kept = run("check-config", INCIDENT, "--explain", url, "--no-redact")
+    assert "token=s3cr3t" in kept.stdout
+
+
+def test_json_report_validates_against_the_schema():
+    import jsonschema
+
+    schema = json.loads((ROOT / "analyzer/report/wsdiag.report-1.schema.json").read_text())
+    for path in ("tests/data/config/incident", "tests/data/config/ports", "tests/data/config/broken"):
+        result = run("check-config", path, "--format", "json", "--explain", SIO)
+        jsonschema.validate(json.loads(result.stdout), schema)

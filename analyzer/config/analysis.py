@@ -251,6 +251,12 @@ class Explanation:
     also_on: tuple[str, ...] = ()
     #: The entry point redirects every request there before any router sees it.
     redirect_to: str | None = None
+    #: The request as reports show it (``METHOD URL``; secrets masked by the report when asked).
+    shown: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.shown:
+            object.__setattr__(self, "shown", str(self.request))
 
     @property
     def verdict(self) -> str:

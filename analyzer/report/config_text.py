@@ -7,6 +7,7 @@ import io
 import re
 import sys
 from collections import Counter
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from rich.console import Console
@@ -16,7 +17,9 @@ from rich.text import Text
 
 from analyzer.config.analysis import router_record, websocket_guess
 from analyzer.findings import SEVERITIES, rank
+from analyzer.redact import redact
 from analyzer.report.json_report import build_report, dumps
+from analyzer.report.safe import md_code_span, md_inline, md_prose, printable
 
 if TYPE_CHECKING:
     from analyzer.config.analysis import ConfigCheck, Explanation
@@ -31,8 +34,10 @@ _CODE_SPAN = re.compile(r"(`{2,}) (.+?) \1")
 _WIDTH = 160
 
 
-def write_check(check: ConfigCheck, *, fmt: Format, output: str | None) -> None:
-    """Write the check's report in ``fmt`` to ``output`` (a path) or stdout."""
+def write_check(check: ConfigCheck, *, fmt: Format, output: str | None, redact_secrets: bool = True) -> None:
+    """Write the check's report in ``fmt`` to ``output`` (a path) or stdout; secrets masked by default."""
+    if redact_secrets:
+        check = redacted(check)
     if fmt == "json":
         text = dumps(check_report(check))
     elif fmt == "markdown":
@@ -47,6 +52,15 @@ def write_check(check: ConfigCheck, *, fmt: Format, output: str | None) -> None:
             fh.write(text)
     else:
         sys.stdout.write(text)
+
+
+def redacted(check: ConfigCheck) -> ConfigCheck:
+    """The check with secrets masked in what came from the user: evidence lines and explained requests."""
+    findings = [
+        replace(f, evidence=[replace(e, text=redact(e.text)) for e in f.evidence]) for f in check.findings
+    ]
+    explanations = [replace(e, shown=redact(str(e.request))) for e in check.explanations]
+    return replace(check, findings=findings, explanations=explanations)
 
 
 # -- JSON ---------------------------------------------------------------------------------------------
@@ -77,14 +91,14 @@ def check_report(check: ConfigCheck) -> dict[str, Any]:
 def explanation_entry(e: Explanation) -> dict[str, Any]:
     """One explained request as plain values."""
     return {
-        "request": str(e.request),
+        "request": e.shown,
         "method": e.request.method,
-        "url": e.request.url,
+        "url": e.shown.split(" ", 1)[1],
         "entry_points": [e.entry_point, *e.also_on],
         "winner": e.winner.qualified if e.winner else None,
         "tied": [r.qualified for r in e.tied],
         "uncertain": [r.qualified for r in e.uncertain],
-        "summary": e.summary,
+        "summary": f"{e.shown} → {e.verdict}",
         "candidates": [
             {"router": c.router.qualified, "priority": c.priority, "matched": c.matched, "reason": c.reason}
             for c in e.candidates
@@ -137,7 +151,11 @@ def headline(check: ConfigCheck) -> str:
 def _text_finding(f: Finding, console: Console) -> None:
     console.print(
         Text.assemble(
-            (f.severity.upper(), _SEVERITY_STYLE[f.severity]), "  ", (f.rule, "bold"), "  ", f.title
+            (f.severity.upper(), _SEVERITY_STYLE[f.severity]),
+            "  ",
+            (f.rule, "bold"),
+            "  ",
+            printable(f.title),
         )
     )
     for paragraph in plain(f.explanation).split("\n\n"):
@@ -148,14 +166,14 @@ def _text_finding(f: Finding, console: Console) -> None:
         console.print(Text("  Evidence:"))
         for ev in f.evidence:
             where = f"{ev.path}:{ev.line}" if ev.line else ev.path
-            console.print(Text.assemble("    ", (where, "dim"), "  ", ev.text))
+            console.print(Text.assemble("    ", (printable(where), "dim"), "  ", printable(ev.text)))
 
 
 def _text_explanation(e: Explanation, console: Console) -> None:
     eps = ", ".join(ep for ep in (e.entry_point, *e.also_on))
     where = "every entry point" if eps == "*" else f"entry point{'s' if e.also_on else ''} {eps}"
-    console.print(Text.assemble(("Request ", "bold"), str(e.request), f"  ({where})"))
-    console.print(Text("  → " + e.verdict))
+    console.print(Text.assemble(("Request ", "bold"), printable(e.shown), f"  ({where})"))
+    console.print(Text("  → " + printable(e.verdict)))
     if e.uncertain:
         names = ", ".join(r.qualified for r in e.uncertain)
         console.print(Text(f"  (tried first, and undecidable statically: {names})", style="yellow"))
@@ -167,7 +185,9 @@ def _text_explanation(e: Explanation, console: Console) -> None:
     for c in e.candidates:
         mark = {True: "yes", False: "no", None: "?"}[c.matched]
         style = "green" if c.router is e.winner else ("red" if c.router in e.tied else "")
-        table.add_row(mark, str(c.priority), Text(c.router.qualified, style=style), c.reason)
+        table.add_row(
+            mark, str(c.priority), Text(printable(c.router.qualified), style=style), printable(c.reason)
+        )
     if not e.candidates:
         console.print(Text("  no router listens there"))
         return
@@ -185,18 +205,18 @@ def _router_table(config: ConfigSet) -> Table:
             rule += f"  [does not parse: column {r.error.column}]"
         table.add_row(
             prio,
-            r.qualified,
-            ",".join(r.entry_points) or "all",
-            r.service_qualified or "-",
+            printable(r.qualified),
+            printable(",".join(r.entry_points) or "all"),
+            printable(r.service_qualified or "-"),
             "yes" if websocket_guess(r).is_websocket else "",
-            rule,
+            printable(rule),
         )
     return table
 
 
 def plain(text: str) -> str:
-    """Markdown-ish finding text for a terminal: ````` Host(`a`) ````` spans lose their fences."""
-    return _CODE_SPAN.sub(lambda m: m.group(2), text)
+    """Finding text for a terminal: double-backtick code spans lose their fences; controls become visible."""
+    return printable(_CODE_SPAN.sub(lambda m: m.group(2), text))
 
 
 def _indented(text: str, width: int) -> Padding:
@@ -215,13 +235,13 @@ def markdown(check: ConfigCheck) -> str:
     if check.findings:
         out += ["## Findings", ""]
     for f in rank(check.findings):
-        out += [f"### {f.severity.upper()} — {f.title}", "", f"Rule: `{f.rule}`", "", f.explanation, ""]
-        out += [f"**Fix:** {f.remediation}", ""]
+        out += [f"### {f.severity.upper()} — {md_inline(f.title)}", "", f"Rule: `{f.rule}`", ""]
+        out += [md_prose(f.explanation), "", f"**Fix:** {md_prose(f.remediation)}", ""]
         if f.evidence:
             out += ["**Evidence**", ""]
             for ev in f.evidence:
                 where = f"{ev.path}:{ev.line}" if ev.line else ev.path
-                out.append(f"- `{where}` {_md_code(ev.text)}")
+                out.append(f"- {md_code_span(where)} {md_code_span(ev.text)}")
             out.append("")
     if check.config.routers:
         out += [
@@ -234,37 +254,30 @@ def markdown(check: ConfigCheck) -> str:
             prio = f"{r.priority}" + (" (set)" if r.explicit_priority else "")
             cells = [
                 prio,
-                r.qualified,
-                ", ".join(r.entry_points) or "all",
-                r.service_qualified or "-",
+                md_inline(r.qualified),
+                md_inline(", ".join(r.entry_points) or "all"),
+                md_inline(r.service_qualified or "-"),
                 "yes" if websocket_guess(r).is_websocket else "",
-                _md_code(r.rule) + (" (default rule)" if r.default_rule else ""),
+                (md_code_span(r.rule).replace("|", "\\|") if r.rule else "")
+                + (" (default rule)" if r.default_rule else ""),
             ]
-            out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+            out.append("| " + " | ".join(cells) + " |")
         out.append("")
     return "\n".join(out)
 
 
 def _md_explanation(e: Explanation) -> list[str]:
     eps = ", ".join((e.entry_point, *e.also_on))
-    out = [f"## Request {_md_code(str(e.request))}", "", f"Entry point: {eps}", "", f"**{e.verdict}**", ""]
+    out = [f"## Request {md_code_span(e.shown)}", "", f"Entry point: {md_inline(eps)}", ""]
+    out += [f"**{md_inline(e.verdict)}**", ""]
     if e.candidates:
         out += ["| match | priority | router | why |", "|---|---|---|---|"]
         for c in e.candidates:
             mark = {True: "yes", False: "no", None: "?"}[c.matched]
-            reason = c.reason.replace("|", "\\|")
-            out.append(f"| {mark} | {c.priority} | {c.router.qualified} | {reason} |")
+            reason = md_prose(c.reason).replace("|", "\\|")
+            out.append(f"| {mark} | {c.priority} | {md_inline(c.router.qualified)} | {reason} |")
         out.append("")
     return out
-
-
-def _md_code(text: str) -> str:
-    if not text:
-        return ""
-    if "`" not in text:
-        return f"`{text}`"
-    fence = "`" * (max(len(run) for run in re.findall(r"`+", text)) + 1)
-    return f"{fence} {text} {fence}"
 
 
 # -- stderr -------------------------------------------------------------------------------------------
