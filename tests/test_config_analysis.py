@@ -404,3 +404,21 @@ def test_redirecting_entry_points_and_routers_are_not_shadowing():
     (legacy,) = explain(config, "http://chat.mycompany-example.com:8080/socket.io/")
     assert legacy.entry_point == "legacy"
     assert legacy.winner is not None and legacy.winner.qualified == "to-https@docker"
+
+
+def test_router_on_an_undefined_entry_point():
+    config = compose(
+        """
+        services:
+          traefik:
+            command: --entrypoints.web.address=:80 --entrypoints.websecure.address=:443
+          chat:
+            labels:
+              - traefik.http.routers.chat-ws.rule=Host(`a.test`) && PathPrefix(`/socket.io`)
+              - traefik.http.routers.chat-ws.entrypoints=webscure
+        """
+    )
+    (finding,) = analyze_config(config)
+    assert (finding.rule, finding.severity) == ("router-entrypoint-unknown", "critical")
+    assert finding.keys == {"router": "chat-ws@docker", "entry_point": "webscure"}
+    assert "`traefik.http.routers.chat-ws.entrypoints=websecure`" in finding.remediation

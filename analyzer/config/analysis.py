@@ -24,6 +24,8 @@ Findings:
   drops the router. High, critical for a WebSocket router.
 * ``router-without-service``: the router has no service Traefik can use (none linked, undefined, or one
   without servers). High, critical for a WebSocket router.
+* ``router-entrypoint-unknown``: the router names an entry point the static configuration (when seen)
+  does not define. High (critical for a WebSocket router), medium when it still has a defined one.
 * ``service-port-ambiguous``: a docker service without ``loadbalancer.server.port`` whose container
   exposes several ports; Traefik takes the lowest. Medium.
 """
@@ -499,6 +501,7 @@ def analyze_config(config: ConfigSet | Iterable[str | os.PathLike[str]]) -> list
     findings.extend(_conflicts(config))
     findings.extend(_shadowed_websockets(config))
     findings.extend(_missing_services(config))
+    findings.extend(_unknown_entry_points(config))
     findings.extend(_ambiguous_ports(config))
     return sorted(findings, key=Finding.sort_key)
 
@@ -862,6 +865,57 @@ def _service_finding(r: Router, problem: str, service: Service | None, config: C
         evidence=_evidence(r.origin, r.service_origin, service.origin if service else None),
         tags=["config"],
     )
+
+
+def _unknown_entry_points(config: ConfigSet) -> list[Finding]:
+    """Routers naming an entry point the static configuration does not define (only when it is known)."""
+    known = list(config.entry_points)
+    if not known:
+        return []
+    out = []
+    for r in built_routers(config):
+        missing = [ep for ep in r.entry_points if ep not in known]
+        if not missing:
+            continue
+        ws = websocket_guess(r).is_websocket
+        left = [ep for ep in r.entry_points if ep in known]
+        explanation = (
+            f"Router {r.qualified} (rule {_rule_line(r)}) names entry point{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)}, which the static configuration does not define (defined: {', '.join(known)}). "
+            "Traefik logs an error and the router takes no request there"
+            + (f"; it still serves {', '.join(left)}." if left else ", so it serves nothing.")
+        )
+        if ws and not left:
+            explanation += (
+                " It is the WebSocket / Socket.IO router, so handshakes go to another router or get a 404."
+            )
+        close = [k for k in known if k.lower() == missing[0].lower() or _one_edit(k, missing[0])]
+        fix = ",".join([*left, close[0]] if close else [*left, *known[:1]])
+        out.append(
+            Finding(
+                rule="router-entrypoint-unknown",
+                title=f"Router {r.qualified} uses undefined entry point {missing[0]}",
+                severity=("critical" if ws else "high") if not left else "medium",
+                count=1,
+                explanation=explanation,
+                remediation=f"Name a defined entry point: {_setting(r, 'entrypoints', fix)}.",
+                keys={"router": r.qualified, "entry_point": missing[0]},
+                evidence=_evidence(r.origin, *(ep.origin for ep in config.entry_points.values())),
+                tags=["config"],
+            )
+        )
+    return out
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether two names differ by one typo (a letter added, dropped, changed or two swapped)."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]])
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 def _ambiguous_ports(config: ConfigSet) -> list[Finding]:
