@@ -6,7 +6,14 @@ import textwrap
 
 import pytest
 
-from analyzer.config import analyze_config, explain, intended_websocket_router, load_configs, load_text
+from analyzer.config import (
+    analyze_config,
+    explain,
+    intended_websocket_router,
+    load_configs,
+    load_text,
+    router_evidence,
+)
 from analyzer.config.analysis import router_record, websocket_guess
 from analyzer.errors import UsageError
 from tests.conftest import DATA
@@ -422,3 +429,14 @@ def test_router_on_an_undefined_entry_point():
     assert (finding.rule, finding.severity) == ("router-entrypoint-unknown", "critical")
     assert finding.keys == {"router": "chat-ws@docker", "entry_point": "webscure"}
     assert "`traefik.http.routers.chat-ws.entrypoints=websecure`" in finding.remediation
+
+
+def test_router_evidence_for_findings_drawn_from_logs():
+    config = load_configs([CONFIG / "incident"])
+    evidence = router_evidence(config, "api@docker", "nowhere@file", "chat-ws@docker")
+    assert [(e.source, e.line) for e in evidence] == [
+        ("config", 22),
+        ("config", 24),
+        ("config", 31),
+        ("config", 33),
+    ]

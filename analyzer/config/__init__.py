@@ -15,6 +15,7 @@ from analyzer.config.analysis import (
     explain,
     intended_websocket_router,
     route,
+    router_evidence,
     router_record,
     websocket_guess,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "load_text",
     "parse_rule",
     "route",
+    "router_evidence",
     "router_record",
     "sniff_format",
     "websocket_guess",

@@ -506,6 +506,17 @@ def analyze_config(config: ConfigSet | Iterable[str | os.PathLike[str]]) -> list
     return sorted(findings, key=Finding.sort_key)
 
 
+def router_evidence(config: ConfigSet, *routers: str) -> list[Evidence]:
+    """Configuration lines (rule, priority, service) of routers named as Traefik logs them (``api@docker``),
+    to add to a finding drawn from logs. Routers not in the configuration are skipped."""
+    origins: list[Origin | None] = []
+    for name in routers:
+        r = config.router(name)
+        if r is not None:
+            origins += [r.origin, r.priority_origin, r.service_origin]
+    return _evidence(*origins)
+
+
 def _evidence(*origins: Origin | None) -> list[Evidence]:
     seen: list[Origin] = []
     for origin in origins:
