@@ -326,3 +326,19 @@ def test_sniff_configuration_files(name, expected):
 )
 def test_sniff_does_not_take_logs_for_configuration(line):
     assert sniff_format([line, line]) is None
+
+
+def test_override_files_of_one_project_are_merged_per_service(tmp_path):
+    base = write(
+        tmp_path,
+        "app/docker-compose.yml",
+        "services:\n  chat:\n    labels:\n      - traefik.http.routers.chat-ws.rule=PathPrefix(`/socket.io`)\n",
+    )
+    override = write(
+        tmp_path,
+        "app/docker-compose.override.yml",
+        "services:\n  chat:\n    labels:\n      - traefik.http.routers.chat-ws.priority=100\n",
+    )
+    (router,) = load_configs([base, override]).routers
+    assert (router.qualified, router.priority) == ("chat-ws@docker", 100)
+    assert router.priority_origin is not None and router.priority_origin.path == str(override)

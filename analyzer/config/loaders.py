@@ -252,31 +252,36 @@ class _Loader:
         project = value(doc.get("name"))
         project = _project_name(project or env.get("COMPOSE_PROJECT_NAME") or _dir_name(file.path))
         services = doc.get("services")
+        parts: list[_ComposeService] = []  # merged only when the whole file was read
         for svc_name, svc in services.items() if services is not None else ():
             if not svc.is_map:
                 continue
-            merged = self.compose.setdefault(
-                (project, svc_name), _ComposeService(svc_name, project, file.path, svc.line)
-            )
-            for key, target in (("labels", merged.labels), ("deploy", merged.swarm_labels)):
+            part = _ComposeService(svc_name, project, file.path, svc.line)
+            for key, target in (("labels", part.labels), ("deploy", part.swarm_labels)):
                 node = svc.get(key)
                 if key == "deploy" and node is not None:
                     node = node.get("labels")
                 for label, raw_value, line in _labels(node):
-                    label_value = value(raw_value)
-                    target[label] = (label_value or "", _origin(file, line))
-            merged.ports.extend(_ports(svc.get("expose"), value))
-            merged.ports.extend(_ports(svc.get("ports"), value))
-            image = value(svc.get("image"))
-            merged.image = image or merged.image
+                    target[label] = (value(raw_value) or "", _origin(file, line))
+            part.ports = _ports(svc.get("expose"), value) + _ports(svc.get("ports"), value)
+            part.image = value(svc.get("image"))
             command = svc.get("command")
             if command is not None:
-                merged.command = _command(command, value)
-                merged.command_line = command.line
-            if merged.image and _TRAEFIK_IMAGE.search(merged.image.split()[0]):
-                m = _TRAEFIK_IMAGE.search(merged.image)
-                if m and m.group("version"):
-                    self.config.traefik_version = m.group("version")
+                part.command = _command(command, value)
+                part.command_line = command.line
+            parts.append(part)
+        for part in parts:
+            merged = self.compose.setdefault((project, part.name), part)
+            if merged is not part:  # an override file of the same project
+                merged.labels.update(part.labels)
+                merged.swarm_labels.update(part.swarm_labels)
+                merged.ports.extend(part.ports)
+                merged.image = part.image or merged.image
+                if part.command:
+                    merged.command, merged.command_line = part.command, part.command_line
+            version = _TRAEFIK_IMAGE.search(merged.image or "")
+            if version and version.group("version"):
+                self.config.traefik_version = version.group("version")
             self._flags(merged, file)
 
     def _compose_env(self, file: ConfigFile) -> dict[str, str]:
