@@ -36,7 +36,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 from analyzer.config.loaders import load_configs
@@ -367,7 +367,7 @@ def explain(
         outcome = (result.winner, result.tied, result.redirect_to)
         same = next((e for e in out if (e.winner, e.tied, e.redirect_to) == outcome), None)
         if same is not None:
-            out[out.index(same)] = Explanation(**{**same.__dict__, "also_on": (*same.also_on, ep)})
+            out[out.index(same)] = replace(same, also_on=(*same.also_on, ep))
         else:
             out.append(result)
     return out
@@ -398,7 +398,7 @@ def intended_websocket_router(
         if not websocket_guess(r).is_websocket or r.expr is None:
             continue
         for scheme in ("https", "http"):
-            if evaluate(r.expr, Request(**{**request.__dict__, "scheme": scheme})) and (
+            if evaluate(r.expr, replace(request, scheme=scheme)) and (
                 best is None or r.priority > best.priority
             ):
                 best = r
@@ -451,7 +451,7 @@ def sample_requests(router: Router, config: ConfigSet, entry_point: str) -> list
             headers=tuple({**dict(base.headers), **extra_headers}.items()),
         )
         for host in _sample_hosts(positive, router, config, entry_point):
-            request = Request(**{**base.__dict__, "host": host})
+            request = replace(base, host=host)
             if evaluate(router.expr, request) is True and request not in out:
                 out.append(request)
         if out:
