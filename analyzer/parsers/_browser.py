@@ -137,6 +137,7 @@ _CLOSE_REASON: Final = r"(?i)\breason\b\s*[:=]\s*['\"]?([^'\",}\s][^'\",}]*)"
 
 # -- the app's own lines (lowest priority; wording varies, so only the meaning words are matched) ---------
 _APP_ATTEMPT: Final = r"(?i)^\W*(?:re)?connecting\b|\b(?:attempting|trying) to (?:re)?connect\b|\breconnect(?:ing)?\b.*\battempt"
+_APP_FAILED: Final = r"(?i)\b(?:failed|unable|could not|couldn't|cannot) (?:to )?(?:re)?connect\b|\bconnection (?:failed|refused)\b"
 _APP_LOST: Final = r"(?i)\bconnection (?:was )?(?:lost|dropped|interrupted|closed)\b|\blost (?:the )?connection\b|\bdisconnected\b"
 _APP_LEAVE: Final = r"(?i)\bleav(?:e|ing)\b.{0,40}\b(?:session|room|channel|call|meeting|chat|game|lobby)\b"
 _APP_WS_OPEN: Final = r"(?i)\b(?:web ?socket|ws)\b.{0,40}\b(?:opened|open|connected|established)\b"
@@ -305,7 +306,11 @@ def _ws_reason() -> pl.Expr:
 
 
 def _ff_ws_reason() -> pl.Expr:
-    return _f("_ffws", "what").str.replace(r"^can[’']t", "can't")
+    return (
+        _f("_ffws", "what")
+        .str.replace(r"^can[’']t", "can't")
+        .str.replace(r"\s+(?:at|when attempting to contact)$", "")
+    )
 
 
 def _cors_detail() -> pl.Expr:
@@ -383,6 +388,8 @@ def _kind() -> pl.Expr:
         .then(net_error_kind(pl.col("_err")))
         .when(m.str.contains(_ERROR_LINE))
         .then(pl.lit("error"))
+        .when(m.str.contains(_APP_FAILED))
+        .then(pl.lit("connect_error"))
         .when(m.str.contains(_APP_ATTEMPT))
         .then(pl.lit("connect_attempt"))
         .when(m.str.contains(_APP_LOST) | m.str.contains(_APP_LEAVE))
@@ -433,7 +440,7 @@ def _details() -> list[pl.Expr]:
         .when(k.is_in(["net_error", "tls_error", "dns_error"]))
         .then(pl.coalesce(_net_row_error(), pl.col("_err"), _ff_ws_reason(), _f("_ffclose", "what")))
         .when(k == "connect_error")
-        .then(pl.coalesce(_connect_error(), _f("_dbg", "body")))
+        .then(pl.coalesce(_connect_error(), _f("_dbg", "body"), m))
         .when(k == "ws_error")
         .then(pl.coalesce(pl.col("_dbgerror"), m))
         .when(k == "error")
@@ -572,7 +579,12 @@ def json_attrs(fields: dict[str, pl.Expr]) -> pl.Expr:
     return pl.when(body == "").then(None).otherwise(pl.lit("{") + body + pl.lit("}"))
 
 
-#: Event columns a browser parser returns (besides what it adds itself).
+def select_events(frame: pl.DataFrame) -> pl.DataFrame:
+    """The event columns of a classified frame (the ones it has), dropping working columns."""
+    return frame.select([name for name in EVENT_COLUMNS if name in frame.columns])
+
+
+#: Event columns a browser parser returns.
 EVENT_COLUMNS: Final = (
     "line",
     "ts",

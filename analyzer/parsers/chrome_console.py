@@ -23,7 +23,7 @@ from typing import Final
 
 import polars as pl
 
-from analyzer.parsers._browser import EVENT_COLUMNS, MESSAGE_HEADS, classify, json_attrs
+from analyzer.parsers._browser import MESSAGE_HEADS, classify, json_attrs, select_events
 from analyzer.parsers._clock import place_times_of_day, time_of_day_ms
 from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult, share
 
@@ -77,7 +77,7 @@ class ChromeConsole(Parser):
             ).alias("attrs")
         )
         return ParseResult(
-            events.select(EVENT_COLUMNS),
+            select_events(events),
             notes=placed.notes,
             assumed_tz=bool(records["tod"].is_not_null().any()),
         )
