@@ -131,6 +131,8 @@ _DISCONNECT_REASON: Final = (
     r"parse error|forced server close|forced close|server shutting down|client namespace disconnect|"
     r"server namespace disconnect)\b"
 )
+#: Disconnect reasons that mean the connection broke rather than someone closing it.
+_ABNORMAL_REASONS: Final = ["ping timeout", "transport close", "transport error", "parse error"]
 _CLOSE_CODE: Final = r"(?i)\bcode\b\W{0,3}([1-4]\d{3})\b"
 _CLOSE_WORD: Final = r"(?i)clos|CloseEvent|disconnect"
 _CLOSE_REASON: Final = r"(?i)\breason\b\s*[:=]\s*['\"]?([^'\",}\s][^'\",}]*)"
@@ -532,12 +534,13 @@ def _level() -> pl.Expr:
             | m.str.starts_with("DevTools failed to load")
         )
         .then(pl.lit("warn"))
-        .when(
-            (k.is_in(["disconnect", "ws_close"]))
-            & (m.str.contains(_APP_LOST) | pl.col("_disc").is_not_null())
+        .when(k == "ws_close")
+        .then(
+            pl.when(pl.col("_code").is_in([1000, 1001, 1005]).fill_null(False))
+            .then(pl.lit("info"))
+            .otherwise(pl.lit("warn"))
         )
-        .then(pl.lit("warn"))
-        .when((k == "ws_close") & ~pl.col("_code").is_in([1000, 1001, 1005]).fill_null(False))
+        .when((k == "disconnect") & (m.str.contains(_APP_LOST) | pl.col("_disc").is_in(_ABNORMAL_REASONS)))
         .then(pl.lit("warn"))
     )
     word = normalize_level(m.str.extract(_LEVEL_WORD, 1))
@@ -547,10 +550,11 @@ def _level() -> pl.Expr:
 def _url_columns(frame: pl.DataFrame) -> pl.DataFrame:
     """``scheme/host/path/query`` and the Socket.IO fields from the subject URL (or a URL-like anchor)."""
     url = pl.col("_url").str.strip_chars("`")
-    # DevTools shows the request URL as the anchor of network rows, e.g. ":3000/socket.io/?EIO=4&…:1"
+    # DevTools shows the request URL, less its scheme, as the anchor of network rows
+    # (":3000/socket.io/?EIO=4&…:1", "api.example.test/socket.io/?…:1"): keep from the path on
     anchor_target = (
         pl.when(pl.col("_anchor").str.contains(r"[?]|/socket\.io"))
-        .then(pl.col("_anchor").str.replace(r"^:\d+", ""))
+        .then(pl.col("_anchor").str.replace(r"^[^/?]*", ""))
         .otherwise(None)
     )
     out = frame.with_columns(split_url(url))

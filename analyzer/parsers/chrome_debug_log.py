@@ -74,7 +74,7 @@ class ChromeDebugLog(Parser):
         other = records.filter(~is_console).with_columns(
             pl.lit("log").alias("kind"),
             normalize_level(pl.col("lvl")).alias("level"),
-            pl.col("comp").str.replace(r"\(\d+\)$", "").alias("logger"),
+            pl.col("comp").str.replace(r"(?:\(\d+\)|:\d+)$", "").alias("logger"),
             pl.col("text").alias("message"),
         )
         events = pl.concat(

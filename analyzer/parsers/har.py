@@ -70,6 +70,7 @@ _ATTR_HEADERS: Final = (
     "sec-websocket-extensions",
 )
 _SECOND: Final = 1_000_000
+_MAX_US: Final = 7_258_118_400 * _SECOND  # 2200-01-01
 #: Frame times further than this from the entry's start are not epoch times of this capture.
 _PLAUSIBLE_US: Final = 2 * 86_400 * _SECOND
 
@@ -316,6 +317,10 @@ class _Rows:
         self.cols: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
 
     def add(self, **values: Any) -> None:
+        for name in ("ts_us", "ts_end_us"):
+            # a time no browser could have written (a corrupt or foreign number) is no time
+            if values.get(name) is not None and not 0 <= values[name] < _MAX_US:
+                values[name] = None
         for name, column in self.cols.items():
             column.append(values.get(name))
 
@@ -427,6 +432,7 @@ def _add_websocket(
     synopsis: str,
 ) -> None:
     """One WebSocket entry: the handshake, its outcome, its frames, its end."""
+    entry_status = _int(_obj(entry.get("response")).get("status"))
     frames = _frames(entry.get("_webSocketMessages"), ctx.started)
     # Chrome-style writers keep a WebSocket's entry open until it closes (``time`` ≈ its lifetime); Firefox's
     # entry is the handshake alone, so its end — and lifetime — are unknown
@@ -439,6 +445,7 @@ def _add_websocket(
         error = error_frames[0].data or None
     if not status and error and (code := _RESPONSE_CODE.search(error)):
         status = int(code[1])
+        attrs = {**attrs, "har_status": entry_status}
     opened = status == 101
     end = _plus_ms(ctx.started, duration)
     common = ctx.common
@@ -562,6 +569,8 @@ def _frame_time(value: Any, started: int | None, base: float | None) -> tuple[in
     if number is None:
         return None, False
     us = number * 1000 if number > 1e11 else number * _SECOND  # epoch ms (Playwright) or s (DevTools)
+    if not -_MAX_US < us < _MAX_US:
+        return None, False
     if started is None or abs(us - started) <= _PLAUSIBLE_US:
         return int(us), False
     # a monotonic clock: seconds since the first frame, counted from the handshake
@@ -749,7 +758,7 @@ def _int(value: Any) -> int | None:
 
 
 def _size(*values: Any) -> int | None:
-    return next((int(n) for v in values if (n := _number(v)) is not None and n >= 0), None)
+    return next((int(n) for v in values if (n := _number(v)) is not None and 0 <= n < 2**62), None)
 
 
 def _iso_us(value: Any) -> int | None:
@@ -766,7 +775,9 @@ def _iso_us(value: Any) -> int | None:
 
 
 def _plus_ms(start: int | None, ms: float | None) -> int | None:
-    return None if start is None or ms is None else start + int(ms * 1000)
+    if start is None or ms is None or not 0 <= ms < _MAX_US:
+        return None
+    return start + int(ms * 1000)
 
 
 def _headers(value: Any) -> dict[str, str]:
