@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 import polars as pl
-from conftest import data_lines, read_text
+from conftest import DATA, data_lines, read_text
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -71,3 +71,18 @@ def test_the_year_comes_from_the_file_time_and_rolls_back_over_new_year(tmp_path
         datetime(2024, 12, 31, 23, 59, 59, 500000, tzinfo=UTC),
         datetime(2025, 1, 1, 0, 0, 1, tzinfo=UTC),
     ]
+
+
+def test_real_chromium_156_capture(tmp_path: Path) -> None:
+    """``chromium --enable-logging=stderr`` (see data/browser/real-captures.source.txt)."""
+    text = (DATA / "browser" / "real-chromium-156_chrome_debug.log").read_text(encoding="utf-8")
+    events, info = read_text(tmp_path, text, name="chrome_debug.log", date=date(2026, 11, 25))
+    assert (info.format, info.unparsed_lines, info.unparsed_examples) == ("chrome-debug-log", 1, [1])
+    console = events.filter(pl.col("logger").is_null()).sort("line")
+    assert console["kind"].to_list() == ["connect_attempt", "log", "log", "connect_error"]
+    assert console["ts"].to_list()[0] == datetime(2026, 11, 25, 21, 30, 28, 206832, tzinfo=UTC)
+    assert '"source":"http://127.0.0.1:18099/"' in console["attrs"].to_list()[0]
+    assert console.filter(kind="connect_error")["error"].to_list() == ["websocket error"]
+    noise = events.filter(pl.col("logger").is_not_null())
+    assert set(noise["kind"].to_list()) == {"log"}
+    assert "dbus/bus.cc" in noise["logger"].to_list()

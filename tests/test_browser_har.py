@@ -256,3 +256,28 @@ def test_unreadable_har_gets_a_clear_error(tmp_path: Path, text: str, message: s
     _, info = read_text(tmp_path, text, name="broken.har")
     assert info.error is not None and message in info.error
     assert "Traceback" not in info.error and "parser failed" not in info.error
+
+
+def test_real_playwright_capture(tmp_path: Path) -> None:
+    """Recorded with Chromium 156 and playwright-core 1.65 (see data/browser/real-captures.source.txt)."""
+    text = (DATA / "browser" / "real-playwright-1.65.har").read_text(encoding="utf-8")
+    assert text.count("\n") == 0  # Playwright writes one line of JSON
+    events, info = _read(tmp_path, text)
+    assert info.unparsed_lines == 0
+    assert _one(events, kind="handshake")["sid"] == "GOODSID"
+    opened = _one(events, kind="ws_upgrade", status=101)
+    assert (opened["sid"], opened["duration_ms"]) == ("GOODSID", None)  # Playwright's "time" is the handshake
+    assert _one(events, kind="upgrade")["sid"] == "GOODSID"
+    failures = events.filter(kind="ws_failure").select("sid", "status", "error").rows()
+    assert failures == [
+        ("BADSID", 400, "Error during WebSocket handshake: Unexpected response code: 400"),
+        (None, 0, "net::ERR_UNSAFE_PORT"),
+    ]
+
+
+def test_a_one_line_har_over_1_mib_is_read_whole(tmp_path: Path) -> None:
+    har = json.loads(CHROME)
+    har["log"]["entries"][0]["response"]["content"]["text"] = "A" * 1_200_000
+    events, info = _read(tmp_path, json.dumps(har, separators=(",", ":")))
+    assert events.height == 17
+    assert not any("cut" in note for note in info.notes)

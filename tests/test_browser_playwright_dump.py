@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from conftest import data_lines, read_text
+from conftest import DATA, data_lines, read_text
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -65,3 +65,24 @@ def test_bracketed_levels_without_browser_evidence_are_not_claimed(tmp_path: Pat
     text = "[INFO] Scanning for projects...\n[INFO] Building app 1.0\n[WARNING] deprecated flag\n"
     _, info = read_text(tmp_path, text, name="build.log")
     assert info.format != "playwright-console"
+
+
+def test_real_playwright_console_capture(tmp_path: Path) -> None:
+    """``page.on('console')`` of Chromium 156 printed MCP-style (see data/browser/real-captures.source.txt)."""
+    text = (DATA / "browser" / "real-playwright-1.65_console.txt").read_text(encoding="utf-8")
+    events, info = read_text(tmp_path, text, name="console.txt")
+    assert (info.format, info.unparsed_lines) == ("playwright-console", 0)
+    assert events["kind"].to_list() == [
+        "connect_attempt",
+        "ws_failure",
+        "log",
+        "log",
+        "ws_failure",
+        "connect_error",
+        "ws_close",
+    ]
+    assert events.filter(kind="ws_failure").select("sid", "status", "error").rows() == [
+        (None, None, "net::ERR_UNSAFE_PORT"),
+        ("BADSID", 400, "Error during WebSocket handshake: Unexpected response code: 400"),
+    ]
+    assert events.filter(kind="ws_close")["close_code"].to_list() == [1000]

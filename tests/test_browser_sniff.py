@@ -40,6 +40,9 @@ BROWSER_PARSERS = [name for name, parser in registry().items() if parser.source 
         ("chrome-devtools.har", "har"),
         ("playwright.har", "har"),
         ("firefox.har", "har"),
+        ("real-playwright-1.65.har", "har"),
+        ("real-chromium-156_chrome_debug.log", "chrome-debug-log"),
+        ("real-playwright-1.65_console.txt", "playwright-console"),
     ],
 )
 def test_browser_formats_are_detected(tmp_path: Path, name: str, expected: str) -> None:

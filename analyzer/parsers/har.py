@@ -95,10 +95,11 @@ class Har(Parser):
         starts = loaded.lines or _entry_lines(doc.lines, len(loaded.entries))
         rows = _Rows()
         pages = _pages(loaded.log)
+        writer = str(_obj(loaded.log.get("creator")).get("name") or "")
         skipped = 0
         for entry, line in zip(loaded.entries, starts, strict=True):
             if isinstance(entry, dict):
-                _add_entry(rows, entry, line, pages)
+                _add_entry(rows, entry, line, pages, writer)
             else:
                 skipped += 1
         notes = [f"HAR written by {loaded.creator}"] if loaded.creator else []
@@ -344,9 +345,11 @@ class _Entry:
     started: int | None
     url: str
     common: dict[str, Any]
+    #: ``log.creator.name``: DevTools (``WebInspector``), ``Playwright``, ``Firefox``, …
+    writer: str
 
 
-def _add_entry(rows: _Rows, entry: dict[str, Any], line: int, pages: dict[str, str]) -> None:
+def _add_entry(rows: _Rows, entry: dict[str, Any], line: int, pages: dict[str, str], writer: str) -> None:
     request = _obj(entry.get("request"))
     response = _obj(entry.get("response"))
     url = str(request.get("url") or "")
@@ -388,7 +391,7 @@ def _add_entry(rows: _Rows, entry: dict[str, Any], line: int, pages: dict[str, s
         str(part) for part in (method, url, har_status, response.get("statusText") or None, error) if part
     )
     is_ws = entry.get("_resourceType") == "websocket" or url.lower().startswith(("ws://", "wss://"))
-    ctx = _Entry(started, url, common)
+    ctx = _Entry(started, url, common, writer)
     if is_ws:
         _add_websocket(rows, entry, ctx, status, error, duration, attrs, synopsis)
         return
@@ -434,9 +437,16 @@ def _add_websocket(
     """One WebSocket entry: the handshake, its outcome, its frames, its end."""
     entry_status = _int(_obj(entry.get("response")).get("status"))
     frames = _frames(entry.get("_webSocketMessages"), ctx.started)
-    # Chrome-style writers keep a WebSocket's entry open until it closes (``time`` ≈ its lifetime); Firefox's
-    # entry is the handshake alone, so its end — and lifetime — are unknown
-    lifetime_known = isinstance(entry.get("_webSocketMessages"), list)
+    # DevTools keeps a WebSocket's entry open until it closes, so ``time`` is its lifetime and covers every
+    # frame; Playwright's and Firefox's ``time`` is the handshake alone: their lifetime is unknown
+    last_frame = max((f.time for f in frames if f.time is not None), default=None)
+    end = _plus_ms(ctx.started, duration)
+    if end is None:
+        lifetime_known = False
+    elif last_frame is not None:
+        lifetime_known = end >= last_frame - _SECOND // 1000  # 1 ms of rounding
+    else:
+        lifetime_known = ctx.writer == "WebInspector"
     if not lifetime_known:
         attrs = {**attrs, "handshake_ms": duration}
         duration = None
@@ -504,13 +514,11 @@ def _add_websocket(
     data_frames = [f for f in frames if f.direction != "error"]
     if data_frames:
         _add_frame_summary(rows, ctx, data_frames)
-    if opened and lifetime_known:
-        last = max((f.time for f in frames if f.time is not None), default=None)
-        close_at = max((t for t in (end, last) if t is not None), default=None)
+    if opened and (lifetime_known or last_frame is not None):
         rows.add(
             **common,
-            ts_us=close_at,
-            ts_estimated=end is None,
+            ts_us=end if lifetime_known else last_frame,
+            ts_estimated=not lifetime_known,
             kind="ws_close",
             level="info",
             message=f"WebSocket ended {ctx.url}" + (f" after {duration / 1000:.1f} s" if duration else ""),
