@@ -195,3 +195,19 @@ def test_no_date_at_all_leaves_ts_null_and_says_how_to_fix_it() -> None:
     parsed = ChromeConsole().parse(Document("<stdin>", lines), ParseContext())
     assert parsed.events["ts"].to_list() == [None]
     assert any("pass --date" in n for n in parsed.notes)
+
+
+def test_chrome_2014_anchor_at_the_end_of_the_line(tmp_path: Path) -> None:
+    """Very old Chrome copies put the source link last (browser.md §1.1)."""
+    text = (
+        "WebSocket connection to 'ws://localhost:8080/socket.io/?EIO=2&transport=websocket&sid=aZ3' failed: "
+        "Connection closed before receiving a handshake response socket.io.js:2371\n"
+        "Connecting to WebSocket... app.js:10\n"
+    )
+    events, info = read_text(tmp_path, text, name="localhost-1400000000000.log")
+    assert info.format == "chrome-console"
+    failure = events.row(0, named=True)
+    assert failure["reason"] == "Connection closed before receiving a handshake response"
+    assert (failure["sid"], failure["eio"]) == ("aZ3", 2)
+    assert '"anchor":"socket.io.js:2371"' in failure["attrs"]
+    assert events.row(1, named=True)["message"] == "Connecting to WebSocket..."

@@ -153,9 +153,10 @@ _ERROR_LINE: Final = r"^(?:Uncaught\b|[A-Z]?\w*Error\b|DOMException\b)"
 _LEVEL_WORD: Final = r"(?i)^\[?(error|err|warn|warning|info|debug|trace|fatal|verbose)\]?(?::|\s)"
 _URL_ANYWHERE: Final = r"((?:wss?|https?)://[^\s'\"‘’“”`<>()\[\]{}]+)"
 
-#: Messages the browser itself prints, recognizable without a source anchor (they start console records).
+#: Messages the browser itself prints, recognizable without a source anchor (they start console records);
+#: not anchored, so parsers can put their own prefix in front.
 MESSAGE_HEADS: Final = (
-    r"^(?:WebSocket connection (?:to |failed)|Access to [\w ]+? at |Mixed Content: |Uncaught\b|Failed to load "
+    r"(?:WebSocket connection (?:to |failed)|Access to [\w ]+? at |Mixed Content: |Uncaught\b|Failed to load "
     r"|XMLHttpRequest cannot load |Navigated to |DevTools failed to load|\[(?:Violation|Deprecation|Intervention)\] "
     r"|(?:XHR|Fetch) (?:finished|failed) loading: "
     rf"|(?:{_METHODS}) {_ABS_URL} (?:net::ERR_|\d{{3}}\b)"

@@ -30,6 +30,8 @@ from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult, s
 _TS: Final = r"^(?P<ts>\d{2}:\d{2}:\d{2}\.\d{3}) (?P<rest>.*)$"
 # the anchor is whatever DevTools linkified: a file name, VM123, (index), a route name or a request URL
 _ANCHOR: Final = r"^(?P<src>\S+?):(?P<ln>\d+)(?: (?P<msg>.*))?$"
+# Chrome up to 2014 put the anchor at the end of the line: "… failed: <reason> socket.io.js:2371"
+_END_ANCHOR: Final = r"^(?P<msg>.*?)\s+(?P<src>VM\d+|\(index\)|[^\s:]+\.(?:m?js|cjs|jsx|tsx?|vue|svelte|html?|php)):(?P<ln>\d+)$"
 _FRAME: Final = r"^\S.* @ \S+:\d+$|^\s+at \S|^\S.* \(async\)$"
 _SCRIPT_ANCHOR: Final = (
     r"^(?:\d{2}:\d{2}:\d{2}\.\d{3} )?(?:VM\d+|\(index\)|[^\s:]*\.(?:m?js|cjs|jsx|tsx?|vue|svelte|html?|php)"
@@ -48,7 +50,7 @@ class ChromeConsole(Parser):
     def sniff(self, sample: list[str]) -> float:
         own = share(
             sample,
-            rf"{_SCRIPT_ANCHOR}|^\S.* @ \S+:\d+$|^(?:\d{{2}}:\d{{2}}:\d{{2}}\.\d{{3}} )?(?:{MESSAGE_HEADS[1:]})",
+            rf"{_SCRIPT_ANCHOR}|^\S.* @ \S+:\d+$|^(?:\d{{2}}:\d{{2}}:\d{{2}}\.\d{{3}} )?(?:{MESSAGE_HEADS})",
         )
         if own < 0.2 or share(sample, _FIREFOX_LOCATION) > own / 2:
             return 0.0
@@ -92,8 +94,15 @@ def fold(lines: pl.DataFrame) -> pl.DataFrame:
         pl.col("_t").struct.field("ts").alias("hms"),
         pl.coalesce(pl.col("_t").struct.field("rest"), text).alias("rest"),
     ).with_columns(pl.col("rest").str.contains(_FRAME).alias("is_frame"))
+    leading = pl.col("rest").str.extract_groups(_ANCHOR)
+    trailing = pl.col("rest").str.extract_groups(_END_ANCHOR)
     frame = frame.with_columns(
-        pl.when(~pl.col("is_frame")).then(pl.col("rest").str.extract_groups(_ANCHOR)).alias("_a")
+        pl.when(pl.col("is_frame"))
+        .then(None)
+        .when(leading.struct.field("src").is_not_null())
+        .then(leading)
+        .otherwise(trailing)
+        .alias("_a")
     )
     texts = frame.filter(~pl.col("is_frame"))
     timestamped = texts["hms"].is_not_null().sum() / max(texts.height, 1)
@@ -101,7 +110,9 @@ def fold(lines: pl.DataFrame) -> pl.DataFrame:
     if timestamped > _TIMESTAMPED:
         starts = pl.col("hms").is_not_null()
     else:
-        starts = ~pl.col("is_frame") & (anchor_src.is_not_null() | pl.col("rest").str.contains(MESSAGE_HEADS))
+        starts = ~pl.col("is_frame") & (
+            anchor_src.is_not_null() | pl.col("rest").str.contains("^" + MESSAGE_HEADS)
+        )
     first = pl.int_range(pl.len()) == 0
     frame = frame.with_columns((starts | first).alias("start"))
     frame = frame.with_columns(pl.col("start").cum_sum().alias("rec"))

@@ -40,7 +40,7 @@ class FirefoxConsole(Parser):
         if located < 0.2 or share(sample, _NODE_FRAME) > 0.1:
             return 0.0
         own = share(
-            sample, rf"{_LOCATION}|{_FRAME}|^(?:\d{{2}}:\d{{2}}:\d{{2}}\.\d{{3}} )?(?:{MESSAGE_HEADS[1:]})"
+            sample, rf"{_LOCATION}|{_FRAME}|^(?:\d{{2}}:\d{{2}}:\d{{2}}\.\d{{3}} )?(?:{MESSAGE_HEADS})"
         )
         return min(0.9, 0.5 + own / 2)
 

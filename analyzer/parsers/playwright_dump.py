@@ -48,7 +48,7 @@ class PlaywrightDump(Parser):
             return 0.0
         # "[INFO] text" alone is many tools' log format: a browser location or message must show too
         located = share(sample, r" \(at \S*:\d+:\d+\)$| @ \S+:\d+$")
-        browser = share(sample, rf"\] (?:{MESSAGE_HEADS[1:]})")
+        browser = share(sample, rf"\] (?:{MESSAGE_HEADS})")
         if located + browser == 0:
             return 0.1
         return min(0.9, 0.5 + records / 2)
