@@ -57,7 +57,6 @@ _RESPONSE_CODE: Final = re.compile(r"Unexpected response code:\s*(\d{3})")
 _NET_ERR: Final = re.compile(r"net::ERR_[A-Z0-9_]+")
 _SENT: Final = frozenset({"send", "sent", "request", "outgoing", "client"})
 _RECEIVED: Final = frozenset({"receive", "received", "response", "incoming", "server"})
-_ERROR_KINDS: Final = frozenset({"ws_failure", "ws_error", "connect_error"})
 _REQUEST_ID_HEADERS: Final = ("x-request-id", "x-correlation-id", "request-id")
 _ATTR_HEADERS: Final = (
     "via",
