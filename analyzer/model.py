@@ -86,6 +86,7 @@ KINDS: Final[dict[str, str]] = {
     "upgrade": "an Engine.IO transport upgrade (polling -> websocket) event",
     "connect": "a Socket.IO socket connected to a namespace",
     "connect_error": "a Socket.IO connect_error / connection refused by the server",
+    "connect_attempt": "a client started (re)connecting (client library or app line, e.g. 'Connecting to WebSocket...')",
     "disconnect": "a Socket.IO / Engine.IO disconnect (reason)",
     "ping": "heartbeat traffic",
     "proxy_error": "the proxy's own log reporting a failed forward (502, 504, ...)",

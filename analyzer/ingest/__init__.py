@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from analyzer.errors import InputError, UsageError
+from analyzer.errors import InputError, UsageError, WsdiagError
 from analyzer.ingest.discover import FileRef, discover
 from analyzer.ingest.reader import read_file
 from analyzer.ingest.shippers import View, unwrap
@@ -209,6 +209,9 @@ def _first_line(view: View) -> str | None:
 def _parse(parser: Parser, doc: Document, ctx: ParseContext, info: InputInfo) -> pl.DataFrame | None:
     try:
         result = parser.parse(doc, ctx)
+    except WsdiagError as exc:  # the parser's own words about a damaged file (a truncated HAR, ...)
+        info.error = str(exc)
+        return None
     except Exception as exc:  # a parser bug is reported for this input; the others go on
         if os.environ.get("WSDIAG_DEBUG"):
             raise
