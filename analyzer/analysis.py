@@ -82,7 +82,9 @@ def analyze_ingested(ingested: Ingested, rules: list[Rule], options: AnalyzeOpti
     correlated = correlate(events, ingested.inputs)
     run = run_rules(rules, correlated.events, correlated.connections, redact_evidence=options.redact)
     findings = run.findings
-    config_paths = [i.path for i in ingested.inputs if i.source == "config" and i.error is None]
+    config_paths = [
+        i.location for i in ingested.inputs if i.source == "config" and i.error is None and i.location
+    ]
     if config_paths:
         findings = with_configuration(findings, config_paths, rules, options)
     return Analysis(

@@ -54,7 +54,8 @@ class _TraefikConfig(Parser):
 
     def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
         try:
-            config = load_text(_text(doc), doc.path, fmt=self.name)
+            # the real location, so the compose loader finds the .env beside the file
+            config = load_text(_text(doc), str(ctx.location or doc.path), fmt=self.name)
         except ConfigError as exc:  # a required ${VAR:?} is unset, a missing env file
             return ParseResult(pl.DataFrame(schema=_SCHEMA), notes=[str(exc)])
         file = config.files[0]

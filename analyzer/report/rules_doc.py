@@ -9,6 +9,8 @@ from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
+from analyzer.report import terminal
+
 if TYPE_CHECKING:
     from analyzer.rules.schema import Rule
     from analyzer.rules.testing import TestOutcome
@@ -48,7 +50,7 @@ def print_rule(rule: Rule) -> None:
 
 def print_test_outcomes(outcomes: list[TestOutcome]) -> None:
     """One line per embedded test case, then a count."""
-    console = Console(highlight=False)
+    console = terminal()
     for o in outcomes:
         mark = ("xfail" if not o.passed else "XPASS") if o.todo else ("ok" if o.passed else "FAIL")
         style = {"ok": "green", "FAIL": "bold red"}.get(mark, "yellow")
