@@ -11,7 +11,7 @@
 // Then JSON commands on stdin, one per line:
 //   {"cmd":"open","id":"p1","url":"http://chat.localhost:18080/?page=1"}
 //   {"cmd":"reload","id":"p1"}   {"cmd":"close","id":"p1"}   {"cmd":"finish"}
-//   {"cmd":"freeze","id":"p1"}   {"cmd":"resume","id":"p1"}   (Page Lifecycle freeze, as for a background tab)
+//   {"cmd":"block","id":"p1","ms":14000}   (keep the tab's main thread busy, as a long synchronous task would)
 // Each command is acknowledged on stdout with {"ok":cmd,"id":...}.
 "use strict";
 const fs = require("node:fs");
@@ -78,9 +78,18 @@ class Tab {
     this.navigations = 0;
   }
 
+  render(ts, anchor, text, stack = []) {
+    return [`${hhmmss(ts)} ${anchor ? `${anchor} ` : ""}${text}`, ...stack].join("\n");
+  }
+
   add(ts, anchor, text, stack = []) {
-    const head = `${hhmmss(ts)} ${anchor ? `${anchor} ` : ""}${text}`;
-    this.lines.push([head, ...stack].join("\n"));
+    this.lines.push(this.render(ts, anchor, text, stack));
+  }
+
+  // Playwright reports the navigation after the new document's first messages: place DevTools'
+  // "Navigated to" line ("Preserve log" on) where the reload began, stamped with that moment.
+  reloading() {
+    this.pendingNav = { index: this.lines.length, ts: Date.now() };
   }
 
   async attach(context) {
@@ -115,7 +124,10 @@ class Tab {
     this.page.on("framenavigated", (frame) => {
       if (frame !== this.page.mainFrame()) return;
       this.navigations += 1;
-      if (this.navigations > 1) this.add(Date.now(), "", `Navigated to ${frame.url()}`); // "Preserve log" on
+      if (this.navigations < 2) return;
+      const at = this.pendingNav || { index: this.lines.length, ts: Date.now() };
+      this.pendingNav = null;
+      this.lines.splice(at.index, 0, this.render(at.ts, "", `Navigated to ${frame.url()}`));
     });
   }
 
@@ -159,11 +171,13 @@ async function main() {
         tabs.set(c.id, tab);
         page.goto(c.url).catch((e) => out({ warn: `goto ${c.url}: ${e.message}` }));
       } else if (c.cmd === "reload") {
+        tabs.get(c.id).reloading();
         tabs.get(c.id).page.reload().catch((e) => out({ warn: `reload: ${e.message}` }));
-      } else if (c.cmd === "freeze" || c.cmd === "resume") {
-        // what Chrome does to background tabs (Page Lifecycle "frozen"): no JavaScript runs, no pong is sent
-        const state = c.cmd === "freeze" ? "frozen" : "active";
-        await tabs.get(c.id).cdp.send("Page.setWebLifecycleState", { state });
+      } else if (c.cmd === "block") {
+        // the tab's main thread busy for c.ms (as a long synchronous render would): no JavaScript event
+        // runs, so no pong is sent. Not awaited: the evaluation returns when the loop ends.
+        const expression = `{ const end = Date.now() + ${Number(c.ms)}; while (Date.now() < end) {} }`;
+        tabs.get(c.id).cdp.send("Runtime.evaluate", { expression }).catch(() => {});
       } else if (c.cmd === "close") {
         const tab = tabs.get(c.id);
         tabs.delete(c.id);

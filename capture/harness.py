@@ -389,13 +389,11 @@ class Harness:
         self._command(cmd="reload", id=page_id)
         self.say(f"browser tab {page_id} reloaded")
 
-    def freeze(self, page_id: str) -> None:
-        self._command(cmd="freeze", id=page_id)
-        self.say(f"browser tab {page_id} frozen (Page Lifecycle 'frozen', as Chrome does to background tabs)")
-
-    def resume(self, page_id: str) -> None:
-        self._command(cmd="resume", id=page_id)
-        self.say(f"browser tab {page_id} resumed")
+    def block(self, page_id: str, seconds: float) -> None:
+        self._command(cmd="block", id=page_id, ms=int(seconds * 1000))
+        self.say(
+            f"browser tab {page_id}: main thread busy for {seconds:g}s (a synchronous loop run over CDP)"
+        )
 
     def close(self, page_id: str) -> None:
         self._command(cmd="close", id=page_id)
@@ -414,7 +412,7 @@ class Harness:
     # -- unrelated REST traffic -------------------------------------------------------------------------
 
     def rest_traffic(
-        self, host: str, paths: list[str], *, every: float = 1.5, port: int | None = None
+        self, host: str, paths: list[str], *, every: float = 3.0, port: int | None = None
     ) -> None:
         """A little unrelated REST traffic through Traefik (a script polling the API) in the background."""
         target = port or self.port

@@ -2,6 +2,7 @@
 
     python capture/record.py SCENARIO --out DIR [--seconds N]
     python capture/record.py --list
+    python capture/record.py --all --out sample_logs      # every scenario, one process each
 
 The scenario folder is laid out as an engineer would collect it:
 
@@ -20,6 +21,7 @@ import argparse
 import atexit
 import json
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -38,11 +40,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="scenario folder to write (replaced if it exists)")
     parser.add_argument("--seconds", type=float, help="length of the capture (default: the scenario's own)")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    parser.add_argument("--all", action="store_true", help="record every scenario into OUT/<scenario>/")
     parser.add_argument(
         "--keep-work", action="store_true", help="keep the harness's work folder (driver logs)"
     )
     args = parser.parse_args(argv)
 
+    if args.all:
+        if not args.out:
+            parser.error("--out DIR is required")
+        failed = []
+        for name in SCENARIOS:
+            rc = subprocess.run([sys.executable, __file__, name, "--out", str(args.out / name)]).returncode
+            if rc:
+                failed.append(name)
+        if failed:
+            print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return 1 if failed else 0
     if args.list or not args.scenario:
         for sc in SCENARIOS.values():
             print(f"{sc.name:32} {sc.seconds:>4.0f}s  {sc.access_format:6}  {sc.first_rule or 'healthy'}")

@@ -9,6 +9,7 @@
   var manager = socket.io;
   var sent = 0;
   var received = 0;
+  var bigSent = false;
 
   function describe(d) {
     if (d === undefined || d === null) return "";
@@ -25,7 +26,8 @@
   });
   socket.on("connect", function () {
     console.log("[chat] connected id=" + socket.id + " transport=" + manager.engine.transport.name);
-    if (cfg.bigPayloadBytes) {
+    if (cfg.bigPayloadBytes && !bigSent) {
+      bigSent = true; // once per page load, as a user attaching one file
       setTimeout(function () {
         var big = new Array(cfg.bigPayloadBytes + 1).join("x");
         console.log("[chat] sending attachment of " + cfg.bigPayloadBytes + " bytes");
