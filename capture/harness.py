@@ -247,16 +247,16 @@ class Harness:
         return proc
 
     def _write_dynamic(self, dynamic: dict[str, Any]) -> None:
-        target = self.out / "config" / "dynamic.yml"
-        tmp = self.out / "config" / ".dynamic.yml.tmp"
+        # Staged outside config/ (Traefik watches that folder: any file written there makes it re-read
+        # dynamic.yml) but on the same file system, so the rename is atomic.
+        staging = self.out / ".staging"
+        staging.mkdir(exist_ok=True)
+        tmp = staging / "dynamic.yml"
         tmp.write_text(yaml_dump(dynamic) + "\n")
-        tmp.replace(target)
+        tmp.replace(self.out / "config" / "dynamic.yml")
 
     def reconfigure(self, dynamic: dict[str, Any], what: str) -> None:
         """Replace the dynamic configuration (write + rename: Traefik picks it up ~2 s later)."""
-        before = self.out / "config" / "dynamic.yml"
-        if len(self.configs) == 1:
-            shutil.copy(before, self.out / "config" / "dynamic.before.yml")
         self._write_dynamic(dynamic)
         self.configs.append((what, yaml_dump(dynamic)))
         self.say(f"configuration changed: {what}")
@@ -450,6 +450,10 @@ class Harness:
         with contextlib.suppress(Exception):
             self.close_browser()
         self.stop_all()
+        shutil.rmtree(self.out / ".staging", ignore_errors=True)
+        if len(self.configs) > 1 and not (self.out / "config" / "dynamic.before.yml").exists():
+            # written once Traefik is stopped, so that it never sees a second file in its folder
+            (self.out / "config" / "dynamic.before.yml").write_text(self.configs[0][1] + "\n")
         if not self.keep_work:
             shutil.rmtree(self.work, ignore_errors=True)
 

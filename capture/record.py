@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -42,10 +43,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     parser.add_argument("--all", action="store_true", help="record every scenario into OUT/<scenario>/")
     parser.add_argument(
+        "--readme",
+        type=Path,
+        metavar="DIR",
+        nargs="+",
+        help="only re-render the README of recorded scenario folders (no capture)",
+    )
+    parser.add_argument(
         "--keep-work", action="store_true", help="keep the harness's work folder (driver logs)"
     )
     args = parser.parse_args(argv)
 
+    if args.readme:
+        for folder in args.readme:
+            write_readme(folder)
+        return 0
     if args.all:
         if not args.out:
             parser.error("--out DIR is required")
@@ -83,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         h.say("end of capture: closing the browser, then stopping every process")
     finally:
         h.cleanup()
-    write_readme(sc, h, time.monotonic() - started)
+    write_meta(sc, h, time.monotonic() - started)
+    write_readme(h.out)
     print(f"{sc.name}: written to {h.out}", file=sys.stderr)
     return 0
 
@@ -96,13 +109,8 @@ def _files(out: Path) -> list[tuple[str, int]]:
     )
 
 
-EXPECTED_FORMATS = {
-    "traefik/access.log": {"common": "traefik-clf", "json": "traefik-json"},
-}
-
-
-def write_readme(sc: Scenario, h: Harness, took: float) -> None:
-    files = _files(h.out)
+def write_meta(sc: Scenario, h: Harness, took: float) -> dict[str, Any]:
+    """Write `.scenario.json`: what was recorded (read back by the tests and by --readme)."""
     meta = {
         "scenario": sc.name,
         "first_rule": sc.first_rule,
@@ -110,12 +118,19 @@ def write_readme(sc: Scenario, h: Harness, took: float) -> None:
         "access_log_format": sc.access_format,
         "recorded_at": h.started.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "seconds": h.seconds,
+        "took_seconds": round(took),
         "versions": h.versions,
         "history": [{"at": e.at, "what": e.what} for e in h.history],
-        "files": dict(files),
+        "files": dict(_files(h.out)),
     }
     (h.out / ".scenario.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return meta
 
+
+def write_readme(folder: Path) -> None:
+    """Render the scenario folder's README from its `.scenario.json` and the scenario's description."""
+    meta = json.loads((folder / ".scenario.json").read_text())
+    sc = SCENARIOS[meta["scenario"]]
     finding = f"`{sc.first_rule}`" if sc.first_rule else "none at `medium` or above (a healthy capture)"
     lines = [
         f"# {sc.name}",
@@ -128,11 +143,12 @@ def write_readme(sc: Scenario, h: Harness, took: float) -> None:
         "## What ran",
         "",
         f"Recorded {meta['recorded_at']} on one machine, everything on 127.0.0.1, by "
-        f"`python capture/record.py {sc.name} --out DIR --seconds {h.seconds:g}` ({took:.0f} s in all).",
+        f"`python capture/record.py {sc.name} --out DIR --seconds {meta['seconds']:g}` "
+        + (f"({meta['took_seconds']} s in all)." if "took_seconds" in meta else "."),
         "",
         "| component | version |",
         "|---|---|",
-        *[f"| {k} | {v} |" for k, v in sorted(h.versions.items())],
+        *[f"| {k} | {v} |" for k, v in sorted(meta["versions"].items())],
         "",
         "## What was real",
         "",
@@ -148,29 +164,35 @@ def write_readme(sc: Scenario, h: Harness, took: float) -> None:
         '- `browser/<host>-<epoch ms>.log`: one console export per tab. DevTools\' "Save as…" cannot be '
         "clicked headless, so these files are **rendered from the CDP events DevTools consumes** "
         "(Runtime.consoleAPICalled, Runtime.exceptionThrown, Log.entryAdded) in DevTools' export layout with "
-        "\"Show timestamps\" on (local time; the machine's zone was UTC). Message texts are Chromium's.",
+        '"Show timestamps" on (local time; the machine\'s zone was UTC). Message texts, source lines and '
+        "stack frames are Chromium's; the anchors' display names follow DevTools' rules as `capture/browser.js` "
+        "implements them.",
         "- `config/`: the Traefik static config and the dynamic file-provider config as deployed at the end"
-        + (" (`dynamic.before.yml` is the one in force before the change)." if len(h.configs) > 1 else "."),
+        + (
+            " (`dynamic.before.yml` is the one in force before the change)."
+            if (folder / "config" / "dynamic.before.yml").exists()
+            else "."
+        ),
         "- Unrelated REST traffic: a Python urllib script (User-Agent `Python-urllib/3.11`) through Traefik.",
         "",
     ]
     if sc.notes:
-        lines += ["## Notes", "", *[f"- {n}" for n in sc.notes], ""]
+        lines += ["## Notes: what the real producers did", "", *[f"- {n}" for n in sc.notes], ""]
     lines += [
         "## Timeline",
         "",
         "| t (s) | what happened |",
         "|---:|---|",
-        *[f"| {e.at:.1f} | {e.what} |" for e in h.history],
+        *[f"| {e['at']:.1f} | {e['what']} |" for e in meta["history"]],
         "",
         "## Files",
         "",
         "| file | bytes |",
         "|---|---:|",
-        *[f"| `{name}` | {size} |" for name, size in files],
+        *[f"| `{name}` | {size} |" for name, size in meta["files"].items()],
         "",
     ]
-    (h.out / "README.md").write_text("\n".join(lines))
+    (folder / "README.md").write_text("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -40,10 +40,10 @@
   });
   socket.on("disconnect", function (reason, details) {
     var extra = "";
-    if (details && details.description && details.description.code !== undefined) {
-      extra = " (close code " + details.description.code + ")";
-    } else if (details && details.description) {
-      extra = describe(details.description);
+    if (details && details.description) extra = describe(details.description);
+    var closeEvent = details && details.context;
+    if (closeEvent && typeof closeEvent.code === "number") {
+      extra += " code=" + closeEvent.code + (closeEvent.reason ? " reason=" + closeEvent.reason : "");
     }
     console.warn("[chat] disconnected: " + reason + extra);
   });
