@@ -30,6 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import Harness
+from observed import COMMON, OBSERVED
 from scenarios import SCENARIOS, Scenario
 
 
@@ -177,7 +178,15 @@ def write_readme(folder: Path) -> None:
         "",
     ]
     if sc.notes:
-        lines += ["## Notes: what the real producers did", "", *[f"- {n}" for n in sc.notes], ""]
+        lines += ["## Notes", "", *[f"- {n}" for n in sc.notes], ""]
+    lines += [
+        "## What the real producers did",
+        "",
+        "Read from this recording's files (see also `capture/observed.py`):",
+        "",
+        *[f"- {n}" for n in (*OBSERVED.get(sc.name, ()), *COMMON)],
+        "",
+    ]
     lines += [
         "## Timeline",
         "",
