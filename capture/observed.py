@@ -15,6 +15,12 @@ COMMON = (
     "`browser/chrome_debug.log` writes every console message as `INFO:CONSOLE:LINE` whatever its level "
     "(`console.error` too), carries none of the network-source messages (`Failed to load resource`, "
     "`WebSocket connection to … failed`), and all same-site tabs share one renderer PID.",
+    "Playwright's HAR: long-polls still pending when the capture ended are `status: -1`, `time: -1` with no "
+    "`_failureText` (not failures); a CORS-blocked XHR is `status: -1`, `_failureText: net::ERR_FAILED`; a "
+    "refused WebSocket is `status: -1`, `_failureText: Error during WebSocket handshake: Unexpected response "
+    "code: 400` with no frames; a WebSocket entry's `time` runs to its last frame, not to its close "
+    "(5.7 s in the HAR for a connection Traefik logged at 9.9 s in backend-unreachable); frame times are "
+    "epoch milliseconds.",
     "Playwright's HAR embeds a response body again for every memory-cache hit (`_transferSize: 0`), so the "
     "47 kB socket.io client bundle is in the HAR once per tab load — most of each HAR's size.",
 )
