@@ -114,6 +114,7 @@ class Harness:
             (self.out / sub).mkdir(parents=True)
         self.work = Path(tempfile.mkdtemp(prefix=f"wsdiag-capture-{self.name}-"))
         self.t0 = time.monotonic()
+        self.t_browser: float | None = None
         self.started = datetime.now(UTC)
         self.port = free_port()
         self.configs: list[tuple[str, str]] = []
@@ -136,8 +137,13 @@ class Harness:
         time.sleep(max(0.0, seconds))
 
     def until(self, at: float) -> None:
-        """Sleep until `at` seconds after the start of the capture."""
-        self.sleep(at - self.elapsed())
+        """Sleep until `at` seconds after the browser was ready (the start of the capture before that).
+
+        Scenario times count from the moment traffic can start, so a slow start-up (Chromium takes
+        seconds on a cold, busy machine) never squeezes the part of the story that follows it.
+        """
+        start = self.t_browser if self.t_browser is not None else self.t0
+        self.sleep(at - (time.monotonic() - start))
 
     # -- processes --------------------------------------------------------------------------------------
 
@@ -359,6 +365,7 @@ class Harness:
         self.versions["chromium"] = ready.get("version", "?")
         self._node_versions()
         self.say(f"Chromium {self.versions['chromium']} started (pid {self._chromium.pid}), driven over CDP")
+        self.t_browser = time.monotonic()
 
     def _reply(self) -> dict[str, Any]:
         assert self._browser and self._browser.popen.stdout
