@@ -127,7 +127,6 @@ def healthy_websocket(h: Harness) -> None:
     "tabs closing and opening, and a blue/green redeploy of the Socket.IO backend mid-run (new process on a "
     "new port, Traefik switched to it, old process stopped: its WebSockets close and reconnect to the new "
     "one). Clocks are skewed on purpose: the backend runs 2 s ahead, the browser console 7 s behind.",
-    also=("reconnect-storm",),
     notes=(
         "Clock skew, made on purpose: the Node Socket.IO servers ran with `--require clock-skew.js` and "
         "WSDIAG_CLOCK_OFFSET_MS=2000, which shifts `Date` (and so every `debug` timestamp) by +2 s; the "
