@@ -450,14 +450,13 @@ def path_mismatch(h: Harness) -> None:
 @scenario(
     seconds=30,
     access_format="json",
-    first_rule="socketio-prefix-captures-bundle",
+    first_rule="socketio-js-captured",
     root_cause="`PathPrefix(/socket.io)` is a plain string prefix: the socketio router (priority 24) also "
     "captures `/socket.io.js`, the client bundle the web app serves at the site root (web router "
     "`Host(chat.localhost)`, priority 22). The Socket.IO service answers 404, the page throws "
     "`Uncaught ReferenceError: io is not defined` and no Socket.IO request is ever made.",
     notes=(
-        "The contract's catalog has no rule id for this misconfiguration yet; "
-        "`socketio-prefix-captures-bundle` is the proposed one.",
+        "The contract's catalog has no rule id for this misconfiguration; wsdiag adds `socketio-js-captured`.",
     ),
 )
 def socketio_js_captured(h: Harness) -> None:

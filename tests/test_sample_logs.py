@@ -20,7 +20,7 @@ CONTRACT_RULES = {
     "dns-failure",
 }  # fmt: skip
 #: Rule ids the scenarios need that the contract's catalog does not have yet (proposed in their README).
-PROPOSED_RULES = {"socketio-prefix-captures-bundle"}
+PROPOSED_RULES = {"socketio-js-captured"}
 
 
 def test_there_are_scenarios_and_three_healthy_ones() -> None:
