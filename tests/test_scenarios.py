@@ -37,3 +37,16 @@ def test_there_are_scenarios_for_most_rules_and_three_healthy_ones():
     firsts = [meta(p)["first_rule"] for p in SCENARIOS]
     assert firsts.count(None) >= 3
     assert len({f for f in firsts if f}) >= 11
+
+
+def test_recorded_clock_skews_are_recovered():
+    """healthy-deploy-noise was recorded with the console exports rendered 7 s behind the real clock (and
+    the backend 2 s ahead): the offsets wsdiag reports undo them."""
+    result = analyze([str(SAMPLES / "healthy-deploy-noise")])
+    offsets = {i.path: i.clock_offset_ms for i in result.inputs if i.format == "chrome-console"}
+    assert offsets and all(o == pytest.approx(7000, abs=150) for o in offsets.values()), offsets
+    har = next(i for i in result.inputs if i.format == "har")
+    assert har.clock_offset_ms == pytest.approx(0, abs=150)
+    backend = [i for i in result.inputs if i.path.startswith("backend/chat") and i.format]
+    for info in backend:
+        assert info.clock_offset_ms == pytest.approx(-2000, abs=150), info

@@ -552,9 +552,10 @@ def _url_columns(frame: pl.DataFrame) -> pl.DataFrame:
     """``scheme/host/path/query`` and the Socket.IO fields from the subject URL (or a URL-like anchor)."""
     url = pl.col("_url").str.strip_chars("`")
     # DevTools shows the request URL, less its scheme, as the anchor of network rows
-    # (":3000/socket.io/?EIO=4&…:1", "api.example.test/socket.io/?…:1"): keep from the path on
+    # (":3000/socket.io/?EIO=4&…:1", "api.example.test/api/v1/rooms:1"): keep from the path on. A source
+    # anchor is only a file's last path segment (app.js, VM123, (index)), so a "/" means a URL.
     anchor_target = (
-        pl.when(pl.col("_anchor").str.contains(r"[?]|/socket\.io"))
+        pl.when(pl.col("_anchor").str.contains("/", literal=True))
         .then(pl.col("_anchor").str.replace(r"^[^/?]*", ""))
         .otherwise(None)
     )
