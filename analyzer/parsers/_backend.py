@@ -1,0 +1,609 @@
+"""What a backend log line *means*, whatever format carried it: kind, ids, error codes, reasons.
+
+The same engine.io debug text arrives plain, through docker, inside pino JSON or a NestJS line, so the
+message is classified once, here, with vectorized polars expressions over the ``message`` column.
+
+Everything below comes from the servers' source (see ``../shared/reference/backend.md``):
+
+- engine.io ``lib/server.ts`` ``verify()`` debug strings and ``Server.errors`` codes 0–5, with the
+  ``BAD_REQUEST`` context names (``TRANSPORT_MISMATCH`` …); ``socket.ts`` upgrade and heartbeat strings;
+- socket.io ``client.ts`` / ``socket.ts`` debug strings and ``DisconnectReason``;
+- python-engineio / python-socketio logger messages (``<sid>: Sending packet OPEN data {...}``,
+  ``Invalid session <sid>``);
+- uvicorn's WebSocket lines, Channels' ``WebSocket HANDSHAKING/CONNECT/REJECT/DISCONNECT``;
+- gorilla/websocket ``Upgrader`` errors (both wording generations) and ``CloseError`` text;
+- Node ``ws`` receiver errors (``Invalid WebSocket frame: …``, ``Max payload size exceeded``) and their
+  ``WS_ERR_*`` codes and close codes.
+
+``error_name`` is engine.io's own name for the failure where engine.io has one; other servers' errors are
+mapped to the engine.io name of the same failure (gorilla's ``'upgrade' token not found`` is a WebSocket
+handshake without upgrade headers: ``TRANSPORT_HANDSHAKE_ERROR``), and ws errors keep their ``WS_ERR_*`` code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import polars as pl
+
+from analyzer.urls import sio_columns, split_target, split_url
+
+#: Disconnect reasons of the server (``DisconnectReason``) and the client (``socket.io-client``).
+REASONS: Final = (
+    "transport close",
+    "transport error",
+    "ping timeout",
+    "parse error",
+    "forced server close",
+    "forced close",
+    "server shutting down",
+    "client namespace disconnect",
+    "server namespace disconnect",
+    "io server disconnect",
+    "io client disconnect",
+)
+_REASON_RE = r"\b(" + "|".join(REASONS) + r")\b"
+_METHODS = r"GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT|TRACE"
+_ID = r"[A-Za-z0-9_-]"
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A message shape with a fixed meaning. ``kind="@request"`` means an access line (see :func:`classify`)."""
+
+    pattern: str
+    kind: str
+    error_code: int | None = None
+    error: str | None = None
+    error_name: str | None = None
+    reason: str | None = None
+    close_code: int | None = None
+    status: int | None = None
+
+
+S = Signature
+#: First match wins, so specific shapes come before general ones.
+SIGNATURES: Final[tuple[Signature, ...]] = (
+    # engine.io server.ts verify(): what the server answers 400/403 for
+    S(r'unknown sid "', "error", 1, "Session ID unknown", "UNKNOWN_SID", status=400),
+    S(r'unknown transport "', "error", 0, "Transport unknown", "UNKNOWN_TRANSPORT", status=400),
+    S(
+        r"bad request: unexpected transport without upgrade",
+        "error",
+        3,
+        "Bad request",
+        "TRANSPORT_MISMATCH",
+        status=400,
+    ),
+    S(r"invalid transport upgrade", "error", 3, "Bad request", "TRANSPORT_HANDSHAKE_ERROR", status=400),
+    S(r"origin header invalid", "error", 3, "Bad request", "INVALID_ORIGIN", status=400),
+    S(
+        r"(?i)unsupported protocol version",
+        "error",
+        5,
+        "Unsupported protocol version",
+        "UNSUPPORTED_PROTOCOL_VERSION",
+        status=400,
+    ),
+    # connection_error handlers and response bodies print the code, the message or the context name
+    S(r"TRANSPORT_MISMATCH", "error", 3, "Bad request", "TRANSPORT_MISMATCH", status=400),
+    S(r"TRANSPORT_HANDSHAKE_ERROR", "error", 3, "Bad request", "TRANSPORT_HANDSHAKE_ERROR", status=400),
+    S(r"INVALID_ORIGIN", "error", 3, "Bad request", "INVALID_ORIGIN", status=400),
+    S(r"MIDDLEWARE_FAILURE", "error", 3, "Bad request", "MIDDLEWARE_FAILURE", status=400),
+    S(r"ID_GENERATION_ERROR", "error", 3, "Bad request", "ID_GENERATION_ERROR", status=400),
+    S(
+        r'Session ID unknown|"code":\s*1\s*,\s*"message"',
+        "error",
+        1,
+        "Session ID unknown",
+        "UNKNOWN_SID",
+        status=400,
+    ),
+    S(
+        r'Transport unknown|"code":\s*0\s*,\s*"message"',
+        "error",
+        0,
+        "Transport unknown",
+        "UNKNOWN_TRANSPORT",
+        status=400,
+    ),
+    S(
+        r'Bad handshake method|"code":\s*2\s*,\s*"message"',
+        "error",
+        2,
+        "Bad handshake method",
+        "BAD_HANDSHAKE_METHOD",
+        status=400,
+    ),
+    S(r'"code":\s*3\s*,\s*"message"', "error", 3, "Bad request", "BAD_REQUEST", status=400),
+    S(r'"code":\s*4\s*,\s*"message"', "error", 4, "Forbidden", "FORBIDDEN", status=403),
+    S(
+        r'"code":\s*5\s*,\s*"message"',
+        "error",
+        5,
+        "Unsupported protocol version",
+        "UNSUPPORTED_PROTOCOL_VERSION",
+        status=400,
+    ),
+    # python-engineio server.py: the same failures in its own words (answered 400)
+    S(r"\bInvalid session\b", "error", 1, "Invalid session", "UNKNOWN_SID", status=400),
+    S(r"is not an accepted origin", "error", None, None, "FORBIDDEN", status=400),
+    S(
+        r"unsupported version of the Socket\.IO or Engine\.IO protocols",
+        "error",
+        None,
+        None,
+        "UNSUPPORTED_PROTOCOL_VERSION",
+        status=400,
+    ),
+    S(r"(?:^|: )Invalid transport\b", "error", None, "Invalid transport", "UNKNOWN_TRANSPORT", status=400),
+    S(r"Client is gone, closing socket", "disconnect", reason="ping timeout"),
+    # upgrades (engine.io socket.ts, python-engineio socket.py, engine.io-client probe)
+    S(r"client did not complete upgrade", "upgrade", error="client did not complete upgrade"),
+    S(r"upgrade attempt for closed client", "upgrade", error="upgrade attempt for closed client"),
+    S(
+        r"transport has already been trying to upgrade",
+        "upgrade",
+        error="transport has already been trying to upgrade",
+    ),
+    S(r"Failed websocket upgrade", "upgrade"),
+    S(r'probe transport "[^"]*" failed', "upgrade"),
+    S(
+        r"got upgrade packet - upgrading|got probe ping packet|might upgrade socket transport|"
+        r"Received request to upgrade to|Upgrade to websocket successful|Attempting WebSocket upgrade|"
+        r"WebSocket upgrade was successful|(?:Sending|Received) packet UPGRADE\b|"
+        r'probe transport "[^"]*" (?:opened|pong)|upgrading transport',
+        "upgrade",
+    ),
+    # handshakes and heartbeats
+    S(
+        r'handshaking client "|(?:Sending|Received) packet OPEN\b|sending packet "open"|incoming connection with id|Polling connection accepted',
+        "handshake",
+    ),
+    S(
+        r'(?:Sending|Received) packet (?:PING|PONG)\b|writing ping packet|\bgot pong\b|sending packet "p[io]ng"|'
+        r"received packet p[io]ng|writing pong packet",
+        "ping",
+    ),
+    # Socket.IO packets as python-engineio prints them: "... packet MESSAGE data <socket.io packet>"
+    S(r"packet MESSAGE data 4", "connect_error"),
+    S(r"Received packet MESSAGE data 1", "disconnect", reason="client namespace disconnect"),
+    S(r"Sending packet MESSAGE data 1", "disconnect", reason="server namespace disconnect"),
+    S(r"packet MESSAGE data 0(?:/|\{|\s|$)", "connect"),
+    S(r"(?:Sending|Received) packet CLOSE\b", "disconnect"),
+    # socket.io debug (client.ts / socket.ts) and Socket.IO CONNECT answers in any log
+    S(r"creation of namespace .* was denied|Invalid namespace", "connect_error", error="Invalid namespace"),
+    S(r'"type":\s*4\b', "connect_error"),
+    S(
+        r'(?:^|[\s("\'])4?0(?:/[^,\s]*,)?\{"sid":"|"type":\s*0\b.*"sid"|connecting to namespace|socket connected - writing packet',
+        "connect",
+    ),
+    S(
+        r"closing socket - reason|client close with reason|socket close with reason|got disconnect packet|"
+        r"\bclose \((?:" + "|".join(REASONS) + r")\)",
+        "disconnect",
+    ),
+    S(r"server disconnect \(", "disconnect", reason="io server disconnect"),
+    # uvicorn (uvicorn.error) and the websockets library
+    S(r'"WebSocket [^"]*" \[accepted\]', "ws_upgrade", status=101),
+    S(r'"WebSocket [^"]*" 403\b', "ws_upgrade", error_name="FORBIDDEN"),
+    S(r'"WebSocket [^"]*" \d{3}', "ws_upgrade"),
+    S(r"connection rejected \(403", "ws_error", error_name="FORBIDDEN"),
+    S(r"connection rejected \(", "ws_error"),
+    S(r"^connection open$", "ws_open"),
+    S(r"^connection closed$", "ws_close"),
+    # Django Channels / daphne
+    S(r"WebSocket HANDSHAKING ", "ws_upgrade"),
+    S(r"WebSocket CONNECT ", "ws_open", status=101),
+    S(r"WebSocket REJECT ", "ws_error", error="WebSocket REJECT", error_name="FORBIDDEN", status=403),
+    S(r"WebSocket DISCONNECT ", "ws_close"),
+    # gorilla/websocket Upgrader (new and old wording) and CloseError
+    S(
+        r"token not found in 'Connection' header|connection header with token 'upgrade'|"
+        r"upgrade != websocket|websocket: not a websocket handshake",
+        "ws_error",
+        error_name="TRANSPORT_HANDSHAKE_ERROR",
+        status=400,
+    ),
+    S(
+        r"token not found in 'Upgrade' header|upgrade header with token 'websocket'",
+        "ws_error",
+        error_name="TRANSPORT_HANDSHAKE_ERROR",
+    ),
+    S(
+        r"request origin not allowed by Upgrader\.CheckOrigin|websocket: origin not allowed",
+        "ws_error",
+        error_name="FORBIDDEN",
+        status=403,
+    ),
+    S(
+        r"websocket: key missing or blank|'Sec-WebSocket-Key' header is missing or blank|"
+        r"'Sec-Websocket-Version' header|websocket: version != 13",
+        "ws_error",
+        error_name="BAD_REQUEST",
+        status=400,
+    ),
+    S(r"request method is not GET|websocket: method not GET", "ws_error", error_name="BAD_HANDSHAKE_METHOD"),
+    S(r"websocket: bad handshake", "ws_error"),
+    S(r"websocket: close \d{4}|websocket: close sent", "ws_close"),
+    # ws receiver.js / websocket.js
+    S(
+        r"Max payload size exceeded",
+        "ws_error",
+        close_code=1009,
+        error_name="WS_ERR_UNSUPPORTED_MESSAGE_LENGTH",
+    ),
+    S(
+        r"Invalid WebSocket frame: invalid status code",
+        "ws_error",
+        close_code=1002,
+        error_name="WS_ERR_INVALID_CLOSE_CODE",
+    ),
+    S(
+        r"Invalid WebSocket frame: invalid UTF-8",
+        "ws_error",
+        close_code=1007,
+        error_name="WS_ERR_INVALID_UTF8",
+    ),
+    S(
+        r"Invalid WebSocket frame: invalid opcode",
+        "ws_error",
+        close_code=1002,
+        error_name="WS_ERR_INVALID_OPCODE",
+    ),
+    S(r"Invalid WebSocket frame", "ws_error", close_code=1002),
+    S(r"(?i)unexpected server response", "ws_error"),
+    S(
+        r"WebSocket was closed before the connection was established|Opening handshake has timed out",
+        "ws_error",
+    ),
+    # engine.io polling transport answers 400 to overlapping requests
+    S(r"overlap from client|request overlap", "error", status=400),
+    # Node clients (engine.io-client debug, socket.io-client connect_error)
+    S(r"\b(?:xhr poll error|xhr post error|fetch read error|fetch write error)\b", "error"),
+    S(r"\bwebsocket error\b", "ws_error"),
+    # requests: Express/Nest 404 for an unserved path, engine.io's own request log
+    S(r"Cannot (?:" + _METHODS + r") /", "@request", status=404),
+    S(r'handling "[A-Z]+" http request "', "@request"),
+    # user code in gateways (the NestJS docs' handleConnection / handleDisconnect examples)
+    S(r"(?i)\bclient (?:has )?disconnected\b|\bsocket (?:has )?disconnected\b", "disconnect"),
+    S(r"(?i)\bclient (?:has )?connected\b|\bsocket (?:has )?connected\b", "connect"),
+    S(r"\b(?:ENOTFOUND|EAI_AGAIN)\b", "dns_error"),
+    S(r"\b(?:ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EHOSTUNREACH|ECONNABORTED)\b", "net_error"),
+)
+
+# -- extractors: (regex with one capture group), first non-null wins ----------------------------------
+_SID = (
+    r'handshaking client "([^"]+)"',
+    r'unknown sid "([^"]+)"',
+    rf"\bInvalid session ({_ID}+)",
+    rf"(?:^|\s)({_ID}{{16,}}): (?:Sending|Received|Upgrade|Client is gone|Failed|Unexpected)",
+    rf"incoming connection with id ({_ID}+)",
+    rf"""['"]sid['"]: ?['"]({_ID}+)['"][^}}]*['"]upgrades['"]""",
+    rf"""['"]upgrades['"][^}}]*['"]sid['"]: ?['"]({_ID}+)['"]""",
+    rf"\bsid=({_ID}+)",
+)
+_SOCKET_ID = (
+    rf'(?:^|[\s("\'])4?0(?:/[^,\s]*,)?\{{"sid":"({_ID}+)"\}}',
+    rf'"data":\s*\{{"sid":"({_ID}+)"\}}',
+    rf'received event "[^"]*" from ({_ID}+)',
+    rf"(?i)\b(?:client|socket) (?:has )?(?:dis)?connected:? (?:id:? )?({_ID}{{6,}})",
+    rf"(?i)\b(?:client|socket)(?: id)?:? ({_ID}{{20}}) (?:has )?(?:dis)?connected",
+)
+_NAMESPACE = (
+    r"\[(/[^\]\s]*)\]\s*$",
+    r"(?:namespace|nsp) (/[^\s)]*)",
+    r'"nsp":\s*"(/[^"]*)"',
+    r"packet MESSAGE data \d(/[^,\s{\[]*)",
+    r'(?:^|[\s("\'])4?0(/[^,\s]*),\{"sid":"',
+    r"server disconnect \((/[^)]*)\)",
+)
+_REASON = (
+    r"closing socket - reason (.+?)\s*$",
+    r"client close with reason (.+?)\s*$",
+    r'close with reason:? "?([^"\n]+)"?',
+    r"client did not complete upgrade - (.+?)\s*$",
+    r"websocket: close \d{4} \(([^)]+)\)",
+    _REASON_RE,
+)
+_ERROR = (
+    r'probe transport "[^"]*" failed because of error: (.+?)\s*$',
+    r'"code":\s*\d+\s*,\s*"message":\s*"([^"]*)"',
+    r'"type":\s*4\b.*"message":\s*"([^"]*)"',
+    r'packet MESSAGE data 4(?:/[^,]*,)?\{"message":\s*"([^"]*)"',
+    r"(\S+ is not an accepted origin\.?)",
+    r"(unsupported version of the Socket\.IO or Engine\.IO protocols)",
+    r"Failed websocket upgrade, (.+?)\s*$",
+    r"(Invalid WebSocket frame: [^\n]+|Max payload size exceeded)",
+    r"(websocket: [^\n]+)",
+    r"((?i:unexpected server response):? \(?\d{3}\)?)",
+    r"(connection rejected \([^)]*\))",
+    r"\b(xhr poll error|xhr post error|fetch read error|fetch write error|websocket error)\b",
+    r"\b(E(?:CONNRESET|CONNREFUSED|TIMEDOUT|PIPE|HOSTUNREACH|CONNABORTED|NOTFOUND)|EAI_AGAIN)\b",
+    r"\b(overlap from client|data request overlap from client|request overlap)\b",
+    r"(WebSocket was closed before the connection was established|Opening handshake has timed out)",
+)
+_ERROR_NAME = (r"\b(WS_ERR_[A-Z_]+)\b",)
+_CLOSE_CODE = (
+    r"websocket: close (\d{4})",
+    r"(?i)\bclose(?:d)?(?: with)?(?: (?:status|code))?[ =:]+\(?([1-4]\d{3})\b",
+    r"(?i)(?:close|websocket).*\bcode[ =:]+([1-4]\d{3})\b",
+)
+_STATUS = (
+    r'"WebSocket [^"]*" (\d{3})',
+    r"connection rejected \((\d{3})",
+    r"(?i)unexpected server response:? \(?(\d{3})",
+)
+_REQUEST_ID = (
+    r"(?i)\b(?:x-request-id|request[_-]?id|req[_-]?id|correlation[_-]?id|trace[_-]?id)[\"']?\s*[=:]\s*[\"']?([\w.:-]{6,})",
+    r"\b00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}\b",
+)
+# Access lines: each yields method / target / protocol / status / size / client / secs from one regex.
+_CLIENT = r"(?P<client>\('[^']*', \d+\)|[\w.:%\[\]-]+)"
+_ACCESS = (
+    # CLF-like: werkzeug, gevent, gunicorn, uvicorn.access, morgan combined
+    rf'(?:{_CLIENT}\s+-\s+(?:\S+\s+)?(?:\[[^\]]*\]\s+)?)?"(?P<method>{_METHODS}) (?P<target>\S+)(?: (?P<protocol>HTTP/[\d.]+))?" (?P<status>\d{{3}})(?: (?P<size>\d+|-))?',
+    # uvicorn WebSocket handshake: ('127.0.0.1', 56032) - "WebSocket /path" [accepted] | 403
+    rf'{_CLIENT} - "WebSocket (?P<target>[^"]+)"',
+    # Channels runserver / daphne: WebSocket VERB /path [ip:port], HTTP GET /path 200 [0.01, ip:port]
+    r"WebSocket (?:HANDSHAKING|CONNECT|REJECT|DISCONNECT) (?P<target>\S+) \[(?P<client>[^\]]+)\]",
+    rf"^HTTP (?P<method>{_METHODS}) (?P<target>\S+) (?P<status>\d{{3}}) \[(?P<secs>[\d.]+), (?P<client>[^\]]+)\]",
+    # engine.io debug: handling "GET" http request "/socket.io/?EIO=4&…"
+    r'handling "(?P<method>[A-Z]+)" http request "(?P<target>[^"]+)"',
+    # Express / Nest: Cannot GET /socket.io/…
+    rf"Cannot (?P<method>{_METHODS}) (?P<target>\S+)",
+    # morgan "dev"/"tiny", Nest ExceptionFilter: GET /path 404 1.234 ms - 9
+    rf"^(?P<method>{_METHODS}) (?P<target>/\S*)(?: (?P<status>\d{{3}})(?: (?P<ms>[\d.]+) ms)?)?(?:\s|$)",
+    # engine.io-client: xhr open GET: http://host/socket.io/?…
+    rf"xhr open (?P<method>{_METHODS}): (?P<target>\S+)",
+)
+_ACCESS_FIELDS = ("client", "method", "target", "protocol", "status", "size", "secs", "ms")
+_URL = r"\b((?:https?|wss?)://[^\s'\"<>]+)"
+
+#: Columns :func:`classify` fills (a parser may pre-fill any of them; its values win).
+CLASSIFIED: Final = (
+    "kind",
+    "method",
+    "scheme",
+    "host",
+    "path",
+    "query",
+    "protocol",
+    "status",
+    "size",
+    "duration_ms",
+    "client",
+    "request_id",
+    "eio",
+    "transport",
+    "sid",
+    "t",
+    "socket_id",
+    "namespace",
+    "error_code",
+    "error",
+    "error_name",
+    "reason",
+    "close_code",
+)
+_DTYPES: Final[dict[str, pl.DataType]] = {
+    "status": pl.Int32(),
+    "size": pl.Int64(),
+    "duration_ms": pl.Float64(),
+    "eio": pl.Int8(),
+    "error_code": pl.Int32(),
+    "close_code": pl.Int32(),
+}
+
+
+def signature_index(message: pl.Expr) -> pl.Expr:
+    """Index into :data:`SIGNATURES` of the first signature the message matches (null: none)."""
+    chain: pl.Expr = pl.lit(None, dtype=pl.Int16)
+    for i in reversed(range(len(SIGNATURES))):
+        chain = (
+            pl.when(message.str.contains(SIGNATURES[i].pattern))
+            .then(pl.lit(i, dtype=pl.Int16))
+            .otherwise(chain)
+        )
+    return chain
+
+
+def _first(message: pl.Expr, patterns: tuple[str, ...]) -> pl.Expr:
+    return pl.coalesce(*(message.str.extract(p, 1) for p in patterns))
+
+
+def _constant(index: pl.Expr, attr: str, dtype: pl.DataType) -> pl.Expr:
+    mapping = {i: getattr(sig, attr) for i, sig in enumerate(SIGNATURES) if getattr(sig, attr) is not None}
+    return index.replace_strict(mapping, default=None, return_dtype=dtype)
+
+
+def _access(message: pl.Expr) -> dict[str, pl.Expr]:
+    """Fields of the first access-line regex that matches, all from that one regex."""
+    structs = [message.str.extract_groups(p) for p in _ACCESS]
+    names = [set(_group_names(p)) for p in _ACCESS]
+    out: dict[str, pl.Expr] = {}
+    for field in _ACCESS_FIELDS:
+        chain: pl.Expr = pl.lit(None, dtype=pl.String)
+        for struct, groups in reversed(list(zip(structs, names, strict=True))):
+            value = struct.struct.field(field) if field in groups else pl.lit(None, dtype=pl.String)
+            chain = pl.when(struct.struct.field("target").is_not_null()).then(value).otherwise(chain)
+        out[field] = chain
+    return out
+
+
+def _group_names(pattern: str) -> list[str]:
+    import re
+
+    return re.findall(r"\(\?P<(\w+)>", pattern)
+
+
+def _client(value: pl.Expr) -> pl.Expr:
+    """``('127.0.0.1', 56032)`` (uvicorn's tuple) as ``127.0.0.1:56032``; ``-`` as null."""
+    tuple_form = value.str.extract_groups(r"^\('([^']*)', (\d+)\)$")
+    return (
+        pl.when(tuple_form.struct.field("1").is_not_null())
+        .then(pl.concat_str(tuple_form.struct.field("1"), pl.lit(":"), tuple_form.struct.field("2")))
+        .when(value.is_in(["-", ""]))
+        .then(None)
+        .otherwise(value)
+    )
+
+
+def classify(frame: pl.DataFrame, *, message: str = "message") -> pl.DataFrame:
+    """Add :data:`CLASSIFIED` columns from the message; columns the frame already has keep their values.
+
+    ``kind`` falls back, in order, to an access line (``ws_upgrade`` for ``transport=websocket``, else
+    ``http_request``), a disconnect reason (``disconnect``), a close code (``ws_close``), the level
+    (``error`` for error/fatal) and ``log``.
+    """
+    msg = pl.col(message).fill_null("")
+    idx = "_sig"
+    access = _access(msg)
+    url = msg.str.extract(_URL, 1)
+    out = frame.with_columns(signature_index(msg).alias(idx))
+    out = out.with_columns(
+        *(v.alias(f"_a_{k}") for k, v in access.items()),
+        url.alias("_url"),
+    )
+    url_parts = {e.meta.output_name(): e for e in split_url(pl.col("_url"))}
+    target_parts = {e.meta.output_name(): e for e in split_target(pl.col("_a_target"))}
+    status = pl.coalesce(
+        pl.col("_a_status").cast(pl.Int32, strict=False),
+        _first(msg, _STATUS).cast(pl.Int32, strict=False),
+        _constant(pl.col(idx), "status", pl.Int32()),
+    )
+    duration = pl.coalesce(
+        pl.col("_a_ms").cast(pl.Float64, strict=False),
+        pl.col("_a_secs").cast(pl.Float64, strict=False) * 1000,
+    )
+    found: dict[str, pl.Expr] = {
+        "method": pl.col("_a_method"),
+        "scheme": url_parts["scheme"],
+        "host": url_parts["host"],
+        "path": pl.coalesce(target_parts["path"], url_parts["path"]),
+        "query": pl.coalesce(target_parts["query"], url_parts["query"]),
+        "protocol": pl.col("_a_protocol"),
+        "status": status,
+        "size": pl.col("_a_size").cast(pl.Int64, strict=False),
+        "duration_ms": duration,
+        "client": _client(pl.col("_a_client")),
+        "request_id": _first(msg, _REQUEST_ID),
+        "socket_id": _first(msg, _SOCKET_ID),
+        "error_code": _constant(pl.col(idx), "error_code", pl.Int32()),
+        "error": pl.coalesce(_first(msg, _ERROR), _constant(pl.col(idx), "error", pl.String())),
+        "error_name": pl.coalesce(
+            _first(msg, _ERROR_NAME), _constant(pl.col(idx), "error_name", pl.String())
+        ),
+        "reason": pl.coalesce(_first(msg, _REASON), _constant(pl.col(idx), "reason", pl.String())),
+        "close_code": pl.coalesce(
+            _first(msg, _CLOSE_CODE).cast(pl.Int32, strict=False),
+            _constant(pl.col(idx), "close_code", pl.Int32()),
+        ),
+        "_sid": _first(msg, _SID),
+        "_ns": _first(msg, _NAMESPACE),
+        "_sigkind": _constant(pl.col(idx), "kind", pl.String()),
+    }
+    out = out.with_columns(_keep(out, name, expr) for name, expr in found.items())
+    sio = {e.meta.output_name(): e for e in sio_columns(pl.col("query"))}
+    unknown_transport = msg.str.extract(r'unknown transport "([^"]*)"', 1)
+    out = out.with_columns(
+        _keep(out, "eio", sio["eio"]),
+        _keep(out, "transport", pl.coalesce(sio["transport"], unknown_transport)),
+        _keep(out, "t", sio["t"]),
+        _keep(out, "sid", pl.coalesce(pl.col("_sid"), sio["sid"])),
+    )
+    out = out.with_columns(_keep(out, "namespace", _namespace(msg)), _keep(out, "kind", _kind(frame)))
+    return out.drop(idx, "_sid", "_ns", "_sigkind", "_url", *(f"_a_{k}" for k in access))
+
+
+def _namespace(msg: pl.Expr) -> pl.Expr:
+    """A Socket.IO packet without a namespace is for the main namespace ``/``."""
+    return (
+        pl.when(pl.col("_ns").is_not_null())
+        .then(pl.col("_ns"))
+        .when(pl.col("_sigkind").is_in(["connect", "connect_error"]) & pl.col("socket_id").is_not_null())
+        .then(pl.lit("/"))
+        .when(msg.str.contains(r"packet MESSAGE data \d(?:\{|\s|$|,)"))
+        .then(pl.lit("/"))
+    )
+
+
+def _kind(frame: pl.DataFrame) -> pl.Expr:
+    level = pl.col("level") if "level" in frame.columns else pl.lit(None, dtype=pl.String)
+    request = (
+        pl.when(pl.col("transport") == "websocket")
+        .then(pl.lit("ws_upgrade"))
+        .otherwise(pl.lit("http_request"))
+    )
+    return (
+        pl.when(pl.col("_sigkind") == "@request")
+        .then(request)
+        .when(pl.col("_sigkind").is_not_null())
+        .then(pl.col("_sigkind"))
+        .when(pl.col("method").is_not_null() & pl.col("path").is_not_null())
+        .then(request)
+        .when(pl.col("reason").is_in(list(REASONS)))
+        .then(pl.lit("disconnect"))
+        .when(pl.col("close_code").is_not_null())
+        .then(pl.lit("ws_close"))
+        .when(level.is_in(["error", "fatal"]))
+        .then(pl.lit("error"))
+        .otherwise(pl.lit("log"))
+    )
+
+
+def _keep(frame: pl.DataFrame, name: str, found: pl.Expr) -> pl.Expr:
+    """``found`` where the parser left the column null (or did not create it)."""
+    dtype = _DTYPES.get(name, pl.String())
+    value = found.cast(dtype, strict=False)
+    if name in frame.columns:
+        value = pl.coalesce(pl.col(name).cast(dtype, strict=False), value)
+    return value.alias(name)
+
+
+#: Level words of every format, lower-cased, to the event table's six levels.
+LEVELS: Final[dict[str, str]] = {
+    "trace": "trace",
+    "silly": "trace",
+    "verbose": "debug",
+    "debug": "debug",
+    "dbg": "debug",
+    "log": "info",
+    "info": "info",
+    "information": "info",
+    "notice": "info",
+    "http": "info",
+    "warn": "warn",
+    "warning": "warn",
+    "error": "error",
+    "err": "error",
+    "fatal": "fatal",
+    "critical": "fatal",
+    "crit": "fatal",
+    "panic": "fatal",
+    "dpanic": "fatal",
+    "alert": "fatal",
+    "emerg": "fatal",
+}
+
+
+def normalize_level(level: pl.Expr, overrides: dict[str, str] | None = None) -> pl.Expr:
+    """A level word (any case, ``[INFO]``, ``I``) or a pino/bunyan number as trace … fatal (else null)."""
+    mapping = {**LEVELS, **(overrides or {})}
+    word = level.cast(pl.String).str.strip_chars(" []:").str.to_lowercase()
+    number = word.cast(pl.Int32, strict=False)
+    by_number = (
+        pl.when(number <= 10)
+        .then(pl.lit("trace"))
+        .when(number <= 20)
+        .then(pl.lit("debug"))
+        .when(number <= 30)
+        .then(pl.lit("info"))
+        .when(number <= 40)
+        .then(pl.lit("warn"))
+        .when(number <= 50)
+        .then(pl.lit("error"))
+        .otherwise(pl.lit("fatal"))
+    )
+    return pl.when(number.is_not_null()).then(by_number).otherwise(word.replace_strict(mapping, default=None))
