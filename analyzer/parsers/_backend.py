@@ -522,9 +522,11 @@ def _namespace(msg: pl.Expr) -> pl.Expr:
     return (
         pl.when(pl.col("_ns").is_not_null())
         .then(pl.col("_ns"))
-        .when(pl.col("_sigkind").is_in(["connect", "connect_error"]) & pl.col("socket_id").is_not_null())
-        .then(pl.lit("/"))
-        .when(msg.str.contains(r"packet MESSAGE data \d(?:\{|\s|$|,)"))
+        .when(
+            msg.str.contains(
+                r'packet MESSAGE data \d(?:\{|\s|$|,)|(?:^|[\s("\'])4?0\{"sid":"|"type":\s*[0-6]\b'
+            )
+        )
         .then(pl.lit("/"))
     )
 

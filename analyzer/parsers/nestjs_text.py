@@ -24,4 +24,5 @@ class NestText(LineParser):
     level_words = {"verbose": "trace"}  # noqa: RUF012
 
     def sniff(self, sample: list[str]) -> float:
-        return family_score(sample, r"^\[[^\]]+\] \d+ +- +\S.*\d:\d\d", NODE)
+        # a little above the debug module's, so a Nest app's stream that interleaves both is named after Nest
+        return family_score(sample, r"^\[[^\]]+\] \d+ +- +\S.*\d:\d\d", NODE, top=0.96)
