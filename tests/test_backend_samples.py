@@ -207,7 +207,7 @@ def test_gunicorn_offsets_pids_and_replica_failure(tmp_path: Path) -> None:
 
 
 def test_uvicorn_websocket_refused_behind_traefik(tmp_path: Path) -> None:
-    events, info = read_at(tmp_path, sample_text("uvicorn_ws-403_behind-traefik.log"))
+    events, _ = read_at(tmp_path, sample_text("uvicorn_ws-403_behind-traefik.log"))
     poll = row(events, 3)
     assert (poll["kind"], poll["method"], poll["status"], poll["client"], poll["transport"]) == (
         "http_request",
@@ -277,7 +277,7 @@ def test_channels_1x_bracketed_time(tmp_path: Path) -> None:
 
 
 def test_gorilla_both_wordings_and_close_codes(tmp_path: Path) -> None:
-    events, info = read_at(tmp_path, sample_text("gorilla_close-1006_std-log.log"))
+    events, _ = read_at(tmp_path, sample_text("gorilla_close-1006_std-log.log"))
     assert row(events, 1)["logger"] == "main.go:31"
     stripped = row(events, 2)
     assert (stripped["kind"], stripped["error_name"], stripped["status"]) == (
