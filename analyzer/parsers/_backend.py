@@ -288,8 +288,8 @@ _SOCKET_ID = (
     rf'(?:^|[\s("\'])4?0(?:/[^,\s]*,)?\{{"sid":"({_ID}+)"\}}',
     rf'"data":\s*\{{"sid":"({_ID}+)"\}}',
     rf'received event "[^"]*" from ({_ID}+)',
-    rf"(?i)\b(?:client|socket) (?:has )?(?:dis)?connected:? (?:id:? )?({_ID}{{6,}})",
-    rf"(?i)\b(?:client|socket)(?: id)?:? ({_ID}{{20}}) (?:has )?(?:dis)?connected",
+    rf"\b(?:[Cc]lient|[Ss]ocket) (?:has )?(?:dis)?connected:? (?:[Ii][Dd]:? )?({_ID}{{6,}})",
+    rf"\b(?:[Cc]lient|[Ss]ocket)(?: [Ii][Dd])?:? ({_ID}{{20}}) (?:has )?(?:dis)?connected",
 )
 _NAMESPACE = (
     r"\[(/[^\]\s]*)\]\s*$",
@@ -300,21 +300,21 @@ _NAMESPACE = (
     r"server disconnect \((/[^)]*)\)",
 )
 _REASON = (
-    r"closing socket - reason (.+?)\s*$",
-    r"client close with reason (.+?)\s*$",
+    r"closing socket - reason ([^\n]*[^\s])",
+    r"client close with reason ([^\n]*[^\s])",
     r'close with reason:? "?([^"\n]+)"?',
-    r"client did not complete upgrade - (.+?)\s*$",
+    r"client did not complete upgrade - ([^\n]*[^\s])",
     r"websocket: close \d{4} \(([^)]+)\)",
     _REASON_RE,
 )
 _ERROR = (
-    r'probe transport "[^"]*" failed because of error: (.+?)\s*$',
+    r'probe transport "[^"]*" failed because of error: ([^\n]*[^\s])',
     r'"code":\s*\d+\s*,\s*"message":\s*"([^"]*)"',
     r'"type":\s*4\b.*"message":\s*"([^"]*)"',
     r'packet MESSAGE data 4(?:/[^,]*,)?\{"message":\s*"([^"]*)"',
     r"(\S+ is not an accepted origin\.?)",
     r"(unsupported version of the Socket\.IO or Engine\.IO protocols)",
-    r"Failed websocket upgrade, (.+?)\s*$",
+    r"Failed websocket upgrade, ([^\n]*[^\s])",
     r"(Invalid WebSocket frame: [^\n]+|Max payload size exceeded)",
     r"(websocket: [^\n]+)",
     r"((?i:unexpected server response):? \(?\d{3}\)?)",
@@ -339,24 +339,38 @@ _REQUEST_ID = (
     r"(?i)\b(?:x-request-id|request[_-]?id|req[_-]?id|correlation[_-]?id|trace[_-]?id)[\"']?\s*[=:]\s*[\"']?([\w.:-]{6,})",
     r"\b00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}\b",
 )
-# Access lines: each yields method / target / protocol / status / size / client / secs from one regex.
+# Access lines: each regex yields method / target / protocol / status / size / client / secs / ms, and runs
+# only on lines holding one of its literals; the first regex that matches a line gives all its fields.
 _CLIENT = r"(?P<client>\('[^']*', \d+\)|[\w.:%\[\]-]+)"
-_ACCESS = (
+_QUOTED_METHODS = tuple(f'"{m} ' for m in _METHODS.split("|"))
+_ACCESS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     # CLF-like: werkzeug, gevent, gunicorn, uvicorn.access, morgan combined
-    rf'(?:{_CLIENT}\s+-\s+(?:\S+\s+)?(?:\[[^\]]*\]\s+)?)?"(?P<method>{_METHODS}) (?P<target>\S+)(?: (?P<protocol>HTTP/[\d.]+))?" (?P<status>\d{{3}})(?: (?P<size>\d+|-))?',
+    (
+        rf'(?:{_CLIENT}\s+-\s+(?:\S+\s+)?(?:\[[^\]]*\]\s+)?)?"(?P<method>{_METHODS}) (?P<target>\S+)(?: (?P<protocol>HTTP/[\d.]+))?" (?P<status>\d{{3}})(?: (?P<size>\d+|-))?',
+        _QUOTED_METHODS,
+    ),
     # uvicorn WebSocket handshake: ('127.0.0.1', 56032) - "WebSocket /path" [accepted] | 403
-    rf'{_CLIENT} - "WebSocket (?P<target>[^"]+)"',
+    (rf'{_CLIENT} - "WebSocket (?P<target>[^"]+)"', ('"WebSocket ',)),
     # Channels runserver / daphne: WebSocket VERB /path [ip:port], HTTP GET /path 200 [0.01, ip:port]
-    r"WebSocket (?:HANDSHAKING|CONNECT|REJECT|DISCONNECT) (?P<target>\S+) \[(?P<client>[^\]]+)\]",
-    rf"^HTTP (?P<method>{_METHODS}) (?P<target>\S+) (?P<status>\d{{3}}) \[(?P<secs>[\d.]+), (?P<client>[^\]]+)\]",
+    (
+        r"WebSocket (?:HANDSHAKING|CONNECT|REJECT|DISCONNECT) (?P<target>\S+) \[(?P<client>[^\]]+)\]",
+        ("WebSocket ",),
+    ),
+    (
+        rf"^HTTP (?P<method>{_METHODS}) (?P<target>\S+) (?P<status>\d{{3}}) \[(?P<secs>[\d.]+), (?P<client>[^\]]+)\]",
+        ("HTTP ",),
+    ),
     # engine.io debug: handling "GET" http request "/socket.io/?EIO=4&…"
-    r'handling "(?P<method>[A-Z]+)" http request "(?P<target>[^"]+)"',
+    (r'handling "(?P<method>[A-Z]+)" http request "(?P<target>[^"]+)"', ('handling "',)),
     # Express / Nest: Cannot GET /socket.io/…
-    rf"Cannot (?P<method>{_METHODS}) (?P<target>\S+)",
+    (rf"Cannot (?P<method>{_METHODS}) (?P<target>\S+)", ("Cannot ",)),
     # morgan "dev"/"tiny", Nest ExceptionFilter: GET /path 404 1.234 ms - 9
-    rf"^(?P<method>{_METHODS}) (?P<target>/\S*)(?: (?P<status>\d{{3}})(?: (?P<ms>[\d.]+) ms)?)?(?:\s|$)",
+    (
+        rf"^(?P<method>{_METHODS}) (?P<target>/\S*)(?: (?P<status>\d{{3}})(?: (?P<ms>[\d.]+) ms)?)?(?:\s|$)",
+        tuple(f"{m} /" for m in _METHODS.split("|")),
+    ),
     # engine.io-client: xhr open GET: http://host/socket.io/?…
-    rf"xhr open (?P<method>{_METHODS}): (?P<target>\S+)",
+    (rf"xhr open (?P<method>{_METHODS}): (?P<target>\S+)", ("xhr open ",)),
 )
 _ACCESS_FIELDS = ("client", "method", "target", "protocol", "status", "size", "secs", "ms")
 _URL = r"\b((?:https?|wss?)://[^\s'\"<>]+)"
@@ -397,6 +411,11 @@ _DTYPES: Final[dict[str, pl.DataType]] = {
 }
 
 
+def ascii_bounds(pattern: str) -> str:
+    """``\\b`` as an ASCII word boundary: Unicode ones keep the regex engine off its fast automaton."""
+    return pattern.replace(r"\b", r"(?-u:\b)")
+
+
 def signature_index(message: pl.Expr) -> pl.Expr:
     """Index into :data:`SIGNATURES` of the first signature the message matches (null: none)."""
     chain: pl.Expr = pl.lit(None, dtype=pl.Int16)
@@ -410,7 +429,7 @@ def signature_index(message: pl.Expr) -> pl.Expr:
 
 
 def _first(message: pl.Expr, patterns: tuple[str, ...]) -> pl.Expr:
-    return pl.coalesce(*(message.str.extract(p, 1) for p in patterns))
+    return pl.coalesce(*(message.str.extract(ascii_bounds(p), 1) for p in patterns))
 
 
 def _constant(index: pl.Expr, attr: str, dtype: pl.DataType) -> pl.Expr:
@@ -418,18 +437,33 @@ def _constant(index: pl.Expr, attr: str, dtype: pl.DataType) -> pl.Expr:
     return index.replace_strict(mapping, default=None, return_dtype=dtype)
 
 
-def _access(message: pl.Expr) -> dict[str, pl.Expr]:
-    """Fields of the first access-line regex that matches, all from that one regex."""
-    structs = [message.str.extract_groups(p) for p in _ACCESS]
-    names = [set(_group_names(p)) for p in _ACCESS]
-    out: dict[str, pl.Expr] = {}
-    for field in _ACCESS_FIELDS:
-        chain: pl.Expr = pl.lit(None, dtype=pl.String)
-        for struct, groups in reversed(list(zip(structs, names, strict=True))):
-            value = struct.struct.field(field) if field in groups else pl.lit(None, dtype=pl.String)
-            chain = pl.when(struct.struct.field("target").is_not_null()).then(value).otherwise(chain)
-        out[field] = chain
-    return out
+def _access(frame: pl.DataFrame) -> pl.DataFrame:
+    """``_a_<field>`` columns of the first access regex that matches each line (null where none does)."""
+    names = [f"_a_{f}" for f in _ACCESS_FIELDS]
+    found: list[pl.DataFrame] = []
+    rest = frame.select("_i", "_msg")
+    for pattern, literals in _ACCESS:
+        candidates = rest.filter(pl.col("_msg").str.contains_any(list(literals)))
+        if not candidates.height:
+            continue
+        groups = set(_group_names(pattern))
+        parts = candidates.with_columns(pl.col("_msg").str.extract_groups(ascii_bounds(pattern)).alias("_g"))
+        hit = parts.filter(pl.col("_g").struct.field("target").is_not_null())
+        found.append(
+            hit.select(
+                "_i",
+                *(
+                    (pl.col("_g").struct.field(f) if f in groups else pl.lit(None, dtype=pl.String)).alias(
+                        f"_a_{f}"
+                    )
+                    for f in _ACCESS_FIELDS
+                ),
+            )
+        )
+        rest = rest.join(hit.select("_i"), on="_i", how="anti")
+    if not found:
+        return frame.with_columns(pl.lit(None, dtype=pl.String).alias(n) for n in names)
+    return frame.join(pl.concat(found), on="_i", how="left", maintain_order="left")
 
 
 def _group_names(pattern: str) -> list[str]:
@@ -450,6 +484,85 @@ def _client(value: pl.Expr) -> pl.Expr:
     )
 
 
+#: Each extractor's regexes run only on the rows holding one of its literals (one Aho-Corasick pass):
+#: most lines of a busy log carry no access line, close code or request id, and a regex pass over every
+#: line costs far more than the literal scan. Every pattern of a group needs one of its group's literals.
+_GATES: Final[dict[str, tuple[tuple[str, ...], bool]]] = {
+    "url": (("://",), False),
+    "sid": (
+        (
+            "handshaking client",
+            "unknown sid",
+            "Invalid session",
+            "incoming connection with id",
+            "sid",
+            ": Sending",
+            ": Received",
+            ": Upgrade",
+            ": Client is gone",
+            ": Failed",
+            ": Unexpected",
+        ),
+        False,
+    ),
+    "socket_id": (('"sid":"', "received event", "connected"), True),
+    "namespace": (("[/", "namespace", "nsp", "packet MESSAGE data", "0/", "disconnect (/"), False),
+    "reason": (("reason", "complete upgrade", "websocket: close", *REASONS), False),
+    "error": (
+        (
+            "failed because of error",
+            '"message"',
+            "accepted origin",
+            "unsupported version",
+            "failed websocket upgrade",
+            "invalid websocket frame",
+            "max payload",
+            "websocket: ",
+            "server response",
+            "connection rejected",
+            "xhr po",
+            "fetch read",
+            "fetch write",
+            "websocket error",
+            "econn",
+            "etimedout",
+            "epipe",
+            "ehostunreach",
+            "enotfound",
+            "eai_again",
+            "overlap",
+            "closed before the connection",
+            "opening handshake",
+        ),
+        True,
+    ),
+    "error_name": (("WS_ERR_",), False),
+    "close_code": (("close", "code"), True),
+    "status": (('"WebSocket ', "connection rejected", "server response"), True),
+    "request_id": (("req", "correlation", "trace", "00-"), True),
+    "transport": (('unknown transport "',), False),
+}
+
+
+def _template(msg: pl.Expr) -> pl.Expr:
+    """The message with ids, query strings and long numbers masked: a busy log has few distinct templates."""
+    return msg.str.replace_all(r"[A-Za-z0-9_-]{16,}|\?[^\s\"']*|\d{5,}", "\u2026")
+
+
+def _signatures(frame: pl.DataFrame) -> pl.DataFrame:
+    """``_sig`` for each distinct template (signatures never depend on what :func:`_template` masks)."""
+    unique = frame.select(pl.col("_tpl").unique())
+    return unique.with_columns(signature_index(pl.col("_tpl")).alias("_sig"))
+
+
+def _gated(frame: pl.DataFrame, gate: str, exprs: dict[str, pl.Expr]) -> pl.DataFrame:
+    """Add ``exprs`` (over ``_msg``), computed only on the rows that pass ``gate``; null elsewhere."""
+    literals, ignore_case = _GATES[gate]
+    hit = pl.col("_msg").str.contains_any(list(literals), ascii_case_insensitive=ignore_case)
+    part = frame.filter(hit).select("_i", *(e.alias(n) for n, e in exprs.items()))
+    return frame.join(part, on="_i", how="left", maintain_order="left")
+
+
 def classify(frame: pl.DataFrame, *, message: str = "message") -> pl.DataFrame:
     """Add :data:`CLASSIFIED` columns from the message; columns the frame already has keep their values.
 
@@ -457,20 +570,31 @@ def classify(frame: pl.DataFrame, *, message: str = "message") -> pl.DataFrame:
     ``http_request``), a disconnect reason (``disconnect``), a close code (``ws_close``), the level
     (``error`` for error/fatal) and ``log``.
     """
-    msg = pl.col(message).fill_null("")
+    msg = pl.col("_msg")
     idx = "_sig"
-    access = _access(msg)
-    url = msg.str.extract(_URL, 1)
-    out = frame.with_columns(signature_index(msg).alias(idx))
-    out = out.with_columns(
-        *(v.alias(f"_a_{k}") for k, v in access.items()),
-        url.alias("_url"),
-    )
+    out = frame.with_columns(pl.col(message).fill_null("").alias("_msg")).with_row_index("_i")
+    out = out.with_columns(_template(msg).alias("_tpl"))
+    out = out.join(_signatures(out), on="_tpl", how="left", maintain_order="left").drop("_tpl")
+    out = _access(out)
+    out = _gated(out, "url", {"_url": msg.str.extract(_URL, 1)})
+    for gate, patterns in (
+        ("sid", _SID),
+        ("socket_id", _SOCKET_ID),
+        ("namespace", _NAMESPACE),
+        ("reason", _REASON),
+        ("error", _ERROR),
+        ("error_name", _ERROR_NAME),
+        ("close_code", _CLOSE_CODE),
+        ("status", _STATUS),
+        ("request_id", _REQUEST_ID),
+    ):
+        out = _gated(out, gate, {f"_x_{gate}": _first(msg, patterns)})
+    out = _gated(out, "transport", {"_x_transport": msg.str.extract(r'unknown transport "([^"]*)"', 1)})
     url_parts = {e.meta.output_name(): e for e in split_url(pl.col("_url"))}
     target_parts = {e.meta.output_name(): e for e in split_target(pl.col("_a_target"))}
     status = pl.coalesce(
         pl.col("_a_status").cast(pl.Int32, strict=False),
-        _first(msg, _STATUS).cast(pl.Int32, strict=False),
+        pl.col("_x_status").cast(pl.Int32, strict=False),
         _constant(pl.col(idx), "status", pl.Int32()),
     )
     duration = pl.coalesce(
@@ -488,33 +612,30 @@ def classify(frame: pl.DataFrame, *, message: str = "message") -> pl.DataFrame:
         "size": pl.col("_a_size").cast(pl.Int64, strict=False),
         "duration_ms": duration,
         "client": _client(pl.col("_a_client")),
-        "request_id": _first(msg, _REQUEST_ID),
-        "socket_id": _first(msg, _SOCKET_ID),
+        "request_id": pl.col("_x_request_id"),
+        "socket_id": pl.col("_x_socket_id"),
         "error_code": _constant(pl.col(idx), "error_code", pl.Int32()),
-        "error": pl.coalesce(_first(msg, _ERROR), _constant(pl.col(idx), "error", pl.String())),
-        "error_name": pl.coalesce(
-            _first(msg, _ERROR_NAME), _constant(pl.col(idx), "error_name", pl.String())
-        ),
-        "reason": pl.coalesce(_first(msg, _REASON), _constant(pl.col(idx), "reason", pl.String())),
+        "error": pl.coalesce(pl.col("_x_error"), _constant(pl.col(idx), "error", pl.String())),
+        "error_name": pl.coalesce(pl.col("_x_error_name"), _constant(pl.col(idx), "error_name", pl.String())),
+        "reason": pl.coalesce(pl.col("_x_reason"), _constant(pl.col(idx), "reason", pl.String())),
         "close_code": pl.coalesce(
-            _first(msg, _CLOSE_CODE).cast(pl.Int32, strict=False),
+            pl.col("_x_close_code").cast(pl.Int32, strict=False),
             _constant(pl.col(idx), "close_code", pl.Int32()),
         ),
-        "_sid": _first(msg, _SID),
-        "_ns": _first(msg, _NAMESPACE),
         "_sigkind": _constant(pl.col(idx), "kind", pl.String()),
     }
     out = out.with_columns(_keep(out, name, expr) for name, expr in found.items())
     sio = {e.meta.output_name(): e for e in sio_columns(pl.col("query"))}
-    unknown_transport = msg.str.extract(r'unknown transport "([^"]*)"', 1)
     out = out.with_columns(
         _keep(out, "eio", sio["eio"]),
-        _keep(out, "transport", pl.coalesce(sio["transport"], unknown_transport)),
+        _keep(out, "transport", pl.coalesce(sio["transport"], pl.col("_x_transport"))),
         _keep(out, "t", sio["t"]),
-        _keep(out, "sid", pl.coalesce(pl.col("_sid"), sio["sid"])),
+        _keep(out, "sid", pl.coalesce(pl.col("_x_sid"), sio["sid"])),
     )
+    out = out.with_columns(pl.col("_x_namespace").alias("_ns"))
     out = out.with_columns(_keep(out, "namespace", _namespace(msg)), _keep(out, "kind", _kind(frame)))
-    return out.drop(idx, "_sid", "_ns", "_sigkind", "_url", *(f"_a_{k}" for k in access))
+    helpers = [c for c in out.columns if c.startswith(("_a_", "_x_"))]
+    return out.drop("_i", "_msg", idx, "_ns", "_sigkind", "_url", *helpers)
 
 
 def _namespace(msg: pl.Expr) -> pl.Expr:

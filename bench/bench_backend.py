@@ -1,0 +1,142 @@
+"""Throughput of the backend parsers on a large generated NestJS + engine.io debug log.
+
+    .venv/bin/python bench/bench_backend.py [--lines 500000] [--rounds 3]
+
+Writes ``bench/out/nest-engine.log`` (a NestJS app whose stderr interleaves ``DEBUG=engine*,socket.io*``
+output: ConsoleLogger lines with an en-US locale, non-TTY debug lines, gateway connect/disconnect logs,
+sticky-session failures and an error with its stack), then times, each in a fresh child process so peak
+memory is the run's own:
+
+- ``baseline``: polars reading the raw lines into a frame, no parsing at all;
+- ``ingest``: ``analyzer.ingest.load`` on the file — sniffing, parsing, classification, times, conform.
+
+Prints lines/s and peak RSS (``resource.getrusage``) of each, medians over the rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+OUT = Path(__file__).parent / "out"
+
+_CHILD = {
+    "baseline": """
+import polars as pl, time, resource, sys
+t = time.perf_counter()
+frame = pl.read_csv(sys.argv[1], has_header=False, separator="\\x1f", quote_char=None, new_columns=["text"],
+                    schema_overrides={"text": pl.String})
+n = frame.height
+print(n, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+""",
+    "ingest": """
+import time, resource, sys
+from analyzer.ingest import load, ReadOptions
+t = time.perf_counter()
+result = load([sys.argv[1]], ReadOptions())
+(info,) = result.inputs
+assert info.source == "backend", info
+print(info.events + info.unparsed_lines, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+      info.unparsed_lines, result.events.height, file=sys.stdout)
+""",
+}
+
+
+def generate(path: Path, lines: int, seed: int = 7) -> None:
+    """Write a realistic mixed log of about ``lines`` lines."""
+    rng = random.Random(seed)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+    def sid() -> str:
+        return "".join(rng.choice(alphabet) for _ in range(20))
+
+    def nest(ms: int, level: str, ctx: str, msg: str) -> str:
+        s = ms // 1000
+        hh, mm, ss = 9 + s // 3600 % 12, s // 60 % 60, s % 60
+        stamp = f"11/27/2025, {hh if hh <= 12 else hh - 12}:{mm:02d}:{ss:02d} {'AM' if hh < 12 else 'PM'}"
+        return f"[Nest] 4120  - {stamp} {level:>7} [{ctx}] {msg} +{rng.randint(0, 40)}ms"
+
+    def debug(ms: int, ns: str, msg: str) -> str:
+        s, frac = divmod(ms, 1000)
+        return f"2025-11-27T{9 + s // 3600 % 12:02d}:{s // 60 % 60:02d}:{s % 60:02d}.{frac:03d}Z {ns} {msg}"
+
+    written = 0
+    ms = 0
+    with path.open("w", encoding="utf-8") as fh:
+        while written < lines:
+            ms += rng.randint(1, 40)
+            engine_sid, socket_id = sid(), sid()
+            t = f"P{rng.randint(10**5, 10**6 - 1)}"
+            block = [
+                debug(ms, "engine", f'handling "GET" http request "/socket.io/?EIO=4&transport=polling&t={t}"'),
+                debug(ms, "engine", f'handshaking client "{engine_sid}"'),
+                debug(ms + 1, "engine:socket", f'sending packet "open" ({{"sid":"{engine_sid}","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}})'),
+                debug(ms + 3, "socket.io:client", "connecting to namespace /"),
+                debug(ms + 3, "engine:socket", f'sending packet "message" (0{{"sid":"{socket_id}"}})'),
+                nest(ms + 4, "LOG", "EventsGateway", f"Client connected: {socket_id}"),
+                debug(ms + 9, "engine", f'handling "GET" http request "/socket.io/?EIO=4&transport=websocket&sid={engine_sid}"'),
+            ]
+            roll = rng.random()
+            if roll < 0.06:
+                block.append(debug(ms + 9, "engine", "bad request: unexpected transport without upgrade"))
+            elif roll < 0.12:
+                block.append(debug(ms + 9, "engine", f'unknown sid "{engine_sid}"'))
+            else:
+                block += [
+                    debug(ms + 10, "engine:socket", "got upgrade packet - upgrading"),
+                    debug(ms + 25000, "engine:socket", "writing ping packet - expecting pong within 20000ms"),
+                    debug(ms + 25002, "engine:socket", "got pong"),
+                ]
+            if roll > 0.97:
+                block += [
+                    nest(ms + 30000, "ERROR", "WsExceptionsHandler", "Max payload size exceeded"),
+                    "RangeError: Max payload size exceeded",
+                    "    at Receiver.getData (/app/node_modules/ws/lib/receiver.js:388:27)",
+                ]
+            reason = rng.choice(["transport close", "ping timeout", "client namespace disconnect"])
+            block += [
+                debug(ms + 60000, "socket.io:socket", f"closing socket - reason {reason}"),
+                nest(ms + 60001, "LOG", "EventsGateway", f"Client disconnected: {socket_id}"),
+            ]
+            fh.write("\n".join(block) + "\n")
+            written += len(block)
+
+
+def run(kind: str, path: Path) -> tuple[int, float, int]:
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD[kind], str(path)], check=True, capture_output=True, text=True
+    ).stdout.split()
+    return int(out[0]), float(out[1]), int(out[2])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=500_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / "nest-engine.log"
+    generate(path, args.lines)
+    size = path.stat().st_size
+    print(f"{path}: {size / 1e6:.0f} MB")
+    results: dict[str, list[tuple[int, float, int]]] = {"baseline": [], "ingest": []}
+    for _ in range(args.rounds):  # interleaved, so both see the same machine state
+        for kind in results:
+            results[kind].append(run(kind, path))
+    base = statistics.median(r[1] for r in results["baseline"])
+    for kind, runs in results.items():
+        lines = runs[0][0]
+        wall = statistics.median(r[1] for r in runs)
+        rss = max(r[2] for r in runs) / 1024
+        print(
+            f"{kind:9s} {lines:>9,d} lines  {wall:6.2f} s  {lines / wall:>11,.0f} lines/s  "
+            f"peak RSS {rss:6.0f} MB  ({wall / base:4.1f}x baseline)"
+        )
+
+
+if __name__ == "__main__":
+    main()
