@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import polars as pl
 
 from analyzer.model import UTC_US
+from analyzer.regex import ascii_classes
 
 #: Zone assumed for timestamps that carry none, unless ``--tz`` says otherwise.
 DEFAULT_TZ = "UTC"
@@ -95,42 +96,67 @@ def read_times(
     them from ``default_date``; times of day that run backwards by more than 12 h roll over to the next day.
     What no fixed layout reads goes through python-dateutil, once per distinct string.
     """
-    text = (
-        values.cast(pl.String)
-        .str.replace_all(r"[\u00a0\u202f\u2009]", " ")
-        .str.strip_chars()
-        .str.replace_all(r"\s{2,}", " ")
-    )
-    frame = pl.DataFrame({"_v": text})
-    parts = frame.select(pl.col("_v").str.extract_groups(_NUMERIC).alias("p")).unnest("p")
+    text = values.cast(pl.String)
+    if text.str.contains(r"[\u00a0\u202f\u2009]|\s\s|^\s|\s$").any():
+        text = (
+            text.str.replace_all(r"[\u00a0\u202f\u2009]", " ")
+            .str.strip_chars()
+            .str.replace_all(r"\s{2,}", " ")
+        )
+    # the common case first: ISO 8601 in UTC (debug module, winston, Docker) parses without any regex
+    fast = text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_unit="us", time_zone="UTC", strict=False)
+    todo = fast.is_null() & text.is_not_null() & (text != "")
+    if not todo.any():
+        return TimeRead(fast.alias(name))
+    rest = text.filter(todo)
     notes: list[str] = []
-    orders = _date_order(parts, notes)
-    numeric, numeric_naive = _numeric_times(parts, orders)
-    clock = frame.select(pl.col("_v").str.extract_groups(_CLOCK).alias("p")).unnest("p")
     base = default_date or date.today()
-    clock_naive = _clock_times(clock, base)
-    fixed_aware: list[pl.Series] = []
-    fixed_naive: list[pl.Series] = []
-    for fmt, aware in _FIXED:
-        parsed = text.str.to_datetime(fmt, time_unit="us", time_zone="UTC" if aware else None, strict=False)
-        (fixed_aware if aware else fixed_naive).append(parsed)
-    aware_utc = pl.select(pl.coalesce(numeric, *fixed_aware).cast(UTC_US).alias(name)).to_series()
-    naive = pl.select(pl.coalesce(numeric_naive, clock_naive, *fixed_naive).alias(name)).to_series()
-    missing = text.is_not_null() & (text != "") & aware_utc.is_null() & naive.is_null()
-    if missing.any():
-        extra_aware, extra_naive = _dateutil(text.filter(missing).unique(), orders, base)
-        aware_utc = aware_utc.zip_with(
-            ~missing, text.replace_strict(extra_aware, default=None, return_dtype=UTC_US)
-        )
-        naive = naive.zip_with(
-            ~missing, text.replace_strict(extra_naive, default=None, return_dtype=pl.Datetime("us"))
-        )
+    aware, naive = _read_distinct(rest, base, notes)
     assumed = bool(naive.is_not_null().any())
     localized = (
         pl.select(localize(pl.lit(naive), tz).alias(name)).to_series() if assumed else naive.cast(UTC_US)
     )
-    utc = aware_utc.fill_null(localized).alias(name)
+    utc = fast.scatter(todo.arg_true(), aware.fill_null(localized)).alias(name)
     return TimeRead(utc, assumed, notes)
+
+
+def _read_distinct(rest: pl.Series, base: date, notes: list[str]) -> tuple[pl.Series, pl.Series]:
+    """(aware UTC, naive) for ``rest`` in its order; every layout but the time of day is read once per value."""
+    frame = pl.DataFrame({"_v": rest.unique()})
+    parts = frame.select(pl.col("_v").str.extract_groups(ascii_classes(_NUMERIC)).alias("p")).unnest("p")
+    orders = _date_order(parts, notes)
+    numeric, numeric_naive = _numeric_times(parts, orders)
+    fixed_aware: list[pl.Series] = []
+    fixed_naive: list[pl.Series] = []
+    for fmt, is_aware in _FIXED:
+        parsed = frame["_v"].str.to_datetime(
+            fmt, time_unit="us", time_zone="UTC" if is_aware else None, strict=False
+        )
+        (fixed_aware if is_aware else fixed_naive).append(parsed)
+    table = frame.with_columns(
+        pl.coalesce(numeric, *fixed_aware).cast(UTC_US).alias("aware"),
+        pl.coalesce(numeric_naive, *fixed_naive).alias("naive"),
+    )
+    clock = (
+        table["_v"].str.contains(ascii_classes(_CLOCK)) & table["aware"].is_null() & table["naive"].is_null()
+    )
+    missing = ~clock & table["aware"].is_null() & table["naive"].is_null()
+    if missing.any():
+        extra_aware, extra_naive = _dateutil(table["_v"].filter(missing), orders, base)
+        table = table.with_columns(
+            pl.coalesce("aware", pl.col("_v").replace_strict(extra_aware, default=None, return_dtype=UTC_US)),
+            pl.coalesce(
+                "naive",
+                pl.col("_v").replace_strict(extra_naive, default=None, return_dtype=pl.Datetime("us")),
+            ),
+        )
+    out = pl.DataFrame({"_v": rest}).join(table, on="_v", how="left", maintain_order="left")
+    naive = out["naive"]
+    if clock.any():
+        # a time of day alone needs the lines' order, to roll over at midnight
+        parts = out.select(pl.col("_v").str.extract_groups(ascii_classes(_CLOCK)).alias("p")).unnest("p")
+        naive = naive.fill_null(_clock_times(parts, base))
+    return out["aware"], naive
 
 
 def _date_order(parts: pl.DataFrame, notes: list[str]) -> dict[str, str]:

@@ -27,6 +27,7 @@ from typing import Final
 
 import polars as pl
 
+from analyzer.regex import ascii_classes
 from analyzer.urls import sio_columns, split_target, split_url
 
 #: Disconnect reasons of the server (``DisconnectReason``) and the client (``socket.io-client``).
@@ -411,11 +412,6 @@ _DTYPES: Final[dict[str, pl.DataType]] = {
 }
 
 
-def ascii_bounds(pattern: str) -> str:
-    """``\\b`` as an ASCII word boundary: Unicode ones keep the regex engine off its fast automaton."""
-    return pattern.replace(r"\b", r"(?-u:\b)")
-
-
 def signature_index(message: pl.Expr) -> pl.Expr:
     """Index into :data:`SIGNATURES` of the first signature the message matches (null: none)."""
     chain: pl.Expr = pl.lit(None, dtype=pl.Int16)
@@ -429,7 +425,7 @@ def signature_index(message: pl.Expr) -> pl.Expr:
 
 
 def _first(message: pl.Expr, patterns: tuple[str, ...]) -> pl.Expr:
-    return pl.coalesce(*(message.str.extract(ascii_bounds(p), 1) for p in patterns))
+    return pl.coalesce(*(message.str.extract(ascii_classes(p), 1) for p in patterns))
 
 
 def _constant(index: pl.Expr, attr: str, dtype: pl.DataType) -> pl.Expr:
@@ -447,7 +443,7 @@ def _access(frame: pl.DataFrame) -> pl.DataFrame:
         if not candidates.height:
             continue
         groups = set(_group_names(pattern))
-        parts = candidates.with_columns(pl.col("_msg").str.extract_groups(ascii_bounds(pattern)).alias("_g"))
+        parts = candidates.with_columns(pl.col("_msg").str.extract_groups(ascii_classes(pattern)).alias("_g"))
         hit = parts.filter(pl.col("_g").struct.field("target").is_not_null())
         found.append(
             hit.select(
@@ -546,7 +542,7 @@ _GATES: Final[dict[str, tuple[tuple[str, ...], bool]]] = {
 
 def _template(msg: pl.Expr) -> pl.Expr:
     """The message with ids, query strings and long numbers masked: a busy log has few distinct templates."""
-    return msg.str.replace_all(r"[A-Za-z0-9_-]{16,}|\?[^\s\"']*|\d{5,}", "\u2026")
+    return msg.str.replace_all(ascii_classes(r"[A-Za-z0-9_-]{16,}|\?[^\s\"']*|\d{5,}"), "\u2026")
 
 
 def _signatures(frame: pl.DataFrame) -> pl.DataFrame:

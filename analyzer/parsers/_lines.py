@@ -27,6 +27,7 @@ import polars as pl
 from analyzer.model import UTC_US
 from analyzer.parsers._backend import CLASSIFIED, classify, normalize_level, signature_index
 from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult
+from analyzer.regex import ascii_classes
 from analyzer.timeparse import read_times
 
 #: Named groups a shape may have (``msg`` is required).
@@ -119,7 +120,7 @@ def match_shapes(rows: pl.DataFrame, shapes: tuple[Shape, ...]) -> tuple[list[pl
     for shape in shapes:
         if not rest.height:
             break
-        found = rest.with_columns(pl.col("text").str.extract_groups(shape.pattern).alias("_g"))
+        found = rest.with_columns(pl.col("text").str.extract_groups(ascii_classes(shape.pattern)).alias("_g"))
         hit = pl.col("_g").struct.field("msg").is_not_null()
         groups = set(shape.groups)
         take = found.filter(hit)
@@ -158,7 +159,7 @@ def _assemble(parts: list[pl.DataFrame], rest: pl.DataFrame) -> tuple[pl.DataFra
     # a line no shape took is a record of its own when its message means something (python-engineio's
     # logger lines have no prefix), a continuation when it looks like one, else unparsed
     rest = rest.with_columns(
-        pl.col("text").str.contains(CONTINUATION).alias("_cont"),
+        pl.col("text").str.contains(ascii_classes(CONTINUATION)).alias("_cont"),
         signature_index(pl.col("text")).is_not_null().alias("_known"),
         pl.col("text").str.strip_chars().alias("msg"),
     )
@@ -279,7 +280,7 @@ def _place_undated(events: pl.DataFrame, ctx: ParseContext, notes: list[str]) ->
 
 
 def _diff_ms(diff: pl.Expr) -> pl.Expr:
-    parts = diff.str.extract_groups(r"^\+?(?P<n>\d+(?:\.\d+)?)(?P<u>ms|s|m|h|d)$")
+    parts = diff.str.extract_groups(ascii_classes(r"^\+?(?P<n>\d+(?:\.\d+)?)(?P<u>ms|s|m|h|d)$"))
     unit = parts.struct.field("u").replace_strict(_DIFF_UNIT_MS, default=None, return_dtype=pl.Float64)
     return parts.struct.field("n").cast(pl.Float64, strict=False) * unit
 
