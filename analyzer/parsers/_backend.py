@@ -274,72 +274,113 @@ SIGNATURES: Final[tuple[Signature, ...]] = (
     S(r"\b(?:ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EHOSTUNREACH|ECONNABORTED)\b", "net_error"),
 )
 
-# -- extractors: (regex with one capture group), first non-null wins ----------------------------------
+# -- extractors ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Extract:
+    """A regex with one capture group, tried only on messages holding one of ``literals``."""
+
+    pattern: str
+    literals: tuple[str, ...]
+    ignore_case: bool = False
+
+
+X = Extract
+_REASON_WORDS = tuple(REASONS)
+#: Per column, first match wins.
 _SID = (
-    r'handshaking client "([^"]+)"',
-    r'unknown sid "([^"]+)"',
-    rf"\bInvalid session ({_ID}+)",
-    rf"(?:^|\s)({_ID}{{16,}}): (?:Sending|Received|Upgrade|Client is gone|Failed|Unexpected)",
-    rf"incoming connection with id ({_ID}+)",
-    rf"""['"]sid['"]: ?['"]({_ID}+)['"][^}}]*['"]upgrades['"]""",
-    rf"""['"]upgrades['"][^}}]*['"]sid['"]: ?['"]({_ID}+)['"]""",
-    rf"\bsid=({_ID}+)",
+    X(r'handshaking client "([^"]+)"', ("handshaking client",)),
+    X(r'unknown sid "([^"]+)"', ("unknown sid",)),
+    X(rf"\bInvalid session ({_ID}+)", ("Invalid session",)),
+    X(
+        rf"(?:^|\s)({_ID}{{16,}}): (?:Sending|Received|Upgrade|Client is gone|Failed|Unexpected)",
+        (": Sending", ": Received", ": Upgrade", ": Client is gone", ": Failed", ": Unexpected"),
+    ),
+    X(rf"incoming connection with id ({_ID}+)", ("incoming connection",)),
+    X(rf"""['"]sid['"]: ?['"]({_ID}+)['"][^}}]*['"]upgrades['"]""", ("upgrades",)),
+    X(rf"""['"]upgrades['"][^}}]*['"]sid['"]: ?['"]({_ID}+)['"]""", ("upgrades",)),
+    X(rf"\bsid=({_ID}+)", ("sid=",)),
 )
 _SOCKET_ID = (
-    rf'(?:^|[\s("\'])4?0(?:/[^,\s]*,)?\{{"sid":"({_ID}+)"\}}',
-    rf'"data":\s*\{{"sid":"({_ID}+)"\}}',
-    rf'received event "[^"]*" from ({_ID}+)',
-    rf"\b(?:[Cc]lient|[Ss]ocket) (?:has )?(?:dis)?connected:? (?:[Ii][Dd]:? )?({_ID}{{6,}})",
-    rf"\b(?:[Cc]lient|[Ss]ocket)(?: [Ii][Dd])?:? ({_ID}{{20}}) (?:has )?(?:dis)?connected",
+    X(rf'(?:^|[\s("\'])4?0(?:/[^,\s]*,)?\{{"sid":"({_ID}+)"\}}', ('{"sid":"',)),
+    X(rf'"data":\s*\{{"sid":"({_ID}+)"\}}', ('"data":',)),
+    X(rf'received event "[^"]*" from ({_ID}+)', ("received event",)),
+    X(
+        rf"\b(?:[Cc]lient|[Ss]ocket) (?:has )?(?:dis)?connected:? (?:[Ii][Dd]:? )?({_ID}{{6,}})",
+        ("client", "socket"),
+        True,
+    ),
+    X(rf"\b(?:[Cc]lient|[Ss]ocket)(?: [Ii][Dd])?:? ({_ID}{{20}}) (?:has )?(?:dis)?connected", ("connected",)),
 )
 _NAMESPACE = (
-    r"\[(/[^\]\s]*)\]\s*$",
-    r"(?:namespace|nsp) (/[^\s)]*)",
-    r'"nsp":\s*"(/[^"]*)"',
-    r"packet MESSAGE data \d(/[^,\s{\[]*)",
-    r'(?:^|[\s("\'])4?0(/[^,\s]*),\{"sid":"',
-    r"server disconnect \((/[^)]*)\)",
+    X(r"\[(/[^\]\s]*)\]\s*$", ("[/",)),
+    X(r"(?:namespace|nsp) (/[^\s)]*)", ("namespace /", "nsp /")),
+    X(r'"nsp":\s*"(/[^"]*)"', ('"nsp":',)),
+    X(r"packet MESSAGE data \d(/[^,\s{\[]*)", ("packet MESSAGE data",)),
+    X(r'(?:^|[\s("\'])4?0(/[^,\s]*),\{"sid":"', (',{"sid":"',)),
+    X(r"server disconnect \((/[^)]*)\)", ("server disconnect (",)),
 )
 _REASON = (
-    r"closing socket - reason ([^\n]*[^\s])",
-    r"client close with reason ([^\n]*[^\s])",
-    r'close with reason:? "?([^"\n]+)"?',
-    r"client did not complete upgrade - ([^\n]*[^\s])",
-    r"websocket: close \d{4} \(([^)]+)\)",
-    _REASON_RE,
+    X(r"closing socket - reason ([^\n]*[^\s])", ("closing socket - reason",)),
+    X(r"client close with reason ([^\n]*[^\s])", ("client close with reason",)),
+    X(r'close with reason:? "?([^"\n]+)"?', ("close with reason",)),
+    X(r"client did not complete upgrade - ([^\n]*[^\s])", ("client did not complete upgrade",)),
+    X(r"websocket: close \d{4} \(([^)]+)\)", ("websocket: close",)),
+    X(_REASON_RE, _REASON_WORDS),
 )
 _ERROR = (
-    r'probe transport "[^"]*" failed because of error: ([^\n]*[^\s])',
-    r'"code":\s*\d+\s*,\s*"message":\s*"([^"]*)"',
-    r'"type":\s*4\b.*"message":\s*"([^"]*)"',
-    r'packet MESSAGE data 4(?:/[^,]*,)?\{"message":\s*"([^"]*)"',
-    r"(\S+ is not an accepted origin\.?)",
-    r"(unsupported version of the Socket\.IO or Engine\.IO protocols)",
-    r"Failed websocket upgrade, ([^\n]*[^\s])",
-    r"(Invalid WebSocket frame: [^\n]+|Max payload size exceeded)",
-    r"(websocket: [^\n]+)",
-    r"((?i:unexpected server response):? \(?\d{3}\)?)",
-    r"(connection rejected \([^)]*\))",
-    r"\b(xhr poll error|xhr post error|fetch read error|fetch write error|websocket error)\b",
-    r"\b(E(?:CONNRESET|CONNREFUSED|TIMEDOUT|PIPE|HOSTUNREACH|CONNABORTED|NOTFOUND)|EAI_AGAIN)\b",
-    r"\b(overlap from client|data request overlap from client|request overlap)\b",
-    r"(WebSocket was closed before the connection was established|Opening handshake has timed out)",
+    X(r'probe transport "[^"]*" failed because of error: ([^\n]*[^\s])', ("failed because of error",)),
+    X(r'"code":\s*\d+\s*,\s*"message":\s*"([^"]*)"', ('"code":',)),
+    X(r'"type":\s*4\b.*"message":\s*"([^"]*)"', ('"type":',)),
+    X(r'packet MESSAGE data 4(?:/[^,]*,)?\{"message":\s*"([^"]*)"', ("packet MESSAGE data 4",)),
+    X(r"(\S+ is not an accepted origin\.?)", ("is not an accepted origin",)),
+    X(r"(unsupported version of the Socket\.IO or Engine\.IO protocols)", ("unsupported version of the",)),
+    X(r"Failed websocket upgrade, ([^\n]*[^\s])", ("Failed websocket upgrade",)),
+    X(
+        r"(Invalid WebSocket frame: [^\n]+|Max payload size exceeded)",
+        ("Invalid WebSocket frame", "Max payload"),
+    ),
+    X(r'(websocket: [^\n"]+)', ("websocket: ",)),
+    X(r"((?i:unexpected server response):? \(?\d{3}\)?)", ("unexpected server response",), True),
+    X(r"(connection rejected \([^)]*\))", ("connection rejected",)),
+    X(
+        r"\b(xhr poll error|xhr post error|fetch read error|fetch write error|websocket error)\b",
+        ("xhr poll error", "xhr post error", "fetch read error", "fetch write error", "websocket error"),
+    ),
+    X(
+        r"\b(E(?:CONNRESET|CONNREFUSED|TIMEDOUT|PIPE|HOSTUNREACH|CONNABORTED|NOTFOUND)|EAI_AGAIN)\b",
+        ("ECONN", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENOTFOUND", "EAI_AGAIN"),
+    ),
+    X(r"\b(overlap from client|data request overlap from client|request overlap)\b", ("overlap",)),
+    X(
+        r"(WebSocket was closed before the connection was established|Opening handshake has timed out)",
+        ("WebSocket was closed before", "Opening handshake has timed out"),
+    ),
 )
-_ERROR_NAME = (r"\b(WS_ERR_[A-Z_]+)\b",)
+_ERROR_NAME = (X(r"\b(WS_ERR_[A-Z_]+)\b", ("WS_ERR_",)),)
 _CLOSE_CODE = (
-    r"websocket: close (\d{4})",
-    r"(?i)\bclose(?:d)?(?: with)?(?: (?:status|code))?[ =:]+\(?([1-4]\d{3})\b",
-    r"(?i)(?:close|websocket).*\bcode[ =:]+([1-4]\d{3})\b",
+    X(r"websocket: close (\d{4})", ("websocket: close",)),
+    X(r"(?i)\bclose(?:d)?(?: with)?(?: (?:status|code))?[ =:]+\(?([1-4]\d{3})\b", ("close",), True),
+    X(r"(?i)(?:close|websocket).*\bcode[ =:]+([1-4]\d{3})\b", ("code",), True),
 )
 _STATUS = (
-    r'"WebSocket [^"]*" (\d{3})',
-    r"connection rejected \((\d{3})",
-    r"(?i)unexpected server response:? \(?(\d{3})",
+    X(r'"WebSocket [^"]*" (\d{3})', ('"WebSocket ',)),
+    X(r"connection rejected \((\d{3})", ("connection rejected",)),
+    X(r"(?i)unexpected server response:? \(?(\d{3})", ("unexpected server response",), True),
 )
 _REQUEST_ID = (
-    r"(?i)\b(?:x-request-id|request[_-]?id|req[_-]?id|correlation[_-]?id|trace[_-]?id)[\"']?\s*[=:]\s*[\"']?([\w.:-]{6,})",
-    r"\b00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}\b",
+    X(
+        r"(?i)\b(?:x-request-id|request[_-]?id|req[_-]?id|correlation[_-]?id|trace[_-]?id)[\"']?\s*[=:]\s*[\"']?([\w.:-]{6,})",
+        ("req", "correlation", "trace"),
+        True,
+    ),
+    X(r"\b00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}\b", ("00-",)),
 )
+_TRANSPORT = (X(r'unknown transport "([^"]*)"', ('unknown transport "',)),)
+_URL = (X(r"\b((?:https?|wss?)://[^\s'\"<>]+)", ("://",)),)
+
+
 # Access lines: each regex yields method / target / protocol / status / size / client / secs / ms, and runs
 # only on lines holding one of its literals; the first regex that matches a line gives all its fields.
 _CLIENT = r"(?P<client>\('[^']*', \d+\)|[\w.:%\[\]-]+)"
@@ -374,7 +415,6 @@ _ACCESS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     (rf"xhr open (?P<method>{_METHODS}): (?P<target>\S+)", ("xhr open ",)),
 )
 _ACCESS_FIELDS = ("client", "method", "target", "protocol", "status", "size", "secs", "ms")
-_URL = r"\b((?:https?|wss?)://[^\s'\"<>]+)"
 
 #: Columns :func:`classify` fills (a parser may pre-fill any of them; its values win).
 CLASSIFIED: Final = (
@@ -424,10 +464,6 @@ def signature_index(message: pl.Expr) -> pl.Expr:
     return chain
 
 
-def _first(message: pl.Expr, patterns: tuple[str, ...]) -> pl.Expr:
-    return pl.coalesce(*(message.str.extract(ascii_classes(p), 1) for p in patterns))
-
-
 def _constant(index: pl.Expr, attr: str, dtype: pl.DataType) -> pl.Expr:
     mapping = {i: getattr(sig, attr) for i, sig in enumerate(SIGNATURES) if getattr(sig, attr) is not None}
     return index.replace_strict(mapping, default=None, return_dtype=dtype)
@@ -459,7 +495,7 @@ def _access(frame: pl.DataFrame) -> pl.DataFrame:
         rest = rest.join(hit.select("_i"), on="_i", how="anti")
     if not found:
         return frame.with_columns(pl.lit(None, dtype=pl.String).alias(n) for n in names)
-    return frame.join(pl.concat(found), on="_i", how="left", maintain_order="left")
+    return frame.with_columns(_spread(frame.height, pl.concat(found)))
 
 
 def _group_names(pattern: str) -> list[str]:
@@ -480,66 +516,6 @@ def _client(value: pl.Expr) -> pl.Expr:
     )
 
 
-#: Each extractor's regexes run only on the rows holding one of its literals (one Aho-Corasick pass):
-#: most lines of a busy log carry no access line, close code or request id, and a regex pass over every
-#: line costs far more than the literal scan. Every pattern of a group needs one of its group's literals.
-_GATES: Final[dict[str, tuple[tuple[str, ...], bool]]] = {
-    "url": (("://",), False),
-    "sid": (
-        (
-            "handshaking client",
-            "unknown sid",
-            "Invalid session",
-            "incoming connection with id",
-            "sid",
-            ": Sending",
-            ": Received",
-            ": Upgrade",
-            ": Client is gone",
-            ": Failed",
-            ": Unexpected",
-        ),
-        False,
-    ),
-    "socket_id": (('"sid":"', "received event", "connected"), True),
-    "namespace": (("[/", "namespace", "nsp", "packet MESSAGE data", "0/", "disconnect (/"), False),
-    "reason": (("reason", "complete upgrade", "websocket: close", *REASONS), False),
-    "error": (
-        (
-            "failed because of error",
-            '"message"',
-            "accepted origin",
-            "unsupported version",
-            "failed websocket upgrade",
-            "invalid websocket frame",
-            "max payload",
-            "websocket: ",
-            "server response",
-            "connection rejected",
-            "xhr po",
-            "fetch read",
-            "fetch write",
-            "websocket error",
-            "econn",
-            "etimedout",
-            "epipe",
-            "ehostunreach",
-            "enotfound",
-            "eai_again",
-            "overlap",
-            "closed before the connection",
-            "opening handshake",
-        ),
-        True,
-    ),
-    "error_name": (("WS_ERR_",), False),
-    "close_code": (("close", "code"), True),
-    "status": (('"WebSocket ', "connection rejected", "server response"), True),
-    "request_id": (("req", "correlation", "trace", "00-"), True),
-    "transport": (('unknown transport "',), False),
-}
-
-
 def _template(msg: pl.Expr) -> pl.Expr:
     """The message with ids, query strings and long numbers masked: a busy log has few distinct templates."""
     return msg.str.replace_all(ascii_classes(r"[A-Za-z0-9_-]{16,}|\?[^\s\"']*|\d{5,}"), "\u2026")
@@ -551,12 +527,46 @@ def _signatures(frame: pl.DataFrame) -> pl.DataFrame:
     return unique.with_columns(signature_index(pl.col("_tpl")).alias("_sig"))
 
 
-def _gated(frame: pl.DataFrame, gate: str, exprs: dict[str, pl.Expr]) -> pl.DataFrame:
-    """Add ``exprs`` (over ``_msg``), computed only on the rows that pass ``gate``; null elsewhere."""
-    literals, ignore_case = _GATES[gate]
-    hit = pl.col("_msg").str.contains_any(list(literals), ascii_case_insensitive=ignore_case)
-    part = frame.filter(hit).select("_i", *(e.alias(n) for n, e in exprs.items()))
-    return frame.join(part, on="_i", how="left", maintain_order="left")
+def _extract(frame: pl.DataFrame, name: str, extractors: tuple[Extract, ...]) -> pl.Series:
+    """Column ``name``: the first extractor's capture for each ``_msg`` (null where none matches).
+
+    Each regex runs only on the messages holding one of its literals that no earlier extractor matched
+    (Aho-Corasick scans: one over all messages for the column, then one per extractor over what that
+    left): most lines of a busy log carry no close code or request id, and a regex pass over every line
+    costs far more than a literal scan.
+    """
+    found: list[pl.DataFrame] = []
+    literals = sorted({lit for ex in extractors for lit in ex.literals})
+    anycase = any(ex.ignore_case for ex in extractors)
+    rest = frame.select("_i", "_msg").filter(
+        pl.col("_msg").str.contains_any(literals, ascii_case_insensitive=anycase)
+    )
+    for ex in extractors:
+        if not rest.height:
+            break
+        hit = pl.col("_msg").str.contains_any(list(ex.literals), ascii_case_insensitive=ex.ignore_case)
+        got = (
+            rest.filter(hit)
+            .select("_i", pl.col("_msg").str.extract(ascii_classes(ex.pattern), 1).alias(name))
+            .drop_nulls(name)
+        )
+        if got.height:
+            found.append(got)
+            rest = rest.join(got.select("_i"), on="_i", how="anti")
+    if not found:
+        return pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias(name)
+    (series,) = _spread(frame.height, pl.concat(found))
+    return series
+
+
+def _spread(height: int, part: pl.DataFrame) -> list[pl.Series]:
+    """The columns of ``part`` (keyed by row index ``_i``) as full-height series, null where absent."""
+    rows = part["_i"]
+    return [
+        pl.repeat(None, height, dtype=part.schema[name], eager=True).alias(name).scatter(rows, part[name])
+        for name in part.columns
+        if name != "_i"
+    ]
 
 
 def classify(frame: pl.DataFrame, *, message: str = "message") -> pl.DataFrame:
@@ -572,21 +582,23 @@ def classify(frame: pl.DataFrame, *, message: str = "message") -> pl.DataFrame:
     out = out.with_columns(_template(msg).alias("_tpl"))
     out = out.join(_signatures(out), on="_tpl", how="left", maintain_order="left").drop("_tpl")
     out = _access(out)
-    out = _gated(out, "url", {"_url": msg.str.extract(_URL, 1)})
-    for gate, patterns in (
-        ("sid", _SID),
-        ("socket_id", _SOCKET_ID),
-        ("namespace", _NAMESPACE),
-        ("reason", _REASON),
-        ("error", _ERROR),
-        ("error_name", _ERROR_NAME),
-        ("close_code", _CLOSE_CODE),
-        ("status", _STATUS),
-        ("request_id", _REQUEST_ID),
-    ):
-        out = _gated(out, gate, {f"_x_{gate}": _first(msg, patterns)})
-    out = _gated(out, "transport", {"_x_transport": msg.str.extract(r'unknown transport "([^"]*)"', 1)})
-    url_parts = {e.meta.output_name(): e for e in split_url(pl.col("_url"))}
+    out = out.with_columns(
+        _extract(out, f"_x_{name}", extractors)
+        for name, extractors in (
+            ("url", _URL),
+            ("sid", _SID),
+            ("socket_id", _SOCKET_ID),
+            ("namespace", _NAMESPACE),
+            ("reason", _REASON),
+            ("error", _ERROR),
+            ("error_name", _ERROR_NAME),
+            ("close_code", _CLOSE_CODE),
+            ("status", _STATUS),
+            ("request_id", _REQUEST_ID),
+            ("transport", _TRANSPORT),
+        )
+    )
+    url_parts = {e.meta.output_name(): e for e in split_url(pl.col("_x_url"))}
     target_parts = {e.meta.output_name(): e for e in split_target(pl.col("_a_target"))}
     status = pl.coalesce(
         pl.col("_a_status").cast(pl.Int32, strict=False),
@@ -631,7 +643,7 @@ def classify(frame: pl.DataFrame, *, message: str = "message") -> pl.DataFrame:
     out = out.with_columns(pl.col("_x_namespace").alias("_ns"))
     out = out.with_columns(_keep(out, "namespace", _namespace(msg)), _keep(out, "kind", _kind(frame)))
     helpers = [c for c in out.columns if c.startswith(("_a_", "_x_"))]
-    return out.drop("_i", "_msg", idx, "_ns", "_sigkind", "_url", *helpers)
+    return out.drop("_i", "_msg", idx, "_ns", "_sigkind", *helpers)
 
 
 def _namespace(msg: pl.Expr) -> pl.Expr:
