@@ -10,7 +10,9 @@ memory is the run's own:
 - ``baseline``: polars reading the raw lines into a frame, no parsing at all;
 - ``ingest``: ``analyzer.ingest.load`` on the file — sniffing, parsing, classification, times, conform.
 
-Prints lines/s and peak RSS (``resource.getrusage``) of each, medians over the rounds.
+Prints lines/s (of the file's lines; stack lines fold into their record, so there are fewer events),
+wall and CPU seconds of the timed work alone (imports excluded; CPU time is steadier than wall time on a
+shared machine, and above wall time when polars runs threads in parallel) and peak RSS (``resource.getrusage``), medians over the rounds.
 """
 
 from __future__ import annotations
@@ -27,21 +29,27 @@ OUT = Path(__file__).parent / "out"
 _CHILD = {
     "baseline": """
 import polars as pl, time, resource, sys
-t = time.perf_counter()
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+c, t = cpu(), time.perf_counter()
 frame = pl.read_csv(sys.argv[1], has_header=False, separator="\\x1f", quote_char=None, new_columns=["text"],
                     schema_overrides={"text": pl.String})
-n = frame.height
-print(n, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+wall = time.perf_counter() - t
+print(frame.height, wall, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, cpu() - c)
 """,
     "ingest": """
 import time, resource, sys
 from analyzer.ingest import load, ReadOptions
-t = time.perf_counter()
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+c, t = cpu(), time.perf_counter()
 result = load([sys.argv[1]], ReadOptions())
 (info,) = result.inputs
 assert info.source == "backend", info
-print(info.events + info.unparsed_lines, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-      info.unparsed_lines, result.events.height, file=sys.stdout)
+wall = time.perf_counter() - t
+print(info.events, wall, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, cpu() - c, info.unparsed_lines)
 """,
 }
 
@@ -72,13 +80,23 @@ def generate(path: Path, lines: int, seed: int = 7) -> None:
             engine_sid, socket_id = sid(), sid()
             t = f"P{rng.randint(10**5, 10**6 - 1)}"
             block = [
-                debug(ms, "engine", f'handling "GET" http request "/socket.io/?EIO=4&transport=polling&t={t}"'),
+                debug(
+                    ms, "engine", f'handling "GET" http request "/socket.io/?EIO=4&transport=polling&t={t}"'
+                ),
                 debug(ms, "engine", f'handshaking client "{engine_sid}"'),
-                debug(ms + 1, "engine:socket", f'sending packet "open" ({{"sid":"{engine_sid}","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}})'),
+                debug(
+                    ms + 1,
+                    "engine:socket",
+                    f'sending packet "open" ({{"sid":"{engine_sid}","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}})',
+                ),
                 debug(ms + 3, "socket.io:client", "connecting to namespace /"),
                 debug(ms + 3, "engine:socket", f'sending packet "message" (0{{"sid":"{socket_id}"}})'),
                 nest(ms + 4, "LOG", "EventsGateway", f"Client connected: {socket_id}"),
-                debug(ms + 9, "engine", f'handling "GET" http request "/socket.io/?EIO=4&transport=websocket&sid={engine_sid}"'),
+                debug(
+                    ms + 9,
+                    "engine",
+                    f'handling "GET" http request "/socket.io/?EIO=4&transport=websocket&sid={engine_sid}"',
+                ),
             ]
             roll = rng.random()
             if roll < 0.06:
@@ -106,11 +124,11 @@ def generate(path: Path, lines: int, seed: int = 7) -> None:
             written += len(block)
 
 
-def run(kind: str, path: Path) -> tuple[int, float, int]:
+def run(kind: str, path: Path) -> tuple[int, float, int, float]:
     out = subprocess.run(
         [sys.executable, "-c", _CHILD[kind], str(path)], check=True, capture_output=True, text=True
     ).stdout.split()
-    return int(out[0]), float(out[1]), int(out[2])
+    return int(out[0]), float(out[1]), int(out[2]), float(out[3])
 
 
 def main() -> None:
@@ -121,20 +139,21 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / "nest-engine.log"
     generate(path, args.lines)
-    size = path.stat().st_size
-    print(f"{path}: {size / 1e6:.0f} MB")
-    results: dict[str, list[tuple[int, float, int]]] = {"baseline": [], "ingest": []}
+    with path.open("rb") as fh:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+    print(f"{path}: {lines:,d} lines, {path.stat().st_size / 1e6:.0f} MB")
+    results: dict[str, list[tuple[int, float, int, float]]] = {"baseline": [], "ingest": []}
     for _ in range(args.rounds):  # interleaved, so both see the same machine state
         for kind in results:
             results[kind].append(run(kind, path))
     base = statistics.median(r[1] for r in results["baseline"])
     for kind, runs in results.items():
-        lines = runs[0][0]
         wall = statistics.median(r[1] for r in runs)
+        cpu = statistics.median(r[3] for r in runs)
         rss = max(r[2] for r in runs) / 1024
         print(
-            f"{kind:9s} {lines:>9,d} lines  {wall:6.2f} s  {lines / wall:>11,.0f} lines/s  "
-            f"peak RSS {rss:6.0f} MB  ({wall / base:4.1f}x baseline)"
+            f"{kind:9s} {runs[0][0]:>9,d} rows  {wall:6.2f} s wall  {cpu:6.2f} s cpu  "
+            f"{lines / wall:>11,.0f} lines/s  peak RSS {rss:6.0f} MB  ({wall / base:5.1f}x baseline)"
         )
 
 

@@ -102,3 +102,24 @@ def test_traefik_access_logs_are_never_backend_logs(name: str) -> None:
 )
 def test_browser_exports_are_not_backend_logs(lines: list[str]) -> None:
     assert all(p.sniff(lines) < 0.2 for p in BACKEND if not p.generic)
+
+
+def test_syslog_times_take_their_year_from_the_file(tmp_path: Path) -> None:
+    text = (
+        "2023-12-30 23:59:00 INFO app started\n"
+        "Dec 31 10:15:32 host app[31]: websocket: close 1006 (abnormal closure): unexpected EOF\n"
+    )
+    events, info = read_at(tmp_path, text, mtime=utc("2025-06-01T00:00:00"))
+    assert info.format == "generic"
+    assert row(events, 2)["ts"] == utc("2023-12-31T10:15:32")
+    assert any("lack a date or year" in note and "other lines" in note for note in info.notes)
+
+
+def test_user_log_wording_does_not_invent_socket_ids(tmp_path: Path) -> None:
+    text = (
+        "2024-06-01 12:00:00 INFO Client connected to namespace /chat\n"
+        "2024-06-01 12:00:01 INFO client disconnected id=wZX3oN0bSVIhsaknAAAI\n"
+    )
+    events, _ = read_at(tmp_path, text)
+    assert (row(events, 1)["kind"], row(events, 1)["socket_id"]) == ("connect", None)
+    assert row(events, 2)["socket_id"] == "wZX3oN0bSVIhsaknAAAI"

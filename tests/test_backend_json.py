@@ -86,3 +86,15 @@ def test_winston_levels_and_errors(tmp_path: Path) -> None:
         utc("2024-01-02T03:04:06"),
     )
     assert info.tz == "UTC"  # the second line's time had no zone
+
+
+def test_pino_iso_time_and_bunyan(tmp_path: Path) -> None:
+    text = (
+        '{"level":30,"time":"2024-11-27T10:15:32.101Z","pid":7,"hostname":"h","msg":"engine handshaking client \\"a1b2c3d4e5f6g7h8i9j0\\""}\n'
+        '{"name":"api","hostname":"h","pid":7,"level":50,"msg":"unknown sid \\"a1b2c3d4e5f6g7h8i9j0\\"","time":"2024-11-27T10:15:33.000Z","v":0}\n'
+    )
+    events, info = read_at(tmp_path, text)
+    assert info.format == "pino"
+    assert events["ts"].to_list() == [utc("2024-11-27T10:15:32.101"), utc("2024-11-27T10:15:33")]
+    assert events["kind"].to_list() == ["handshake", "error"]
+    assert row(events, 2)["logger"] == "api"

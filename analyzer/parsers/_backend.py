@@ -306,11 +306,13 @@ _SOCKET_ID = (
     X(rf'(?:^|[\s("\'])4?0(?:/[^,\s]*,)?\{{"sid":"({_ID}+)"\}}', ('{"sid":"',)),
     X(rf'"data":\s*\{{"sid":"({_ID}+)"\}}', ('"data":',)),
     X(rf'received event "[^"]*" from ({_ID}+)', ("received event",)),
+    # "Client connected: <id>", "client disconnected id=<id>", "socket connected <20-char id>"
     X(
-        rf"\b(?:[Cc]lient|[Ss]ocket) (?:has )?(?:dis)?connected:? (?:[Ii][Dd]:? )?({_ID}{{6,}})",
+        rf"\b(?:[Cc]lient|[Ss]ocket) (?:has )?(?:dis)?connected(?::|,? [Ii][Dd]:?| with id:?|,? [Ii][Dd]=| *=) *({_ID}{{6,}})",
         ("client", "socket"),
         True,
     ),
+    X(rf"\b(?:[Cc]lient|[Ss]ocket) (?:has )?(?:dis)?connected ({_ID}{{20}})\b", ("connected",)),
     X(rf"\b(?:[Cc]lient|[Ss]ocket)(?: [Ii][Dd])?:? ({_ID}{{20}}) (?:has )?(?:dis)?connected", ("connected",)),
 )
 _NAMESPACE = (

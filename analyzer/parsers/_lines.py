@@ -61,6 +61,22 @@ class Shape:
         return re.findall(r"\(\?P<(\w+)>", self.pattern)
 
 
+# -- anything with a time at its start: every parser's last layout ------------------------------------
+_ANY_TS = (
+    r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?: ?(?:Z|UTC|[+-]\d\d:?\d\d))?"
+    r"|\d{4}/\d\d/\d\d[ T-]\d\d:\d\d:\d\d(?:[.,]\d+)?"
+    r"|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4},? \d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?: ?[AaPp]\.?[Mm]\.?)?"
+    r"|[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT"
+    r"|\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}"
+    r"|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?"
+)
+_ANY_LEVEL = r"(?i:trace|debug|info|notice|warn|warning|error|err|fatal|critical|crit|panic)"
+GENERIC = Shape(
+    "generic",
+    rf"^\[?(?P<ts_raw>{_ANY_TS})\]?,?\s+(?:[\[(<]?(?P<level>{_ANY_LEVEL})[\])>]?:?\s+)?(?P<msg>.*)$",
+)
+
+
 class LineParser(Parser):
     """A backend parser defined by its shapes (and optionally a JSON reader); subclasses add ``sniff``."""
 
@@ -72,9 +88,9 @@ class LineParser(Parser):
     level_words: ClassVar[dict[str, str]] = {}
 
     def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
-        return parse_lines(
-            doc, ctx, self.shapes, json_reader=type(self).json_reader, level_words=self.level_words
-        )
+        # a line in none of this format's layouts but with a time at its start is still a (generic) event
+        shapes = self.shapes if GENERIC in self.shapes else (*self.shapes, GENERIC)
+        return parse_lines(doc, ctx, shapes, json_reader=type(self).json_reader, level_words=self.level_words)
 
 
 def parse_lines(
@@ -211,19 +227,23 @@ def _times(events: pl.DataFrame, ctx: ParseContext, notes: list[str]) -> tuple[p
     raw = events["ts_raw"]
     if raw.null_count() == raw.len():
         return events, False
-    base = ctx.date or (ctx.mtime.date() if ctx.mtime else None)
+    base = ctx.date or (ctx.mtime.date() if ctx.mtime else datetime.now(tz=UTC).date())
     read = read_times(raw, tz=ctx.tz, default_date=base)
     utc = read.utc
-    # a date or year the line lacks comes from the file's other lines before the mtime
-    partial = (
-        raw.str.contains(r"^\W*\d{1,2}:\d\d|^\W*[A-Za-z]{3}\.? +\d{1,2} \d").fill_null(False)
-        & utc.is_not_null()
-    )
-    if ctx.date is None and partial.any() and (~partial & utc.is_not_null()).any():
+    # a date or year a line lacks comes from --date, else the file's other lines, else its mtime
+    partial = raw.str.contains(ascii_classes(_PARTIAL)).fill_null(False) & utc.is_not_null()
+    if ctx.date is None and partial.any():
         latest = utc.filter(~partial).max()
         if isinstance(latest, datetime):
-            again = read_times(raw.filter(partial), tz=ctx.tz, default_date=latest.date())
-            utc = utc.scatter(partial.arg_true(), again.utc)
+            utc = utc.scatter(
+                partial.arg_true(), read_times(raw.filter(partial), tz=ctx.tz, default_date=latest.date()).utc
+            )
+            taken = f"the file's other lines ({latest.date()})"
+        else:
+            taken = f"the file's modification time ({base})" if ctx.mtime else f"today's date ({base})"
+        notes.append(
+            f"{int(partial.sum())} timestamp(s) lack a date or year: taken from {taken}; set --date to choose"
+        )
     notes.extend(read.notes)
     events = events.with_columns(pl.coalesce(pl.col("ts"), utc).alias("ts"))
     return events, read.assumed_tz

@@ -165,21 +165,6 @@ GO_LEVELED = Shape(
 GO_HTTP = Shape("go-http", r"^(?:(?P<logger>[\w-]+): )?(?P<msg>http: .*)$", level="error")
 GO = (GO_STD, GO_LOGFMT, GO_LEVELED, GO_HTTP)
 
-# -- anything with a time at its start -----------------------------------------------------------------
-_ANY_TS = (
-    r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?: ?(?:Z|UTC|[+-]\d\d:?\d\d))?"
-    r"|\d{4}/\d\d/\d\d[ T-]\d\d:\d\d:\d\d(?:[.,]\d+)?"
-    r"|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4},? \d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?: ?[AaPp]\.?[Mm]\.?)?"
-    r"|[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT"
-    r"|\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}"
-    r"|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?"
-)
-_ANY_LEVEL = r"(?i:trace|debug|info|notice|warn|warning|error|err|fatal|critical|crit|panic)"
-GENERIC = Shape(
-    "generic",
-    rf"^\[?(?P<ts_raw>{_ANY_TS})\]?,?\s+(?:[\[(<]?(?P<level>{_ANY_LEVEL})[\])>]?:?\s+)?(?P<msg>.*)$",
-)
-
 
 def any_of(shapes: tuple[Shape, ...]) -> str:
     """One regex that matches a line any of ``shapes`` matches (for sniffing)."""

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from analyzer.parsers._jsonlog import read_json_lines
-from analyzer.parsers._lines import LineParser
-from analyzer.parsers._shapes import GENERIC, any_of
+from analyzer.parsers._lines import GENERIC, LineParser
+from analyzer.parsers._shapes import any_of
 from analyzer.parsers.base import share
 
 if TYPE_CHECKING:

@@ -16,7 +16,9 @@ from analyzer.parsers.base import share
 _DISTINCT = (
     r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})? "  # log.LstdFlags
     r"|^time=\S+ level=\w+ msg="  # logrus / slog text
-    r"|websocket: (?:close \d{4}|the client is not using|bad handshake|request origin not allowed|upgrade != websocket|origin not allowed)"
+    # gorilla's wording inside a "<date> <time> LEVEL msg" line
+    r"|^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\S* +\[?[A-Z]{3,5}\]? .*websocket: (?:close \d{4}|the client is not using"
+    r"|bad handshake|request origin not allowed|upgrade != websocket|origin not allowed)"
 )
 #: Traefik's own application log is logrus/zerolog text too; its parser should have it.
 _TRAEFIK = r"providerName=|routerName=|entryPointName=|Traefik version|Configuration received|traefik\.toml|traefik\.yml"

@@ -18,7 +18,11 @@ if TYPE_CHECKING:
     import polars as pl
 
 _KEYS = JsonKeys(time=("time",), level=("level",), msg=("msg", "message"), logger=("context", "name"))
-_PINO = r'^\{.*"level":\s*[1-6]0\b.*"time":\s*\d{12,}|^\{.*"time":\s*\d{12,}.*"level":\s*[1-6]0\b'
+# epoch-ms "time" (the default) or any "time" with "msg" (pino.stdTimeFunctions.isoTime, bunyan)
+_PINO = (
+    r'^\{.*"level":\s*[1-6]0\b.*"time":\s*\d{12,}|^\{.*"time":\s*\d{12,}.*"level":\s*[1-6]0\b'
+    r'|^\{.*"level":\s*[1-6]0\b.*"msg":|^\{.*"msg":.*"level":\s*[1-6]0\b'
+)
 
 
 def _read(rows: pl.DataFrame) -> pl.DataFrame:
