@@ -22,6 +22,7 @@ handshake without upgrade headers: ``TRANSPORT_HANDSHAKE_ERROR``), and ws errors
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -202,7 +203,7 @@ SIGNATURES: Final[tuple[Signature, ...]] = (
     # gorilla/websocket Upgrader (new and old wording) and CloseError
     S(
         r"token not found in 'Connection' header|connection header with token 'upgrade'|"
-        r"upgrade != websocket|websocket: not a websocket handshake",
+        r"upgrade != websocket",
         "ws_error",
         error_name="TRANSPORT_HANDSHAKE_ERROR",
         status=400,
@@ -454,16 +455,21 @@ _DTYPES: Final[dict[str, pl.DataType]] = {
 }
 
 
-def signature_index(message: pl.Expr) -> pl.Expr:
-    """Index into :data:`SIGNATURES` of the first signature the message matches (null: none)."""
+def signature_index(message: pl.Expr, which: tuple[int, ...] | None = None) -> pl.Expr:
+    """Index into :data:`SIGNATURES` of the first signature (of ``which``) the message matches, or null."""
     chain: pl.Expr = pl.lit(None, dtype=pl.Int16)
-    for i in reversed(range(len(SIGNATURES))):
-        chain = (
-            pl.when(message.str.contains(SIGNATURES[i].pattern))
-            .then(pl.lit(i, dtype=pl.Int16))
-            .otherwise(chain)
-        )
+    for i in reversed(which if which is not None else range(len(SIGNATURES))):
+        hit = message.str.contains(ascii_classes(SIGNATURES[i].pattern))
+        chain = pl.when(hit).then(pl.lit(i, dtype=pl.Int16)).otherwise(chain)
     return chain
+
+
+#: Signatures whose wording has a run of 16+ id characters (``TRANSPORT_MISMATCH``, ``Sec-WebSocket-Key``)
+#: that :func:`_template` would mask: they are matched on the message itself.
+_RAW_ONLY: Final = tuple(
+    i for i, sig in enumerate(SIGNATURES) if re.search(r"[A-Za-z0-9_-]{16,}", sig.pattern)
+)
+_ON_TEMPLATE: Final = tuple(i for i in range(len(SIGNATURES)) if i not in _RAW_ONLY)
 
 
 def _constant(index: pl.Expr, attr: str, dtype: pl.DataType) -> pl.Expr:
@@ -501,8 +507,6 @@ def _access(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _group_names(pattern: str) -> list[str]:
-    import re
-
     return re.findall(r"\(\?P<(\w+)>", pattern)
 
 
@@ -524,9 +528,9 @@ def _template(msg: pl.Expr) -> pl.Expr:
 
 
 def _signatures(frame: pl.DataFrame) -> pl.DataFrame:
-    """``_sig`` for each distinct template (signatures never depend on what :func:`_template` masks)."""
+    """``_sig`` for each distinct template, from the signatures that do not depend on what it masks."""
     unique = frame.select(pl.col("_tpl").unique())
-    return unique.with_columns(signature_index(pl.col("_tpl")).alias("_sig"))
+    return unique.with_columns(signature_index(pl.col("_tpl"), _ON_TEMPLATE).alias("_sig"))
 
 
 def _extract(frame: pl.DataFrame, name: str, extractors: tuple[Extract, ...]) -> pl.Series:
@@ -583,6 +587,8 @@ def classify(frame: pl.DataFrame, *, message: str = "message") -> pl.DataFrame:
     out = frame.with_columns(pl.col(message).fill_null("").alias("_msg")).with_row_index("_i")
     out = out.with_columns(_template(msg).alias("_tpl"))
     out = out.join(_signatures(out), on="_tpl", how="left", maintain_order="left").drop("_tpl")
+    # the lower index is the more specific signature
+    out = out.with_columns(pl.min_horizontal(idx, signature_index(msg, _RAW_ONLY)).alias(idx))
     out = _access(out)
     out = out.with_columns(
         _extract(out, f"_x_{name}", extractors)
