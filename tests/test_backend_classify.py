@@ -43,7 +43,13 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
         "client did not complete upgrade - closing transport",
         {"kind": "upgrade", "reason": "closing transport", "error": "client did not complete upgrade"},
     ),
-    ("upgraded", "got upgrade packet - upgrading", {"kind": "upgrade", "error": None}),
+    ("upgraded", "got upgrade packet - upgrading", {"kind": "upgrade", "status": 101, "error": None}),
+    (
+        "upgrade-attempt",
+        f"{SID}: Received request to upgrade to websocket",
+        {"kind": "upgrade", "status": None, "sid": SID},
+    ),
+    ("py-upgraded", f"{SID}: Upgrade to websocket successful", {"kind": "upgrade", "status": 101}),
     ("ping", "writing ping packet - expecting pong within 20000ms", {"kind": "ping"}),
     (
         "reason",

@@ -123,3 +123,12 @@ def test_user_log_wording_does_not_invent_socket_ids(tmp_path: Path) -> None:
     events, _ = read_at(tmp_path, text)
     assert (row(events, 1)["kind"], row(events, 1)["socket_id"]) == ("connect", None)
     assert row(events, 2)["socket_id"] == "wZX3oN0bSVIhsaknAAAI"
+
+
+def test_traefik_application_log_is_left_to_its_own_parser() -> None:
+    lines = [
+        'time="2024-01-01T00:00:00Z" level=info msg="Configuration loaded from flags."',
+        'time="2024-01-01T00:00:00Z" level=info msg="Traefik version 2.10.7 built on 2023-12-06T15:54:59Z"',
+        'time="2024-01-01T00:00:05Z" level=debug msg="\'502 Bad Gateway\' caused by: dial tcp 172.18.0.5:3000: connect: connection refused"',
+    ]
+    assert all(p.sniff(lines) <= 0.3 for p in BACKEND)

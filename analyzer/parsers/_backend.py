@@ -151,11 +151,16 @@ SIGNATURES: Final[tuple[Signature, ...]] = (
     ),
     S(r"Failed websocket upgrade", "upgrade"),
     S(r'probe transport "[^"]*" failed', "upgrade"),
+    # a completed upgrade carries status 101 (the session now runs over the WebSocket); an attempt none
     S(
-        r"got upgrade packet - upgrading|got probe ping packet|might upgrade socket transport|"
-        r"Received request to upgrade to|Upgrade to websocket successful|Attempting WebSocket upgrade|"
-        r"WebSocket upgrade was successful|(?:Sending|Received) packet UPGRADE\b|"
-        r'probe transport "[^"]*" (?:opened|pong)|upgrading transport',
+        r"got upgrade packet - upgrading|Upgrade to websocket successful|WebSocket upgrade was successful|"
+        r"(?:Sending|Received) packet UPGRADE\b",
+        "upgrade",
+        status=101,
+    ),
+    S(
+        r"got probe ping packet|might upgrade socket transport|Received request to upgrade to|"
+        r'Attempting WebSocket upgrade|probe transport "[^"]*" (?:opened|pong)|upgrading transport',
         "upgrade",
     ),
     # handshakes and heartbeats

@@ -21,7 +21,10 @@ _DISTINCT = (
     r"|bad handshake|request origin not allowed|upgrade != websocket|origin not allowed)"
 )
 #: Traefik's own application log is logrus/zerolog text too; its parser should have it.
-_TRAEFIK = r"providerName=|routerName=|entryPointName=|Traefik version|Configuration received|traefik\.toml|traefik\.yml"
+_TRAEFIK = (
+    r"providerName=|routerName=|entryPointName=|Traefik version|Configuration received|Configuration loaded from"
+    r"|traefik\.toml|traefik\.yml"
+)
 
 
 class GoLog(LineParser):
