@@ -589,7 +589,8 @@ def classify(frame: pl.DataFrame, *, message: str = "message") -> pl.DataFrame:
     """
     msg = pl.col("_msg")
     idx = "_sig"
-    out = frame.with_columns(pl.col(message).fill_null("").alias("_msg")).with_row_index("_i")
+    # an alias, not a copy: parsers never leave the message null
+    out = frame.with_columns(pl.col(message).alias("_msg")).with_row_index("_i")
     out = out.with_columns(_template(msg).alias("_tpl"))
     out = out.join(_signatures(out), on="_tpl", how="left", maintain_order="left").drop("_tpl")
     # the lower index is the more specific signature

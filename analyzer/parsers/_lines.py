@@ -163,7 +163,11 @@ def match_shapes(rows: pl.DataFrame, shapes: tuple[Shape, ...]) -> tuple[list[pl
 
 
 def _assemble(parts: list[pl.DataFrame], rest: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
-    """One record per start line, continuation lines folded in; the line numbers that are neither."""
+    """One record per start line, continuation lines folded in; the line numbers that are neither.
+
+    The decisions are made on a thin frame of line numbers and flags; the wide frames (every string
+    column) are concatenated and sorted once.
+    """
     base = {
         "line": pl.UInt32(),
         "text": pl.String(),
@@ -171,30 +175,46 @@ def _assemble(parts: list[pl.DataFrame], rest: pl.DataFrame) -> tuple[pl.DataFra
         **dict.fromkeys(FIELDS, pl.String()),
     }
     starts = pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame(schema=base)
-    starts = starts.with_columns(pl.lit(True).alias("_start"))
     # a line no shape took is a record of its own when its message means something (python-engineio's
     # logger lines have no prefix), a continuation when it looks like one, else unparsed
-    rest = rest.with_columns(
+    flags = rest.select(
+        "line",
+        pl.lit(False).alias("_shape"),
         pl.col("text").str.contains(ascii_classes(CONTINUATION)).alias("_cont"),
         signature_index(pl.col("text")).is_not_null().alias("_known"),
-        pl.col("text").str.strip_chars().alias("msg"),
     )
-    both = pl.concat([starts, rest], how="diagonal_relaxed").sort("line")
-    prelim = pl.col("_start").fill_null(False) | (pl.col("_known") & ~pl.col("_cont")).fill_null(False)
-    both = both.with_columns((prelim.cum_sum() > 0).alias("_after"))
-    is_start = pl.col("_start").fill_null(False) | (
-        pl.col("_known") & (~pl.col("_cont") | ~pl.col("_after"))
-    ).fill_null(False)
-    attached = ~is_start & pl.col("_cont").fill_null(False) & pl.col("_after")
-    both = both.with_columns(is_start.alias("_start"), attached.alias("_att"))
-    unparsed = both.filter(~pl.col("_start") & ~pl.col("_att"))["line"]
-    kept = both.filter(pl.col("_start") | pl.col("_att")).with_columns(
+    thin = pl.concat(
+        [
+            starts.select(
+                "line",
+                pl.lit(True).alias("_shape"),
+                pl.lit(False).alias("_cont"),
+                pl.lit(False).alias("_known"),
+            ),
+            flags,
+        ]
+    ).sort("line")
+    after = (pl.col("_shape") | (pl.col("_known") & ~pl.col("_cont"))).cum_sum() > 0
+    is_start = pl.col("_shape") | (pl.col("_known") & (~pl.col("_cont") | ~after))
+    thin = thin.with_columns(is_start.alias("_start"), (~is_start & pl.col("_cont") & after).alias("_att"))
+    unparsed = thin.filter(~pl.col("_start") & ~pl.col("_att"))["line"]
+    thin = thin.filter(pl.col("_start") | pl.col("_att")).with_columns(
         pl.col("_start").cum_sum().alias("_rec")
     )
-    records = kept.filter(pl.col("_start"))
-    if records.height < kept.height:
+    bare = thin.filter(pl.col("_start") & ~pl.col("_shape")).select("line")
+    if bare.height:
+        lone = rest.join(bare, on="line", how="semi").with_columns(
+            pl.col("text").str.strip_chars().alias("msg")
+        )
+        records = pl.concat([starts, lone], how="diagonal_relaxed").sort("line")
+    else:
+        records = starts if bool(starts["line"].is_sorted()) else starts.sort("line")
+    records = records.with_columns(thin.filter(pl.col("_start"))["_rec"])
+    attached = thin.filter(pl.col("_att")).select("line", "_rec")
+    if attached.height:
         tails = (
-            kept.filter(~pl.col("_start"))
+            rest.join(attached, on="line", how="inner")
+            .sort("line")
             .group_by("_rec", maintain_order=True)
             .agg(pl.col("text").str.join("\n").alias("_tail"))
         )
@@ -209,15 +229,10 @@ def _assemble(parts: list[pl.DataFrame], rest: pl.DataFrame) -> tuple[pl.DataFra
             .then(pl.col("msg") + "\n" + tail)
             .otherwise(pl.col("msg"))
             .alias("message"),
-        )
+        ).drop("_tail")
     else:
         records = records.with_columns(pl.col("text").alias("raw"), pl.col("msg").alias("message"))
-    drop = [
-        c
-        for c in ("_start", "_cont", "_known", "_after", "_att", "_rec", "_tail", "text", "msg")
-        if c in records.columns
-    ]
-    return records.drop(drop), unparsed.cast(pl.UInt32)
+    return records.drop("_rec", "text", "msg"), unparsed.cast(pl.UInt32)
 
 
 def _times(events: pl.DataFrame, ctx: ParseContext, notes: list[str]) -> tuple[pl.DataFrame, bool]:
