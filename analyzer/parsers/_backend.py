@@ -424,6 +424,23 @@ _ACCESS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
 )
 _ACCESS_FIELDS = ("client", "method", "target", "protocol", "status", "size", "secs", "ms")
 
+_EXTRACTORS: Final = {
+    "url": _URL,
+    "sid": _SID,
+    "socket_id": _SOCKET_ID,
+    "namespace": _NAMESPACE,
+    "reason": _REASON,
+    "error": _ERROR,
+    "error_name": _ERROR_NAME,
+    "close_code": _CLOSE_CODE,
+    "status": _STATUS,
+    "request_id": _REQUEST_ID,
+    "transport": _TRANSPORT,
+}
+_ALL_LITERALS: Final = sorted(
+    {lit.lower() for group in _EXTRACTORS.values() for ex in group for lit in ex.literals}
+)
+
 #: Columns :func:`classify` fills (a parser may pre-fill any of them; its values win).
 CLASSIFIED: Final = (
     "kind",
@@ -541,16 +558,16 @@ def _signatures(frame: pl.DataFrame) -> pl.DataFrame:
 def _extract(frame: pl.DataFrame, name: str, extractors: tuple[Extract, ...]) -> pl.Series:
     """Column ``name``: the first extractor's capture for each ``_msg`` (null where none matches).
 
-    Each regex runs only on the messages holding one of its literals that no earlier extractor matched
-    (Aho-Corasick scans: one over all messages for the column, then one per extractor over what that
-    left): most lines of a busy log carry no close code or request id, and a regex pass over every line
-    costs far more than a literal scan.
+    Each regex runs only on the messages holding one of its literals that no earlier extractor matched:
+    the column's candidates come from ``_lits`` (every extractor literal found in the lower-cased message,
+    one Aho-Corasick pass for all columns), then each extractor scans those for its own literals. Most
+    lines of a busy log carry no close code or request id, and a regex pass over every line costs far
+    more than the scans.
     """
     found: list[pl.DataFrame] = []
-    literals = sorted({lit for ex in extractors for lit in ex.literals})
-    anycase = any(ex.ignore_case for ex in extractors)
-    rest = frame.select("_i", "_msg").filter(
-        pl.col("_msg").str.contains_any(literals, ascii_case_insensitive=anycase)
+    literals = sorted({lit.lower() for ex in extractors for lit in ex.literals})
+    rest = frame.select("_i", "_msg", "_lits").filter(
+        pl.col("_lits").list.eval(pl.element().is_in(literals)).list.any()
     )
     for ex in extractors:
         if not rest.height:
@@ -597,20 +614,10 @@ def classify(frame: pl.DataFrame, *, message: str = "message") -> pl.DataFrame:
     out = out.with_columns(pl.min_horizontal(idx, signature_index(msg, _RAW_ONLY)).alias(idx))
     out = _access(out)
     out = out.with_columns(
-        _extract(out, f"_x_{name}", extractors)
-        for name, extractors in (
-            ("url", _URL),
-            ("sid", _SID),
-            ("socket_id", _SOCKET_ID),
-            ("namespace", _NAMESPACE),
-            ("reason", _REASON),
-            ("error", _ERROR),
-            ("error_name", _ERROR_NAME),
-            ("close_code", _CLOSE_CODE),
-            ("status", _STATUS),
-            ("request_id", _REQUEST_ID),
-            ("transport", _TRANSPORT),
-        )
+        pl.col("_msg").str.to_lowercase().str.extract_many(_ALL_LITERALS, overlapping=True).alias("_lits")
+    )
+    out = out.with_columns(
+        _extract(out, f"_x_{name}", extractors) for name, extractors in _EXTRACTORS.items()
     )
     url_parts = {e.meta.output_name(): e for e in split_url(pl.col("_x_url"))}
     target_parts = {e.meta.output_name(): e for e in split_target(pl.col("_a_target"))}
@@ -657,7 +664,7 @@ def classify(frame: pl.DataFrame, *, message: str = "message") -> pl.DataFrame:
     out = out.with_columns(pl.col("_x_namespace").alias("_ns"))
     out = out.with_columns(_keep(out, "namespace", _namespace(msg)), _keep(out, "kind", _kind(frame)))
     helpers = [c for c in out.columns if c.startswith(("_a_", "_x_"))]
-    return out.drop("_i", "_msg", idx, "_ns", "_sigkind", *helpers)
+    return out.drop("_i", "_msg", "_lits", idx, "_ns", "_sigkind", *helpers)
 
 
 def _namespace(msg: pl.Expr) -> pl.Expr:
