@@ -67,6 +67,7 @@ _FIXED = (
     ("%a, %d %b %Y %H:%M:%S GMT", True),  # HTTP date (old `debug` module, toUTCString)
     ("%d/%b/%Y:%H:%M:%S %z", True),  # CLF
     ("%d/%b/%Y %H:%M:%S", False),  # werkzeug
+    ("%d/%b/%Y:%H:%M:%S", False),  # daphne's access log
 )
 
 

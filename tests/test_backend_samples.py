@@ -33,6 +33,7 @@ CASES = [
     ("django-channels_issue612_runserver-ws.log", "channels", 6, 0),
     ("channels-example_issue25_daphne-handshaking.log", "channels", 4, 0),
     ("channels_reject.log", "channels", 4, 0),
+    ("daphne_access-log.log", "channels", 6, 0),
     ("gorilla_next-terminal_upgrade-token.log", "go-log", 2, 0),
     ("gorilla_close-1006_std-log.log", "go-log", 6, 0),
     ("ws_issues_errors.log", "node-errors", 6, 0),
@@ -313,3 +314,32 @@ def test_ws_errors_fold_their_stack(tmp_path: Path) -> None:
         "WS_ERR_INVALID_CLOSE_CODE",
     )
     assert (row(events, 4)["status"], row(events, 6)["status"]) == (404, 200)
+
+
+def test_daphne_access_log(tmp_path: Path) -> None:
+    events, info = read_at(tmp_path, sample_text("daphne_access-log.log"), tz="Europe/Paris")
+    assert (info.format, info.unparsed_lines, info.tz) == ("channels", 0, "Europe/Paris")
+    assert events["kind"].to_list() == [
+        "http_request",
+        "ws_upgrade",
+        "ws_error",
+        "ws_upgrade",
+        "ws_open",
+        "ws_close",
+    ]
+    http = row(events, 1)
+    assert (http["method"], http["path"], http["status"], http["size"], http["client"]) == (
+        "GET",
+        "/chat/",
+        200,
+        1532,
+        "10.0.0.7:50110",
+    )
+    assert http["ts"] == utc("2024-02-01T08:00:00")  # 09:00 in Paris
+    reject = row(events, 3)
+    assert (reject["status"], reject["error_name"], reject["path"], reject["client"]) == (
+        403,
+        "FORBIDDEN",
+        "/ws/chat/lobby/",
+        "10.0.0.7:50112",
+    )

@@ -200,7 +200,11 @@ SIGNATURES: Final[tuple[Signature, ...]] = (
     S(r"connection rejected \(", "ws_error"),
     S(r"^connection open$", "ws_open"),
     S(r"^connection closed$", "ws_close"),
-    # Django Channels / daphne
+    # Django Channels / daphne (runserver's lines; daphne's access log: "WSCONNECTING /path" …)
+    S(r'"WSCONNECTING ', "ws_upgrade"),
+    S(r'"WSCONNECT ', "ws_open", status=101),
+    S(r'"WSREJECT ', "ws_error", error="WSREJECT", error_name="FORBIDDEN", status=403),
+    S(r'"WSDISCONNECT ', "ws_close"),
     S(r"WebSocket HANDSHAKING ", "ws_upgrade"),
     S(r"WebSocket CONNECT ", "ws_open", status=101),
     S(r"WebSocket REJECT ", "ws_error", error="WebSocket REJECT", error_name="FORBIDDEN", status=403),
@@ -401,6 +405,11 @@ _ACCESS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ),
     # uvicorn WebSocket handshake: ('127.0.0.1', 56032) - "WebSocket /path" [accepted] | 403
     (rf'{_CLIENT} - "WebSocket (?P<target>[^"]+)"', ('"WebSocket ',)),
+    # daphne's access log: 127.0.0.1:54022 - - [25/Nov/2026:10:00:00] "WSCONNECT /ws/chat/" - -
+    (
+        r'(?P<client>\S+) - \S+ \[[^\]]*\] "WS(?:CONNECTING|CONNECT|REJECT|DISCONNECT) (?P<target>[^"\s]+)"',
+        ('"WS',),
+    ),
     # Channels runserver / daphne: WebSocket VERB /path [ip:port], HTTP GET /path 200 [0.01, ip:port]
     (
         r"WebSocket (?:HANDSHAKING|CONNECT|REJECT|DISCONNECT) (?P<target>\S+) \[(?P<client>[^\]]+)\]",
