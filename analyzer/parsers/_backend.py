@@ -278,8 +278,8 @@ SIGNATURES: Final[tuple[Signature, ...]] = (
     S(r"Cannot (?:" + _METHODS + r") /", "@request", status=404),
     S(r'handling "[A-Z]+" http request "', "@request"),
     # user code in gateways (the NestJS docs' handleConnection / handleDisconnect examples)
-    S(r"(?i)\bclient (?:has )?disconnected\b|\bsocket (?:has )?disconnected\b", "disconnect"),
-    S(r"(?i)\bclient (?:has )?connected\b|\bsocket (?:has )?connected\b", "connect"),
+    S(r"(?i)\b(?:client|socket|user) (?:has )?disconnected\b", "disconnect"),
+    S(r"(?i)\b(?:client|socket|user) (?:has )?connected\b", "connect"),
     S(r"\b(?:ENOTFOUND|EAI_AGAIN)\b", "dns_error"),
     S(r"\b(?:ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EHOSTUNREACH|ECONNABORTED)\b", "net_error"),
 )
@@ -318,11 +318,11 @@ _SOCKET_ID = (
     X(rf'received event "[^"]*" from ({_ID}+)', ("received event",)),
     # "Client connected: <id>", "client disconnected id=<id>", "socket connected <20-char id>"
     X(
-        rf"\b(?:[Cc]lient|[Ss]ocket) (?:has )?(?:dis)?connected(?::|,? [Ii][Dd]:?| with id:?|,? [Ii][Dd]=| *=) *({_ID}{{6,}})",
-        ("client", "socket"),
+        rf"\b(?:[Cc]lient|[Ss]ocket|[Uu]ser) (?:has )?(?:dis)?connected(?::|,? [Ii][Dd]:?| with id:?|,? [Ii][Dd]=| *=) *({_ID}{{6,}})",
+        ("client", "socket", "user"),
         True,
     ),
-    X(rf"\b(?:[Cc]lient|[Ss]ocket) (?:has )?(?:dis)?connected ({_ID}{{20}})\b", ("connected",)),
+    X(rf"\b(?:[Cc]lient|[Ss]ocket|[Uu]ser) (?:has )?(?:dis)?connected ({_ID}{{20}})\b", ("connected",)),
     X(rf"\b(?:[Cc]lient|[Ss]ocket)(?: [Ii][Dd])?:? ({_ID}{{20}}) (?:has )?(?:dis)?connected", ("connected",)),
 )
 _NAMESPACE = (
