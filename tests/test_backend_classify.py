@@ -148,6 +148,16 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
     ),
     ("gorilla-old", "websocket: upgrade != websocket", {"error_name": "TRANSPORT_HANDSHAKE_ERROR"}),
     (
+        "gorilla-method",
+        "websocket: the client is not using the websocket protocol: request method is not GET",
+        {"kind": "ws_error", "error_name": "BAD_HANDSHAKE_METHOD", "status": 405},
+    ),
+    (
+        "other-go-library",
+        "websocket: the client is not using the WebSocket protocol: 'Upgrade' header, or it isn't 'websocket'",
+        {"kind": "ws_error", "error_name": "TRANSPORT_HANDSHAKE_ERROR"},
+    ),
+    (
         "gorilla-v1.4-key",
         "websocket: not a websocket handshake: 'Sec-WebSocket-Key' header is missing or blank",
         {"kind": "ws_error", "error_name": "BAD_REQUEST", "status": 400},

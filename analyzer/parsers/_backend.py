@@ -218,7 +218,8 @@ SIGNATURES: Final[tuple[Signature, ...]] = (
         status=400,
     ),
     S(
-        r"token not found in 'Upgrade' header|upgrade header with token 'websocket'",
+        r"token not found in 'Upgrade' header|upgrade header with token 'websocket'|"
+        r"(?i)not using the websocket protocol: .*'?(?:upgrade|connection)'? header",
         "ws_error",
         error_name="TRANSPORT_HANDSHAKE_ERROR",
     ),
@@ -235,7 +236,8 @@ SIGNATURES: Final[tuple[Signature, ...]] = (
         error_name="BAD_REQUEST",
         status=400,
     ),
-    S(r"request method is not GET|websocket: method not GET", "ws_error", error_name="BAD_HANDSHAKE_METHOD"),
+    S(r"request method is not GET", "ws_error", error_name="BAD_HANDSHAKE_METHOD", status=405),
+    S(r"websocket: method not GET", "ws_error", error_name="BAD_HANDSHAKE_METHOD"),
     S(r"websocket: bad handshake", "ws_error"),
     S(r"websocket: close \d{4}|websocket: close sent", "ws_close"),
     # ws receiver.js / websocket.js
