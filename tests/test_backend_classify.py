@@ -108,6 +108,17 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
         "http://evil.test is not an accepted origin.",
         {"error_name": "FORBIDDEN", "error": "http://evil.test is not an accepted origin."},
     ),
+    (
+        "py-ws-no-upgrade",
+        "Invalid websocket upgrade",
+        {"kind": "error", "error_name": "TRANSPORT_HANDSHAKE_ERROR", "status": 400},
+    ),
+    (
+        "py-rejected",
+        "Application rejected connection",
+        {"kind": "connect_error", "error_name": "FORBIDDEN", "status": 401},
+    ),
+    ("py-post-no-sid", "Invalid session None", {"error_name": "UNKNOWN_SID", "sid": None}),
     ("py-gone", f"{SID}: Client is gone, closing socket", {"kind": "disconnect", "reason": "ping timeout"}),
     (
         "py-connect-error",

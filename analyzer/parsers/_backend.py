@@ -132,6 +132,22 @@ SIGNATURES: Final[tuple[Signature, ...]] = (
     S(r"\bInvalid session\b", "error", 1, "Invalid session", "UNKNOWN_SID", status=400),
     S(r"is not an accepted origin", "error", None, None, "FORBIDDEN", status=400),
     S(
+        r"Invalid websocket upgrade",
+        "error",
+        None,
+        "Invalid websocket upgrade",
+        "TRANSPORT_HANDSHAKE_ERROR",
+        status=400,
+    ),
+    S(
+        r"Application rejected connection",
+        "connect_error",
+        None,
+        "Application rejected connection",
+        "FORBIDDEN",
+        status=401,
+    ),
+    S(
         r"unsupported version of the Socket\.IO or Engine\.IO protocols",
         "error",
         None,
@@ -670,7 +686,8 @@ def classify(frame: pl.DataFrame, *, message: str = "message") -> pl.DataFrame:
         _keep(out, "eio", sio["eio"]),
         _keep(out, "transport", pl.coalesce(sio["transport"], pl.col("_x_transport"))),
         _keep(out, "t", sio["t"]),
-        _keep(out, "sid", pl.coalesce(pl.col("_x_sid"), sio["sid"])),
+        # python-engineio logs "Invalid session None" for a POST without sid
+        _keep(out, "sid", pl.coalesce(pl.col("_x_sid").replace("None", None), sio["sid"])),
     )
     out = out.with_columns(pl.col("_x_namespace").alias("_ns"))
     out = out.with_columns(_keep(out, "namespace", _namespace(msg)), _keep(out, "kind", _kind(frame)))
