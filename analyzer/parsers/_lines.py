@@ -43,7 +43,8 @@ CONTINUATION = (
 _DIFF_UNIT_MS = {"ms": 1.0, "s": 1_000.0, "m": 60_000.0, "h": 3_600_000.0, "d": 86_400_000.0}
 #: Timestamps without a date (``16:03:44,244``) or without a year (``Nov 27 10:15:32``).
 _PARTIAL = r"^\W*\d{1,2}:\d\d|^\W*[A-Za-z]{3}\.? +\d{1,2} \d"
-#: Columns a JSON reader may hand over besides the shape fields.
+#: Turns the rows whose text starts with ``{`` into records (:func:`records`); rows it leaves out are read
+#: as text.
 JsonReader = Callable[[pl.DataFrame], pl.DataFrame]
 
 
@@ -115,11 +116,12 @@ def parse_lines(
     records, unparsed = _assemble(parts, rest)
     notes: list[str] = []
     records = records.with_columns(normalize_level(pl.col("level"), level_words).alias("level"))
-    if "attrs" not in records.columns:
-        pid = pl.col("pid")
-        records = records.with_columns(
-            pl.when(pid.is_not_null()).then(pl.concat_str(pl.lit('{"pid":'), pid, pl.lit("}"))).alias("attrs")
-        )
+    pid_attrs = pl.when(pl.col("pid").is_not_null()).then(
+        pl.concat_str(pl.lit('{"pid":'), pl.col("pid"), pl.lit("}"))
+    )
+    records = records.with_columns(
+        (pl.coalesce(pl.col("attrs"), pid_attrs) if "attrs" in records.columns else pid_attrs).alias("attrs")
+    )
     events = classify(records)
     events, assumed = _times(events, ctx, notes)
     events = _place_undated(events, ctx, notes)
@@ -282,6 +284,8 @@ def _place_undated(events: pl.DataFrame, ctx: ParseContext, notes: list[str]) ->
     frame = frame.with_columns(
         pl.when(logger == logger.shift(1)).then(pl.col("_d")).otherwise(0.0).cum_sum().alias("_T")
     )
+    # T_i = max(T_{i-1}, T_j + d_i), j the namespace's previous line, relaxed a few rounds at column
+    # speed rather than solved line by line: the diffs are rounded (+3s, +1m) anyway
     for _ in range(3):
         frame = frame.with_columns(
             pl.max_horizontal(
