@@ -702,7 +702,9 @@ def _namespace(msg: pl.Expr) -> pl.Expr:
         .then(pl.col("_ns"))
         .when(
             msg.str.contains(
-                r'packet MESSAGE data \d(?:\{|\s|$|,)|(?:^|[\s("\'])4?0\{"sid":"|"type":\s*[0-6]\b'
+                ascii_classes(
+                    r'packet MESSAGE data \d(?:\{|\s|$|,)|(?:^|[\s("\'])4?0\{"sid":"|"type":\s*[0-6]\b'
+                )
             )
         )
         .then(pl.lit("/"))
