@@ -18,6 +18,7 @@ shared machine, and above wall time when polars runs threads in parallel) and pe
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import subprocess
@@ -153,7 +154,13 @@ def main() -> None:
         rss = max(r[2] for r in runs) / 1024
         print(
             f"{kind:9s} {runs[0][0]:>9,d} rows  {wall:6.2f} s wall  {cpu:6.2f} s cpu  "
-            f"{lines / wall:>11,.0f} lines/s  peak RSS {rss:6.0f} MB  ({wall / base:5.1f}x baseline)"
+            f"{lines / wall:>11,.0f} lines/s  {lines / cpu:>11,.0f} lines/cpu-s  "
+            f"peak RSS {rss:6.0f} MB  ({wall / base:5.1f}x baseline)"
+        )
+    load = os.getloadavg()[0]
+    if load > (os.cpu_count() or 1):
+        print(
+            f"note: load average {load:.1f} on {os.cpu_count()} cores: wall times are inflated, CPU times hold"
         )
 
 
