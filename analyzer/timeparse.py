@@ -57,6 +57,7 @@ def epoch_s_to_utc(value: pl.Expr) -> pl.Expr:
 #: date fields in written order; which is the day is decided per file (:func:`read_times`).
 _NUMERIC = (
     r"^\[?(?P<a>\d{1,4})(?P<sep>[/.\-]) ?(?P<b>\d{1,2})[/.\-] ?(?P<c>\d{1,4})\.?,?(?:[ T]+|:)"
+    r"(?:(?P<ampm0>[AaPp]\.? ?[Mm]\.?) ?)?"  # ko-KR / zh-TW put the marker first: 2025. 11. 27. AM 1:15:32
     r"(?P<H>\d{1,2}):(?P<M>\d\d)(?::(?P<S>\d\d)(?:[.,](?P<f>\d{1,9}))?)?"
     r" ?(?P<ampm>[AaPp]\.? ?[Mm]\.?)?"
     r" ?(?P<zone>Z|UTC|GMT|[+-]\d\d:?\d\d)?\]?$"
@@ -98,6 +99,9 @@ def read_times(
     What no fixed layout reads goes through python-dateutil, once per distinct string.
     """
     text = values.cast(pl.String)
+    if text.str.contains("[上下午오전후]").any():
+        # zh-TW 上午/下午 and ko-KR 오전/오후 (full-ICU Node) are AM/PM written before the time
+        text = text.str.replace_all("上午|오전", "AM ").str.replace_all("下午|오후", "PM ")
     if text.str.contains(r"[\u00a0\u202f\u2009]|\s\s|^\s|\s$").any():
         text = (
             text.str.replace_all(r"[\u00a0\u202f\u2009]", " ")
@@ -178,7 +182,7 @@ def _date_order(parts: pl.DataFrame, notes: list[str]) -> dict[str, str]:
             orders[sep] = "dmy"
         elif bool((b > 12).any()):
             orders[sep] = "mdy"
-        elif sep == "/" and bool(group["ampm"].is_not_null().any()):
+        elif sep == "/" and bool(group["ampm"].is_not_null().any() or group["ampm0"].is_not_null().any()):
             orders[sep] = "mdy"
             notes.append(
                 "dates like 01/02 could not be told apart by their values: read as month/day "
@@ -202,7 +206,7 @@ def _numeric_times(parts: pl.DataFrame, orders: dict[str, str]) -> tuple[pl.Seri
     year = pl.when(year < 69).then(year + 2000).when(year < 100).then(year + 1900).otherwise(year)
     month = pl.when(yearfirst | ~month_first).then(num["b"]).otherwise(num["a"])
     day = pl.when(yearfirst).then(num["c"]).when(month_first).then(num["b"]).otherwise(num["a"])
-    ampm = pl.col("ampm").str.to_uppercase().str.slice(0, 1)
+    ampm = pl.coalesce("ampm", "ampm0").str.to_uppercase().str.slice(0, 1)
     hour = (
         pl.when(ampm.is_null())
         .then(num["H"])

@@ -40,6 +40,38 @@ def test_locale_timestamps(tmp_path: Path, stamp: str, expected: str) -> None:
     assert (event["kind"], event["socket_id"]) == ("connect", "wZX3oN0bSVIhsaknAAAI")
 
 
+# Printed by Node 20's Intl.DateTimeFormat(locale, {year: "numeric", month: "2-digit", day: "2-digit",
+# hour: "numeric", minute: "numeric", second: "numeric"}) — ConsoleLogger's options — for 2025-11-27 01:15:32
+# (and 13:15:32 where the marker differs); full-ICU builds write 오전/오후 where this one wrote AM.
+NODE_INTL = {
+    "en-US": "11/27/2025, 1:15:32 AM",
+    "en-GB": "27/11/2025, 01:15:32",
+    "de-DE": "27.11.2025, 01:15:32",
+    "ja-JP": "2025/11/27 1:15:32",
+    "zh-CN": "2025/11/27 01:15:32",
+    "zh-TW": "2025/11/27 上午1:15:32",
+    "ko-KR": "2025. 11. 27. AM 1:15:32",
+    "ko-KR-full-icu-pm": "2025. 11. 27. 오후 1:15:32",
+    "fr-FR": "27/11/2025 01:15:32",
+    "nl-NL": "27-11-2025, 01:15:32",
+    "en-CA": "2025-11-27, 1:15:32 a.m.",
+    "hi-IN": "27/11/2025, 1:15:32 am",
+    "ru-RU": "27.11.2025, 01:15:32",
+    "sv-SE": "2025-11-27 01:15:32",
+    "es-ES": "27/11/2025, 1:15:32",
+    "tr-TR": "27.11.2025 01:15:32",
+}
+
+
+@pytest.mark.parametrize("locale", NODE_INTL)
+def test_every_node_locale_layout(tmp_path: Path, locale: str) -> None:
+    events, info = read_at(tmp_path, NEST.format(ts=NODE_INTL[locale]))
+    assert (info.format, info.unparsed_lines) == ("nestjs-text", 0)
+    expected = "2025-11-27T13:15:32" if locale.endswith("-pm") else "2025-11-27T01:15:32"
+    assert row(events, 1)["ts"] == utc(expected)
+    assert not row(events, 1)["ts_estimated"]
+
+
 def test_day_month_order_is_decided_per_file(tmp_path: Path) -> None:
     """03/04 alone is ambiguous; a later 13/04 in the same file makes every line day-first."""
     text = NEST.format(ts="03/04/2025, 10:00:00") + NEST.format(ts="13/04/2025, 10:00:00")
