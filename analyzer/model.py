@@ -62,6 +62,10 @@ COLUMNS: Final[dict[str, tuple[pl.DataType, str]]] = {
     "namespace": (pl.String(), "Socket.IO namespace"),
     "error_code": (pl.Int32(), "Engine.IO error code (0..5) or another numeric error code"),
     "error": (pl.String(), "error text (engine.io message, net::ERR_..., exception)"),
+    "error_name": (
+        pl.String(),
+        "stable name of the failure: engine.io's (UNKNOWN_SID, TRANSPORT_MISMATCH, FORBIDDEN, ...), ws's WS_ERR_*",
+    ),
     "reason": (pl.String(), "disconnect / close reason (transport close, ping timeout, ...)"),
     "close_code": (pl.Int32(), "WebSocket close code"),
     # -- filled by correlation
