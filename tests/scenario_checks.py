@@ -27,7 +27,7 @@ def read_scenario(folder: Path) -> Ingested:
 
 
 def relpath(info: InputInfo, folder: Path) -> str:
-    return Path(info.path).resolve().relative_to(folder.resolve()).as_posix()
+    return Path(info.location or info.path).resolve().relative_to(folder.resolve()).as_posix()
 
 
 def check_inputs(folder: Path, ingested: Ingested) -> list[str]:

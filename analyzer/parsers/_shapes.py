@@ -120,6 +120,8 @@ ENGINEIO_BARE = Shape(
     "python-engineio",
     r"^(?P<msg>(?:[\w-]{16,}: .*|(?:Sending|Received) packet [A-Z]+.*|Invalid session \S+.*|Server initialized for \w+\.?"
     r"|emitting event .*|received event .*|Attempting (?:polling connection|WebSocket upgrade) .*"
+    # python-socketio's manager: "<sid> is entering room <room> [<namespace>]"
+    r"|[\w-]{16,} is (?:entering|leaving) room .*"
     r"|Polling connection accepted.*|Engine\.IO connection established|WebSocket upgrade (?:was successful|failed).*"
     r"|\S+ is not an accepted origin\.?|Unexpected error .*))$",
 )
