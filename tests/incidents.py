@@ -142,3 +142,9 @@ def analysis_of(ingested: Ingested, *, redact: bool = True) -> Analysis:
     """Correlate and run the shipped rules, as ``wsdiag analyze`` does after reading."""
     options = AnalyzeOptions(redact=redact)
     return analyze_ingested(ingested, select_rules(options), options)
+
+
+def proxy_log(ingested: Ingested) -> str:
+    """The incident's Traefik access log as the proxy wrote it (CLF lines)."""
+    lines = ingested.events.filter(pl.col("file") == PROXY_LOG).sort("line")["raw"]
+    return "\n".join(lines) + "\n"

@@ -167,7 +167,7 @@ def _verdict(analysis: Analysis) -> str:
             else "No WebSocket / Socket.IO connection was found in these logs."
         )
         skipped = (
-            f" {len(analysis.not_concluded)} rule(s) could not run for lack of a source;"
+            f". {len(analysis.not_concluded)} rule(s) could not run for lack of a source;"
             ' see <a href="#not-concluded">not concluded</a>.'
             if analysis.not_concluded
             else ""
@@ -309,12 +309,13 @@ def _caption(analysis: Analysis, view: View, root: Window | None) -> str:
         if root
         else ""
     )
+    strip = " The strip on top places each finding, numbered as below." if analysis.findings else ""
     clocks = "; ".join(f"{lane.source}: {_e(lane.note)}" for lane in view.lanes)
     return (
         '<p class="caption">UTC on the corrected clock: each source\'s offset is applied before drawing'
         f" ({clocks}). A mark is one category's events in one {fmt_duration(view.lane_bucket_ms)} slot,"
         " darker for more events; the grey band behind a lane is the time its logs cover."
-        f"{shade} The strip on top places each finding, numbered as below.</p>"
+        f"{shade}{strip}</p>"
     )
 
 
@@ -322,8 +323,8 @@ def _legend() -> str:
     return (
         '<p class="legend">'
         + " ".join(_chip(key, label) for key, (label, _) in CATEGORIES.items())
-        + ' <span class="legend-note">events are coloured by the outcome of their connection;'
-        " events outside any connection are “error” or “other traffic”.</span></p>"
+        + ' <span class="legend-note">Events take the outcome of their WebSocket / Socket.IO connection;'
+        " other requests are “other traffic” (“error” when they failed: 5xx, error level).</span></p>"
     )
 
 
@@ -438,7 +439,7 @@ def _inputs(analysis: Analysis) -> str:
         notes += info.notes
         rows.append(
             f'<tr><td class="path">{_e(info.label)}</td><td>{_source(info.source or "-")}</td>'
-            f'<td>{_e(info.format or "-")}</td><td class="n">{info.events:,}</td>'
+            f'<td class="nowrap">{_e(info.format or "-")}</td><td class="n">{info.events:,}</td>'
             f'<td class="n">{_e(unparsed)}</td><td>{_e(span)}</td>'
             f"<td>{_e(offset_text(analysis, info.label, info.clock_offset_ms, info.aligned))}</td>"
             f"<td>{_e(info.tz or '-')}</td><td>{_e('; '.join(notes))}</td></tr>"
@@ -642,7 +643,7 @@ a.conn:hover{background:#d0ebff}.conn-off{font-family:var(--mono);font-size:12px
 .conns{margin:8px 0 0;line-height:1.9}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;vertical-align:top;padding:5px 8px;
 border-bottom:1px solid #eaeef2}th{font-size:12px;color:var(--muted);font-weight:600}
-td.n{text-align:right;white-space:nowrap}td.path{font-family:var(--mono);font-size:12.5px;overflow-wrap:anywhere}
+td.n,td.nowrap{text-align:right;white-space:nowrap}td.nowrap{text-align:left}td.path{font-family:var(--mono);font-size:12.5px;overflow-wrap:anywhere}
 tr.skipped td{color:#9a6700}.scroll{overflow-x:auto}
 #not-concluded summary h2{display:inline;font-size:16px}
 .story{display:none}

@@ -145,7 +145,7 @@ def build_view(analysis: Analysis, start_ms: int, end_ms: int) -> View:
     for source in LANES:
         rows = cells.filter(pl.col("source") == source).select("bucket", "category", "n").rows()
         total = sum(r[2] for r in rows)
-        count = f"{total:,} events in view" if source in coverage else "no events"
+        count = f"{total:,} events in view" if total else ("no events in view" if source in coverage else "")
         lanes.append(Lane(source, count, notes[source], rows, coverage.get(source)))
     first = epoch_ms("first_ts")
     bars = (

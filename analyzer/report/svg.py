@@ -41,7 +41,7 @@ CATEGORIES: Final[dict[str, tuple[str, str]]] = {
     "failed_handshake": ("failed handshake", "#c2255c"),
     "failed_upgrade": ("failed upgrade", "#e03131"),
     "dropped": ("dropped", "#f08c00"),
-    "error": ("error, no connection", "#9c36b5"),
+    "error": ("other traffic, error", "#9c36b5"),
     "unknown": ("outcome unknown", "#5c7cfa"),
     "ok": ("ok", "#2f9e44"),
     "other": ("other traffic", "#adb5bd"),
@@ -228,23 +228,29 @@ def timeline_svg(
         cats = [c for c in CATEGORIES if any(cell[1] == c for cell in lane.cells)]
         height = max(3, len(cats)) * row_h + 2 * gap + 8
         lane_parts.append(f'<line x1="0" x2="{WIDTH}" y1="{y:.1f}" y2="{y:.1f}" class="lane-sep"/>')
-        for i, (text, cls) in enumerate(((lane.source, "lane-title"), (lane.count, "lane-note"),
-                                         (lane.note, "lane-note"))):  # fmt: skip
+        heading = [(lane.source, "lane-title"), (lane.count, "lane-note")]
+        heading += [(lane.note, "lane-note")] if lane.covered else []
+        for i, (text, cls) in enumerate(h for h in heading if h[0]):
             lane_parts.append(_text(8, y + 16 + 13 * i, _clip(text, 26), cls))
         if lane.covered:
             x0 = axis.x(lane.covered[0])
             x1 = max(axis.x(lane.covered[1]), x0 + 2)
             lane_parts.append(_rect(x0, y + gap, x1 - x0, height - 2 * gap, "#f1f3f5", ' class="covered"'))
         if not cats:
-            lane_parts.append(_text(axis.left + 6, y + 20, "no events from this source", "lane-empty"))
-        biggest = max((cell[2] for cell in lane.cells), default=1)
+            empty = "no events in this time range" if lane.covered else f"no {lane.source} log given"
+            lane_parts.append(_text(axis.left + 6, y + 20, empty, "lane-empty"))
+        # each row is shaded against its own busiest slot: a rare category's peak is as visible as the
+        # bulk traffic's, and within a row the darker slots are where that category concentrates
+        biggest: dict[str, int] = {}
+        for _, cat, count in lane.cells:
+            biggest[cat] = max(biggest.get(cat, 1), count)
         row_of = {c: y + gap + 7 + i * row_h for i, c in enumerate(cats)}
         for cat, row_y in row_of.items():
             lane_parts.append(_text(axis.left - 6, row_y + 9, CATEGORIES[cat][0], "cat-label", "end"))
         width = max(1.5, (axis.right - axis.left) * bucket_ms / axis.span_ms - 0.4)
         for bucket, cat, count in lane.cells:
             start = axis.start_ms + bucket * bucket_ms
-            opacity = 0.3 + 0.7 * math.log1p(count) / math.log1p(biggest)
+            opacity = 0.25 + 0.75 * math.sqrt(count / biggest[cat])
             tip = f"{clock(start, bucket_ms)} · {lane.source} · {CATEGORIES[cat][0]}: {count:,} event(s)"
             lane_parts.append(
                 _rect(axis.x(start), row_of[cat], width, row_h - 2, CATEGORIES[cat][1],
