@@ -29,6 +29,7 @@ from analyzer.report.overview import (
     Story,
     View,
     build_view,
+    clip_line,
     offset_text,
     signed_ms,
     stories,
@@ -181,7 +182,7 @@ def _verdict(analysis: Analysis) -> str:
     kicker = "Root cause" if SEVERITY_RANK[root.severity] >= SEVERITY_RANK["medium"] else "Top finding"
     meta = [f"{root.count:,} matching"]
     if root.connections:
-        meta.append(f"{len(root.connections):,} connection(s), {100 * root.share:.0f}% of those seen")
+        meta.append(f"{len(root.connections):,} connection(s), {_percent(root.share)} of those seen")
     if root.first_seen:
         meta.append(f"{_when(root.first_seen)} → {_when(root.last_seen)} UTC")
     if root.explains:
@@ -340,7 +341,8 @@ def _findings(findings: list[Finding], story_of: dict[str, int]) -> str:
 
 def _finding(number: int, f: Finding, story_of: dict[str, int]) -> str:
     if number == 1:
-        role = '<span class="role root">root cause</span>' if not f.explained_by else ""
+        is_cause = not f.explained_by and SEVERITY_RANK[f.severity] >= SEVERITY_RANK["medium"]
+        role = '<span class="role root">root cause</span>' if is_cause else ""
     elif f.explained_by:
         role = f'<span class="role">follows from <code>{_e(f.explained_by)}</code></span>'
     else:
@@ -393,7 +395,7 @@ def _evidence(ev: Evidence, story_of: dict[str, int]) -> str:
     return (
         f'<li class="ev"><div class="ev-meta">{_source(ev.source)} {_time(ev.ts)}'
         f' <span class="where">{_e(where)}</span> <span class="off">{_e(clock)}</span>{link}</div>'
-        f"<pre>{_e(ev.text)}</pre></li>"
+        f"<pre>{_e(clip_line(ev.text))}</pre></li>"
     )
 
 
@@ -407,7 +409,7 @@ def _connection_links(f: Finding, story_of: dict[str, int]) -> str:
         if missing
         else ""
     )
-    return f'<p class="conns">Connections ({len(f.connections):,}): {links or ""}{more}</p>'
+    return f'<p class="conns">Connections ({len(f.connections):,}): {links}{more}</p>'
 
 
 # -- inputs and what was not concluded --------------------------------------------------------------
@@ -499,15 +501,13 @@ def _story(story: Story) -> str:
         for key, label in _FACTS
         if (text := _fact(s.get(key), key)) is not None
     )
-    span = ""
-    if s.get("first_ts"):
-        span = f"{_when(s['first_ts'])} → {_when(s.get('last_ts'))} UTC"
+    span = f"{_when(s['first_ts'])} → {_when(s.get('last_ts'))} UTC · " if s.get("first_ts") else ""
     steps = [Step(ln.source, ln.label, ln.tone, ln.elapsed_ms) for ln in story.lines]
     rows = []
     for i, ln in enumerate(story.lines):
         if story.omitted and i == STORY_HEAD:
             rows.append(
-                f'<tr class="gap"><td colspan="5">… {story.omitted:,} event(s) in between not shown '
+                f'<tr class="gap"><td colspan="4">… {story.omitted:,} event(s) in between not shown '
                 f"(<code>wsdiag timeline --key {_e(story.conn_id)}</code> prints them all)</td></tr>"
             )
         where = f"{ln.path}:{ln.line if ln.line is not None else '?'}"
@@ -516,19 +516,24 @@ def _story(story: Story) -> str:
             f'<tr class="tone-{ln.tone}"><td>{_time(ln.ts)}<div class="muted">{_e(elapsed)}</div></td>'
             f'<td>{_source(ln.source)}<div class="muted">{_e(ln.kind)}</div></td>'
             f'<td class="where">{_e(where)}<div class="muted">clock {_e(_signed(ln.offset_ms))}</div></td>'
-            f'<td colspan="2"><pre>{_e(ln.text)}</pre></td></tr>'
+            f"<td><pre>{_e(ln.text)}</pre></td></tr>"
         )
     return (
         f'<section class="story" id="story-{story.number}" aria-label="connection story">'
         '<div class="story-card"><a class="close" href="#_">Close ✕</a>'
         f"<h2>Connection <code>{_e(story.conn_id)}</code> {_chip(outcome, CATEGORIES.get(outcome, (outcome, ''))[0])}</h2>"
-        f'<p class="caption">{_e(span)} · {len(story.lines) + story.omitted:,} event(s) across the sources,'
-        " in corrected time order. The chart shows them in order (not to scale): a line is drawn from each"
-        " event to the next.</p>"
+        f'<p class="caption">{_e(span)}{len(story.lines) + story.omitted:,} event(s) across the sources,'
+        " in corrected time order. The chart shows them in order, not to scale, a line joining each event"
+        " to the next: green a success (101, 200, handshake, open), red a failure, grey neither.</p>"
         f'<dl class="keys facts">{facts}</dl>'
-        + sequence_svg(steps, label="The connection's events across browser, proxy and backend")
+        + sequence_svg(
+            steps,
+            label="The connection's events across browser, proxy and backend",
+            gap_after=STORY_HEAD - 1 if story.omitted else None,
+            omitted=story.omitted,
+        )
         + '<table class="story-lines"><thead><tr><th>time (UTC)</th><th>source</th><th>where</th>'
-        f'<th colspan="2">line</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div></section>'
+        f"<th>line</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>"
     )
 
 
@@ -558,6 +563,11 @@ def _source(source: str) -> str:
 
 def _signed(ms: float | None) -> str:
     return signed_ms(ms or 0.0)
+
+
+def _percent(share: float) -> str:
+    """``37%``; a share that rounds to zero but is not zero reads ``<1%``."""
+    return "<1%" if 0 < share < 0.005 else f"{100 * share:.0f}%"
 
 
 def _clip(text: str, limit: int) -> str:
@@ -617,7 +627,7 @@ svg .finding-label{font-size:11px}svg a:hover .finding-label{text-decoration:und
 svg .grid{stroke:#eaeef2}svg .hgrid{stroke:#eaeef2}svg .axis,svg .lane-sep{stroke:#d0d7de}
 svg .window-edge{stroke-dasharray:4 3;stroke-width:1.2}svg .window-label{font-weight:700;fill:#c92a2a}
 svg .seq-lane{stroke:#d0d7de}svg .seq-path{fill:none;stroke:#8c959f;stroke-width:1.3}
-svg .seq-label{font-size:10px;fill:#424a53}
+svg .seq-label{font-size:10px;fill:#424a53}svg .seq-gap{stroke:#8c959f;stroke-dasharray:3 3}
 details.finding{border:1px solid var(--line);border-left:6px solid #888;border-radius:8px;margin:10px 0;background:#fff}
 details.finding>summary{padding:9px 12px;cursor:pointer;display:flex;gap:8px;align-items:baseline;flex-wrap:wrap}
 .fnum{font-weight:700;color:var(--muted)}.ftitle{font-weight:600}

@@ -16,7 +16,7 @@ import polars as pl
 
 from analyzer.correlate.connections import OPEN_MIN_MS
 from analyzer.redact import redact
-from analyzer.report.svg import Axis, Lane, fmt_duration, nice_step
+from analyzer.report.svg import CATEGORIES, Axis, Lane, fmt_duration, nice_step
 
 if TYPE_CHECKING:
     from analyzer.analysis import Analysis
@@ -94,11 +94,16 @@ def _event_category() -> pl.Expr:
     ).fill_null(False)
     return (
         pl.when(pl.col("_outcome").is_not_null())
-        .then(pl.col("_outcome"))
+        .then(_known_outcome(pl.col("_outcome")))
         .when(failure)
         .then(pl.lit("error"))
         .otherwise(pl.lit("other"))
     )
+
+
+def _known_outcome(outcome: pl.Expr) -> pl.Expr:
+    """The connection outcome, or ``unknown`` for a label this report has no colour for."""
+    return pl.when(outcome.is_in(list(CATEGORIES))).then(outcome).otherwise(pl.lit("unknown"))
 
 
 @dataclass(frozen=True)
@@ -151,7 +156,7 @@ def build_view(analysis: Analysis, start_ms: int, end_ms: int) -> View:
     bars = (
         analysis.connections.lazy()
         .filter(pl.col("first_ts").is_not_null() & (first >= origin) & (first <= end_ms))
-        .group_by(((first - origin) // bar_ms).alias("bucket"), "outcome")
+        .group_by(((first - origin) // bar_ms).alias("bucket"), _known_outcome(pl.col("outcome")))
         .agg(pl.len().alias("n"))
         .sort("bucket", "outcome")
         .collect()
@@ -271,7 +276,8 @@ def _label(row: dict[str, Any]) -> str:
     return label
 
 
-def _clip_line(text: str) -> str:
+def clip_line(text: str) -> str:
+    """A log line cut to :data:`MAX_LINE_CHARS`, saying how much was left out."""
     if len(text) <= MAX_LINE_CHARS:
         return text
     return text[:MAX_LINE_CHARS] + f" … [{len(text) - MAX_LINE_CHARS:,} more characters]"
@@ -311,7 +317,7 @@ def stories(analysis: Analysis, ids: list[str]) -> list[Story]:
                 path=f"{row['file']}[{row['stream']}]" if row["stream"] else (row["file"] or ""),
                 line=row["line"],
                 offset_ms=row["clock_offset_ms"] or 0.0,
-                text=_clip_line(clean(text)),
+                text=clip_line(clean(text)),
                 elapsed_ms=row["_elapsed"],
             )
         )

@@ -252,8 +252,9 @@ def timeline_svg(
             start = axis.start_ms + bucket * bucket_ms
             opacity = 0.25 + 0.75 * math.sqrt(count / biggest[cat])
             tip = f"{clock(start, bucket_ms)} · {lane.source} · {CATEGORIES[cat][0]}: {count:,} event(s)"
+            x = axis.x(start)
             lane_parts.append(
-                _rect(axis.x(start), row_of[cat], width, row_h - 2, CATEGORIES[cat][1],
+                _rect(x, row_of[cat], min(width, axis.right - x), row_h - 2, CATEGORIES[cat][1],
                       f' fill-opacity="{opacity:.2f}"', title=tip)
             )  # fmt: skip
         y += height
@@ -306,7 +307,8 @@ def connections_svg(
             if not count:
                 continue
             h = max(1.5, plot_h * count / max(scale_max, 1))
-            body.append(_rect(axis.x(start), base - h, width, h, CATEGORIES[outcome][1]))
+            x = axis.x(start)
+            body.append(_rect(x, base - h, min(width, axis.right - x), h, CATEGORIES[outcome][1]))
             base -= h
         body.append("</g>")
     body.append(
@@ -321,38 +323,49 @@ class Step:
 
     source: str
     label: str
+    #: ``good`` (a success signal), ``bad`` (a failure) or ``plain``.
     tone: str
-    offset_ms: float | None
+    #: Time since the connection's first event.
+    elapsed_ms: float | None
 
 
-def sequence_svg(steps: Sequence[Step], *, label: str) -> str:
-    """A connection's events in order across the three lanes, joined by a line (x is order, not time)."""
+TONES: Final[dict[str, str]] = {"bad": "#e03131", "good": "#2f9e44", "plain": "#868e96"}
+
+
+def sequence_svg(steps: Sequence[Step], *, label: str, gap_after: int | None = None, omitted: int = 0) -> str:
+    """A connection's events in order across the three lanes, joined by a line (x is order, not time).
+
+    ``gap_after``: index of the last step before ``omitted`` steps that are not drawn.
+    """
     lanes = ("browser", "proxy", "backend")
     lane_y = {s: 22 + i * 34 for i, s in enumerate(lanes)}
     n = len(steps)
     left, right = 110.0, WIDTH - 70.0
-    gap = (right - left) / max(n - 1, 1)
-    labelled = gap >= 40
+    spacing = (right - left) / max(n - 1, 1)
+    labelled = spacing >= 40
     body = []
     for s in lanes:
         body.append(
             f'<line x1="{left - 10:.1f}" x2="{right + 10:.1f}" y1="{lane_y[s]}" y2="{lane_y[s]}" class="seq-lane"/>'
         )
         body.append(_text(8, lane_y[s] + 4, s, "lane-title"))
+    if gap_after is not None and omitted:
+        x = left + (gap_after + 0.5) * spacing
+        body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="8" y2="{lane_y["backend"] + 12}" class="seq-gap"/>')
+        body.append(_text(x, lane_y["backend"] + 22, f"… {omitted:,} more", "seq-label", "middle"))
     points = []
     marks = []
-    tones = {"bad": "#e03131", "good": "#2f9e44", "plain": "#868e96"}
     for i, step in enumerate(steps):
         if step.source not in lane_y:
             continue
-        x = left + i * gap if n > 1 else (left + right) / 2
+        x = left + i * spacing if n > 1 else (left + right) / 2
         y = lane_y[step.source]
         points.append(f"{x:.1f},{y}")
         tip = f"{i + 1}. {step.source}: {step.label}"
-        if step.offset_ms is not None:
-            tip += f" (+{fmt_duration(step.offset_ms)})"
+        if step.elapsed_ms is not None:
+            tip += f" (+{fmt_duration(step.elapsed_ms)})"
         marks.append(
-            f'<circle cx="{x:.1f}" cy="{y}" r="5" fill="{tones.get(step.tone, tones["plain"])}">'
+            f'<circle cx="{x:.1f}" cy="{y}" r="5" fill="{TONES.get(step.tone, TONES["plain"])}">'
             f"<title>{html_text(tip)}</title></circle>"
         )
         if labelled:
@@ -362,7 +375,7 @@ def sequence_svg(steps: Sequence[Step], *, label: str) -> str:
     if len(points) > 1:
         body.append(f'<polyline points="{" ".join(points)}" class="seq-path"/>')
     body += marks
-    return _svg(lane_y["backend"] + 24, label, body, "sequence")
+    return _svg(lane_y["backend"] + 28, label, body, "sequence")
 
 
 def _clip(text: str, limit: int) -> str:
