@@ -48,6 +48,8 @@ def _nest(ts: datetime, level: str, context: str, message: str) -> str:
 
 
 class _Capture:
+    """Rows of the event table as the three parsers would emit them, numbered per file."""
+
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
         self.lines = {PROXY_LOG: 0, BACKEND_LOG: 0, BROWSER_LOG: 0}

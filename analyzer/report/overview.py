@@ -172,7 +172,9 @@ def signed_ms(ms: float) -> str:
     return ("+" if ms > 0 else "-") + fmt_duration(abs(ms))
 
 
-def offset_text(analysis: Analysis, label: str, offset_ms: float | None, aligned: bool | None) -> str:
+def offset_text(
+    analysis: Analysis, label: str, offset_ms: float | None, aligned: bool | None, *, short: bool = False
+) -> str:
     """How one input's clock was corrected, in words."""
     clock = analysis.correlated.clocks.get(label)
     if clock is not None and clock.reference:
@@ -180,7 +182,7 @@ def offset_text(analysis: Analysis, label: str, offset_ms: float | None, aligned
     if offset_ms is None or aligned is None:
         return "-"
     if not aligned:
-        return "not aligned (kept as logged)"
+        return "not aligned" if short else "not aligned (kept as logged)"
     return f"{signed_ms(offset_ms)} applied"
 
 
@@ -192,7 +194,9 @@ def lane_notes(analysis: Analysis) -> dict[str, str]:
         if not infos:
             notes[source] = "no log given"
             continue
-        texts = sorted({offset_text(analysis, i.label, i.clock_offset_ms, i.aligned) for i in infos})
+        texts = sorted(
+            {offset_text(analysis, i.label, i.clock_offset_ms, i.aligned, short=True) for i in infos}
+        )
         texts = [f"clock {t}" if t[0] in "+-0" else t for t in texts]
         prefix = "" if len(infos) == 1 else f"{len(infos)} inputs: "
         notes[source] = prefix + "; ".join(texts)

@@ -77,7 +77,8 @@ def fmt_duration(ms: float) -> str:
     if ms < 2 * _DAY:
         hours, minutes = divmod(round(ms / _MINUTE), 60)
         return f"{hours} h" + (f" {minutes} min" if minutes else "")
-    return f"{ms / _DAY:.3g} d"
+    days = ms / _DAY
+    return f"{days:.3g} d" if days < 100 else f"{days:,.0f} d"
 
 
 def clock(ms: float, step_ms: float, *, with_date: bool = False) -> str:
