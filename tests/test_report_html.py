@@ -19,6 +19,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from analyzer.ingest import Ingested, InputInfo
+from analyzer.model import UTC_US, empty_events
 from analyzer.report.html import first_sentence, render_html
 from analyzer.report.overview import MAX_STORIES, STORY_HEAD, STORY_TAIL, stories, story_ids
 from analyzer.report.safe import html_prose, html_text
@@ -227,6 +229,23 @@ def test_a_healthy_capture_says_so():
     page = render_html(analysis)
     assert "No failure signature found in these logs." in page
     assert f"{analysis.connections.height} ok" in page and 'class="timeline"' in page
+
+
+def test_a_capture_without_events_or_times_still_renders():
+    nothing = Ingested(
+        empty_events(), [InputInfo("x.log", source="proxy", format="traefik-clf", unparsed_lines=3)]
+    )
+    page = render_html(analysis_of(nothing))
+    assert "No failure signature found" in page and "No timestamped events to draw." in page
+
+    incident = headers_stripped()
+    undated = incident.events.with_columns(
+        pl.lit(None, dtype=UTC_US).alias("ts"), pl.lit(None, dtype=UTC_US).alias("ts_end")
+    )
+    analysis = analysis_of(Ingested(undated, incident.inputs))
+    page = render_html(analysis)
+    assert analysis.findings and "No timestamped events to draw." in page
+    assert f'id="finding-{len(analysis.findings)}"' in page and "no time" in page
 
 
 def test_cli_writes_the_html_report(tmp_path):
