@@ -214,11 +214,11 @@ def test_refused_upgrade_is_failed_upgrade():
 def test_sources_without_overlap_stay_unaligned():
     rows = session(1, 0.0)
     rows.append(
-        dict(ts=at(3), kind="log", message="unrelated", source="backend", file="backend/other.log", line=1)
+        dict(ts=at(3), kind="log", message="unrelated", source="backend", file="other-host/app.log", line=1)
     )
     events = frame(rows)
     inputs = inputs_for(events)
     correlate(events, inputs)
-    other = next(i for i in inputs if i.path == "backend/other.log")
+    other = next(i for i in inputs if i.path == "other-host/app.log")
     assert other.aligned is False and other.clock_offset_ms == 0
     assert any("no event shared" in n for n in other.notes)

@@ -32,7 +32,8 @@ class Correlated:
 def correlate(events: pl.DataFrame, inputs: list[InputInfo]) -> Correlated:
     """Link, align and group ``events``; record each input's offset in its :class:`InputInfo`."""
     ev = link_sids(events.with_columns(input_label().alias("_input")))
-    labels = [info.label for info in inputs if info.error is None and info.events]
+    # configuration files carry no time: they have no clock to align
+    labels = [info.label for info in inputs if info.error is None and info.events and info.source != "config"]
     sources = {info.label: info.source or "" for info in inputs}
     clocks = estimate(ev, labels, sources)
     offsets = pl.DataFrame(
@@ -56,5 +57,6 @@ def correlate(events: pl.DataFrame, inputs: list[InputInfo]) -> Correlated:
         if clock is not None:
             info.clock_offset_ms = clock.offset_ms
             info.aligned = clock.aligned
+            info.clock_reference = clock.reference
             info.notes.extend(clock.notes)
     return Correlated(ev, connections(ev), clocks)

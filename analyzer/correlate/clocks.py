@@ -18,6 +18,7 @@ of its differences to an already aligned input, after rejecting outliers, and is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 import polars as pl
 
@@ -116,10 +117,16 @@ def estimate(events: pl.DataFrame, inputs: list[str], sources: dict[str, str]) -
     estimates = {name: ClockEstimate(name) for name in inputs}
     if not inputs:
         return estimates
-    counts = events.group_by("_input").len().rows()
+    # the reference is the log with most requests: an access log, whose requests every other source shares
+    counts = (
+        events.filter(pl.col("kind").is_in(["http_request", "ws_upgrade"])).group_by("_input").len().rows()
+    )
     size = dict(counts)
     priority = {"proxy": 0, "backend": 1, "browser": 2, "config": 3}
-    reference = min(inputs, key=lambda n: (priority.get(sources.get(n, ""), 9), -size.get(n, 0), n))
+    reference = min(
+        inputs,
+        key=lambda n: (-min(size.get(n, 0), 1), priority.get(sources.get(n, ""), 9), -size.get(n, 0), n),
+    )
     estimates[reference].aligned = estimates[reference].reference = True
     aligned = {reference}
     while True:
@@ -140,10 +147,36 @@ def estimate(events: pl.DataFrame, inputs: list[str], sources: dict[str, str]) -
         mine = candidates.filter(pl.col("input") == best).sort("t_l")
         estimates[best] = _robust(best, mine)
         aligned.add(best)
+    _same_folder_clocks(estimates, inputs, sources)
     for name in inputs:
         if not estimates[name].aligned:
             estimates[name].notes.append("no event shared with an aligned source: clock left as it is")
     return estimates
+
+
+def _same_folder_clocks(
+    estimates: dict[str, ClockEstimate], inputs: list[str], sources: dict[str, str]
+) -> None:
+    """An input with no pairs of its own takes the clock of an aligned input of the same source in the same
+    folder (Traefik's own log beside its access log: one process, one clock), and says so."""
+    for name in inputs:
+        est = estimates[name]
+        if est.aligned:
+            continue
+        folder = PurePath(name.split("[", 1)[0]).parent
+        peers = [
+            estimates[other]
+            for other in inputs
+            if estimates[other].aligned
+            and sources.get(other) == sources.get(name)
+            and PurePath(other.split("[", 1)[0]).parent == folder
+        ]
+        if peers:
+            peer = max(peers, key=lambda p: (p.reference, p.pairs))
+            est.offset_ms, est.aligned, est.against = peer.offset_ms, True, peer.input
+            est.notes.append(
+                f"no event shared with other sources: assumed on the clock of {peer.input} (same folder)"
+            )
 
 
 def _robust(name: str, mine: pl.DataFrame) -> ClockEstimate:

@@ -205,7 +205,9 @@ def split_lines(data: bytes, notes: list[str]) -> pl.DataFrame:
         {"line": pl.int_range(1, texts.len() + 1, dtype=pl.UInt32, eager=True), "text": texts}
     )
     too_long = frame.filter(pl.col("text").str.len_bytes() > MAX_LINE_CHARS)
-    if too_long.height:
+    # A file of one line is one document (Playwright writes its HAR as one JSON line): cutting it would
+    # lose everything after the cut and save no memory, the whole file being read already.
+    if too_long.height and frame.height > 1:
         first = too_long["line"].to_list()[:5]
         notes.append(
             f"{too_long.height} line(s) longer than {MAX_LINE_CHARS} characters were cut "

@@ -12,6 +12,14 @@ if TYPE_CHECKING:
     from analyzer.analysis import Analysis
 
 
+def terminal() -> Console:
+    """A console for stdout: the terminal's width, or 120 columns when writing to a pipe or file."""
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=120)
+    return console
+
+
 def build_json(analysis: Analysis) -> dict[str, object]:
     """The ``wsdiag.report/1`` document of an analysis."""
     from analyzer.report.json_report import build_report
@@ -39,7 +47,7 @@ def write_report(analysis: Analysis, *, fmt: str, output: str | None) -> None:
             return
         from analyzer.report.text import render_text
 
-        render_text(analysis, Console(highlight=False))
+        render_text(analysis, terminal())
         return
     if fmt == "markdown":
         from analyzer.report.markdown import render_markdown

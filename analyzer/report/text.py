@@ -15,6 +15,7 @@ from analyzer.report.safe import printable
 if TYPE_CHECKING:
     from analyzer.analysis import Analysis
     from analyzer.findings import Finding
+    from analyzer.ingest import InputInfo
 
 _STYLE = {
     "critical": "bold white on red",
@@ -111,10 +112,19 @@ def _inputs(analysis: Analysis) -> Table:
             else (f"{info.clock_offset_ms:+.0f} ms" if info.aligned else "not aligned")
         )
         notes = [*info.notes]
-        if info.tz:
+        if info.tz and not any("read as" in n for n in notes):
             notes.insert(0, f"times without zone read as {info.tz}")
         table.add_row(
             printable(info.label), info.source or "", info.format or "", str(info.events),
             str(info.unparsed_lines), offset, printable("; ".join(notes)),
         )  # fmt: skip
     return table
+
+
+def offset_text(info: InputInfo) -> str:
+    """How an input's clock was aligned, for the inputs tables."""
+    if info.clock_reference:
+        return "reference"
+    if info.aligned is None:
+        return "-"
+    return f"{info.clock_offset_ms or 0:+.0f} ms" if info.aligned else "not aligned"
