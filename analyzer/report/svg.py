@@ -53,7 +53,12 @@ SEVERITY_COLOURS: Final[dict[str, str]] = {
     "low": "#1c7ed6",
     "info": "#868e96",
 }
-SOURCE_COLOURS: Final[dict[str, str]] = {"browser": "#1098ad", "proxy": "#4263eb", "backend": "#ae3ec9"}
+SOURCE_COLOURS: Final[dict[str, str]] = {
+    "browser": "#1098ad",
+    "proxy": "#4263eb",
+    "backend": "#ae3ec9",
+    "config": "#5c5f66",
+}
 
 
 def nice_step(span_ms: float, max_count: int) -> int:
