@@ -120,7 +120,7 @@ def test_timeline_has_three_lanes_the_failure_window_and_the_connection_chart(in
     ]
     for lane in ("browser", "proxy", "backend"):
         assert f'class="lane-title" text-anchor="start">{lane}<' in timeline
-    assert "clock -3.2 s applied" in timeline and "clock +1.5 s applied" in timeline
+    assert ">clock -3.2 s<" in timeline and ">clock +1.5 s<" in timeline
     assert "reference clock" in timeline
     assert 'class="window"' in timeline
     for label in ("failed upgrade", "ok", "other traffic"):

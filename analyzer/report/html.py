@@ -313,8 +313,8 @@ def _caption(analysis: Analysis, view: View, root: Window | None) -> str:
     strip = " The strip on top places each finding, numbered as below." if analysis.findings else ""
     clocks = "; ".join(f"{lane.source}: {_e(lane.note)}" for lane in view.lanes)
     return (
-        '<p class="caption">UTC on the corrected clock: each source\'s offset is applied before drawing'
-        f" ({clocks}). A mark is one category's events in one {fmt_duration(view.lane_bucket_ms)} slot,"
+        '<p class="caption">UTC on the corrected clock: each input\'s offset is applied before drawing'
+        f" ({clocks}; each input in the Inputs table). A mark is one category's events in one {fmt_duration(view.lane_bucket_ms)} slot,"
         " darker for more events; the grey band behind a lane is the time its logs cover."
         f"{shade}{strip}</p>"
     )

@@ -85,13 +85,19 @@ def time_domain(events: pl.DataFrame) -> tuple[int, int] | None:
     return lo, hi
 
 
-def _event_category() -> pl.Expr:
-    """The connection's outcome; for events outside any connection, ``error`` or ``other``."""
-    failure = (
+def _failure_signal() -> pl.Expr:
+    """The event itself reports a failure: an error kind or level, an abnormal disconnect or close."""
+    return (
         pl.col("kind").is_in(_FAILURE_KINDS)
         | pl.col("level").is_in(["error", "fatal"])
-        | (pl.col("status") >= 500)
-    ).fill_null(False)
+        | pl.col("reason").is_in(_ABNORMAL_REASONS)
+        | (pl.col("close_code") == 1006)
+    )
+
+
+def _event_category() -> pl.Expr:
+    """The connection's outcome; for events outside any connection, ``error`` or ``other``."""
+    failure = (_failure_signal() | (pl.col("status") >= 500)).fill_null(False)
     return (
         pl.when(pl.col("_outcome").is_not_null())
         .then(_known_outcome(pl.col("_outcome")))
@@ -130,7 +136,16 @@ def build_view(analysis: Analysis, start_ms: int, end_ms: int) -> View:
     cells = (
         analysis.events.lazy()
         .filter(pl.col("source").is_in(LANES) & in_range)
-        .select("source", "conn_id", "kind", "level", "status", ((ms - origin) // lane_ms).alias("bucket"))
+        .select(
+            "source",
+            "conn_id",
+            "kind",
+            "level",
+            "status",
+            "reason",
+            "close_code",
+            ((ms - origin) // lane_ms).alias("bucket"),
+        )
         .join(outcomes, on="conn_id", how="left")
         .group_by("source", _event_category().alias("category"), "bucket")
         .agg(pl.len().alias("n"))
@@ -150,7 +165,10 @@ def build_view(analysis: Analysis, start_ms: int, end_ms: int) -> View:
     for source in LANES:
         rows = cells.filter(pl.col("source") == source).select("bucket", "category", "n").rows()
         total = sum(r[2] for r in rows)
-        count = f"{total:,} events in view" if total else ("no events in view" if source in coverage else "")
+        inputs = sum(1 for i in analysis.inputs if i.source == source and i.error is None and i.events)
+        count = f"{total:,} events" if total else ("no events here" if source in coverage else "")
+        if count and inputs > 1:
+            count += f" · {inputs} inputs"
         lanes.append(Lane(source, count, notes[source], rows, coverage.get(source)))
     first = epoch_ms("first_ts")
     bars = (
@@ -187,19 +205,31 @@ def offset_text(
 
 
 def lane_notes(analysis: Analysis) -> dict[str, str]:
-    """Per lane: the clock correction of its inputs (the timeline states what it shifted)."""
+    """Per lane, in a few words: how its inputs' clocks were corrected (each input: the Inputs table).
+
+    ``reference clock``, ``clock -3.2 s``, ``clocks -8 ms … +3 ms``, ``not aligned``, ``no log given``.
+    """
     notes = {}
     for source in LANES:
         infos = [i for i in analysis.inputs if i.source == source and i.error is None and i.events]
         if not infos:
             notes[source] = "no log given"
             continue
-        texts = sorted(
-            {offset_text(analysis, i.label, i.clock_offset_ms, i.aligned, short=True) for i in infos}
+        clocks = [analysis.correlated.clocks.get(i.label) for i in infos]
+        reference = any(c is not None and c.reference for c in clocks)
+        offsets = sorted(
+            i.clock_offset_ms or 0.0
+            for i, c in zip(infos, clocks, strict=True)
+            if i.aligned and not (c is not None and c.reference)
         )
-        texts = [f"clock {t}" if t[0] in "+-0" else t for t in texts]
-        prefix = "" if len(infos) == 1 else f"{len(infos)} inputs: "
-        notes[source] = prefix + "; ".join(texts)
+        unaligned = sum(1 for i in infos if i.aligned is False)
+        parts = ["reference clock"] if reference else []
+        if offsets and (not reference or any(round(o) for o in offsets)):
+            low, high = signed_ms(offsets[0]), signed_ms(offsets[-1])
+            parts.append(f"clock {low}" if low == high else f"clocks {low} … {high}")
+        if unaligned:
+            parts.append("not aligned" if unaligned == len(infos) else f"{unaligned} not aligned")
+        notes[source] = ", ".join(parts) or "clock as logged"
     return notes
 
 
@@ -249,11 +279,8 @@ def story_ids(findings: list[Finding], limit: int = MAX_STORIES) -> list[str]:
 def _tone() -> pl.Expr:
     ws_line = (pl.col("source") == "proxy") & (pl.col("kind") == "ws_upgrade")
     bad = (
-        pl.col("kind").is_in(_FAILURE_KINDS)
+        _failure_signal()
         | (pl.col("status") >= 400)
-        | pl.col("level").is_in(["error", "fatal"])
-        | pl.col("reason").is_in(_ABNORMAL_REASONS)
-        | (pl.col("close_code") == 1006)
         | (ws_line & (pl.col("status") == 0) & (pl.col("duration_ms") < OPEN_MIN_MS))
     ).fill_null(False)
     good = (
