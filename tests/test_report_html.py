@@ -19,6 +19,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from analyzer.analysis import analyze
 from analyzer.ingest import Ingested, InputInfo
 from analyzer.model import UTC_US, empty_events
 from analyzer.report.html import first_sentence, render_html
@@ -399,3 +400,40 @@ def test_browser_opens_a_large_capture_report_quickly(tmp_path, chromium, large_
     chromium.screenshot(tmp_path / "large.png")
     assert chromium.problems() == []
     assert load_ms < 3000, f"load took {load_ms:.0f} ms"
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
+SCENARIOS = sorted(p.name for p in SAMPLES.iterdir() if p.is_dir()) if SAMPLES.is_dir() else []
+
+
+@pytest.fixture(scope="module")
+def shared_chromium(tmp_path_factory):
+    assert CHROMIUM is not None, (
+        "WSDIAG_REQUIRE_BROWSER=1 but no Chromium found: run scripts/ensure-chromium.sh"
+    )
+    with Chromium(CHROMIUM, tmp_path_factory.mktemp("profile"), width=1400, height=1000) as session:
+        yield session
+
+
+@pytest.mark.browser
+@browser
+@pytest.mark.parametrize(
+    "scenario", SCENARIOS or [pytest.param("-", marks=pytest.mark.skip("no sample_logs/"))]
+)
+def test_every_recorded_scenario_opens_offline_with_its_verdict_first(tmp_path, shared_chromium, scenario):
+    analysis = analyze([str(SAMPLES / scenario)])
+    report = tmp_path / f"{scenario}.html"
+    report.write_text(render_html(analysis), encoding="utf-8")
+    shared_chromium.open(report.as_uri())
+    shared_chromium.screenshot(tmp_path / f"{scenario}.png")
+    assert shared_chromium.problems() == []
+    verdict = shared_chromium.evaluate("document.querySelector('#verdict h1').innerText")
+    expected = (
+        analysis.findings[0].title if analysis.findings else "No failure signature found in these logs."
+    )
+    assert verdict == expected
+    assert (
+        shared_chromium.evaluate("document.querySelector('svg.timeline').getBoundingClientRect().height")
+        > 100
+    )
+    assert report.stat().st_size < 2_000_000
