@@ -178,7 +178,9 @@ def _grid(axis: Axis, top: float, bottom: float, *, labels: bool) -> list[str]:
         x = axis.x(tick)
         out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top:.1f}" y2="{bottom:.1f}" class="grid"/>')
         if labels:
-            out.append(_text(x, bottom + 14, clock(tick, step, with_date=crosses_days), "tick", "middle"))
+            # a label at the right edge is right-aligned so that it stays inside the picture
+            anchor = "end" if x > WIDTH - 40 else "middle"
+            out.append(_text(x, bottom + 14, clock(tick, step, with_date=crosses_days), "tick", anchor))
     return out
 
 
