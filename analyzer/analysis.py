@@ -43,6 +43,8 @@ class Analysis:
     not_concluded: list[tuple[str, str]]
     rules: list[Rule]
     correlated: Correlated
+    #: Whether log lines a report pulls from ``events`` must be masked (``--no-redact`` turns it off).
+    redact: bool = True
 
 
 def select_rules(options: AnalyzeOptions) -> list[Rule]:
@@ -95,6 +97,7 @@ def analyze_ingested(ingested: Ingested, rules: list[Rule], options: AnalyzeOpti
         not_concluded=run.not_concluded,
         rules=rules,
         correlated=correlated,
+        redact=options.redact,
     )
 
 

@@ -142,9 +142,9 @@ def analysis_options(fn: F) -> F:
             click.option(
                 "--format",
                 "fmt",
-                type=click.Choice(["text", "markdown", "json"]),
+                type=click.Choice(["text", "markdown", "json", "html"]),
                 default=None,
-                help="Report format (text on a terminal, else text too; json for scripts).",
+                help="Report format (text by default; json for scripts; html: one self-contained page).",
             ),
             click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE."),
             click.option(

@@ -53,7 +53,7 @@ def test_same_input_gives_byte_identical_json(incident):
     assert first == second
 
 
-@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json", "html"])
 def test_no_secret_in_any_format(incident, fmt):
     out = run("analyze", str(incident), "--format", fmt).stdout
     assert SECRET not in out and JWT not in out
@@ -77,6 +77,15 @@ def test_markdown_neutralizes_links_and_html(incident):
     # evidence sits in code blocks; prose escapes what would become markup
     assert "](http://evil.test)" not in out.replace("```", "").split("Evidence:")[0]
     assert "<script>" not in out.split("Evidence:")[0]
+
+
+def test_html_renders_hostile_strings_as_text(incident):
+    out = run("analyze", str(incident), "--format", "html").stdout
+    assert "<script>alert" not in out and "<img" not in out and "\x1b" not in out
+    # the access log escapes the quote; the control characters left after ANSI stripping show as text
+    assert (
+        r"&lt;script&gt;alert(1)&lt;/script&gt;\&quot;&gt;&lt;img src=x onerror=alert(2)&gt;\x1bc\x07" in out
+    )
 
 
 def test_fail_on_sets_exit_code(incident):

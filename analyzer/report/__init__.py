@@ -37,7 +37,7 @@ def build_json(analysis: Analysis) -> dict[str, object]:
 
 
 def write_report(analysis: Analysis, *, fmt: str, output: str | None) -> None:
-    """Render ``analysis`` as ``fmt`` (text, markdown, json) to ``output`` or stdout."""
+    """Render ``analysis`` as ``fmt`` (text, markdown, json, html) to ``output`` or stdout."""
     if fmt == "text":
         if output:
             with Path(output).open("w", encoding="utf-8") as fh:
@@ -53,6 +53,10 @@ def write_report(analysis: Analysis, *, fmt: str, output: str | None) -> None:
         from analyzer.report.markdown import render_markdown
 
         data = render_markdown(analysis)
+    elif fmt == "html":
+        from analyzer.report.html import render_html
+
+        data = render_html(analysis)
     else:
         from analyzer.report.json_report import dumps
 
