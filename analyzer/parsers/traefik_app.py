@@ -53,7 +53,7 @@ class TraefikApp(Parser):
         if shape < 0.5:
             return 0.0
         # the same layouts are used by other Go programs: without a Traefik marker, stay modest
-        return shape * (0.95 if share(sample, _MARKERS) > 0 else 0.4)
+        return shape * (0.95 if share(sample, _MARKERS) > 0 else 0.25)
 
     def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
         lines = doc.lines.select("line", "text")
