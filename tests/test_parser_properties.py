@@ -38,7 +38,7 @@ lines = st.lists(line.map(lambda s: s.replace("\n", " ").replace("\r", " ")), mi
 
 
 @pytest.mark.parametrize("name", sorted(registry()))
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts=lines)
 def test_parser_never_raises(name, texts):
     parser = registry()[name]

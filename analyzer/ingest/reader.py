@@ -220,10 +220,11 @@ def split_lines(data: bytes, notes: list[str]) -> pl.DataFrame:
 def _fast_split(data: bytes) -> pl.Series | None:
     """Split with polars' multi-threaded CSV reader, one column per line; None when that would be lossy.
 
-    The reader needs a field separator that never occurs (``\\x1f``, the ASCII unit separator) and turns
-    invalid UTF-8 into U+FFFD; files with either take the exact, slower path instead.
+    The reader needs a field separator that never occurs (``\\x1f``, the ASCII unit separator) and must
+    not see CR (it would keep a lone one) or invalid UTF-8 (strict decoding fails): files with any of these
+    take the exact, slower path instead.
     """
-    if not data or b"\x1f" in data:
+    if not data or b"\x1f" in data or b"\r" in data:
         return None
     try:
         frame = pl.read_csv(
@@ -231,18 +232,15 @@ def _fast_split(data: bytes) -> pl.Series | None:
             has_header=False,
             separator="\x1f",
             quote_char=None,
-            encoding="utf8-lossy",
+            encoding="utf8",
             schema={"text": pl.String},
             truncate_ragged_lines=True,
             raise_if_empty=False,
         )
     except pl.exceptions.PolarsError:
         return None
-    texts = frame["text"].fill_null("")
-    if texts.str.contains("\ufffd", literal=True).any() or texts.str.contains("\r", literal=True).any():
-        return None
     expected = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    return texts if texts.len() == expected else None
+    return frame["text"].fill_null("") if frame.height == expected else None
 
 
 def _decode_mixed(data: bytes, notes: list[str]) -> str:
