@@ -22,8 +22,8 @@ from __future__ import annotations
 import polars as pl
 
 from analyzer.model import UTC_US
-from analyzer.regex import ascii_classes
 from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult, in_parallel, share
+from analyzer.regex import ascii_classes
 from analyzer.urls import sio_columns, split_target
 
 _Q = r'"(?:[^"\\]|\\.)*"'  # a quoted field, escaped quotes allowed
