@@ -115,6 +115,9 @@ def cli() -> None:
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE.")
 @click.option("--limit", type=int, default=None, help="Show at most N events (table format: 50 by default).")
+@click.option(
+    "--no-redact", is_flag=True, help="Keep secrets (tokens, cookies, Authorization) in the output."
+)
 def events(
     paths: tuple[str, ...],
     tz: str,
@@ -123,6 +126,7 @@ def events(
     fmt: str,
     output: str | None,
     limit: int | None,
+    no_redact: bool,
 ) -> None:
     """Print the normalized event table read from PATHS (files, folders, or - for stdin).
 
@@ -132,7 +136,7 @@ def events(
 
     with user_errors():
         ingested = _read(paths, tz, on_date, forced)
-        write_events(ingested.events, fmt=fmt, output=output, limit=limit)
+        write_events(ingested.events, fmt=fmt, output=output, limit=limit, redact=not no_redact)
 
 
 def analysis_options(fn: F) -> F:

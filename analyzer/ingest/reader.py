@@ -9,6 +9,7 @@ from __future__ import annotations
 import bz2
 import io
 import lzma
+import os
 import sys
 import zlib
 from dataclasses import dataclass, field
@@ -22,14 +23,18 @@ from analyzer.errors import InputError, Location
 if TYPE_CHECKING:
     from analyzer.ingest.discover import FileRef
 
-#: Decompressed bytes read from one file at most; the rest is skipped with a warning. Guards against
-#: decompression bombs and keeps memory bounded.
-MAX_FILE_BYTES = 2 * 1024**3
+#: Decompressed bytes read from one file at most (``WSDIAG_MAX_FILE_BYTES`` overrides); the rest is
+#: skipped with a warning. Keeps memory bounded whatever the archive holds.
+MAX_FILE_BYTES = int(os.environ.get("WSDIAG_MAX_FILE_BYTES", 2 * 1024**3))
+#: Logs compress 5–50:1; past this ratio, and this size, a compressed file is a decompression bomb.
+BOMB_RATIO = 500
+BOMB_MIN_BYTES = 64 * 1024**2
 #: Longest line kept whole; longer lines are cut (and reported) so one line cannot exhaust memory.
 MAX_LINE_CHARS = 1024 * 1024
 _CHUNK = 4 * 1024 * 1024
 # Small enough that a truncated archive loses little of its tail when the decoder stops.
 _INFLATE_CHUNK = 256 * 1024
+_INFLATE_STEP = 16 * 1024 * 1024
 
 _MAGIC = {
     b"\x1f\x8b": "gzip",
@@ -93,7 +98,8 @@ def _decompress(kind: str, head: bytes, fh: IO[bytes], max_bytes: int, notes: li
     """Inflate in chunks so a truncated archive keeps what it had and a bomb stops at the cap."""
     if kind == "gzip":
         return _gunzip(head, fh, max_bytes, notes)
-    stream = _opener(kind, _Prepend(head, fh))
+    source = _Prepend(head, fh)
+    stream = _opener(kind, source)
     out = bytearray()
     try:
         while len(out) <= max_bytes:
@@ -101,6 +107,8 @@ def _decompress(kind: str, head: bytes, fh: IO[bytes], max_bytes: int, notes: li
             if not chunk:
                 break
             out += chunk
+            if _bomb(len(out), source.consumed, notes):
+                return bytes(out)
     except EOFError:
         notes.append(f"{kind} stream is truncated: kept the {len(out)} bytes before the cut")
     except (OSError, lzma.LZMAError, ValueError) as exc:
@@ -114,15 +122,20 @@ def _gunzip(head: bytes, fh: IO[bytes], max_bytes: int, notes: list[str]) -> byt
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     in_member = False  # a member has started and not ended
     data = head
+    consumed = len(head)
     try:
         while len(out) <= max_bytes:
             if not data:
                 data = fh.read(_CHUNK)
+                consumed += len(data)
                 if not data:
                     break
             in_member = True
-            out += inflater.decompress(data, max_bytes - len(out) + 1)
+            # bounded steps, so a bomb is caught after a few MB rather than after inflating it whole
+            out += inflater.decompress(data, min(max_bytes - len(out) + 1, _INFLATE_STEP))
             data = inflater.unconsumed_tail
+            if _bomb(len(out), consumed - len(data), notes):
+                return bytes(out)
             if inflater.eof:
                 in_member = False
                 data = inflater.unused_data
@@ -134,6 +147,17 @@ def _gunzip(head: bytes, fh: IO[bytes], max_bytes: int, notes: list[str]) -> byt
     except zlib.error as exc:
         notes.append(f"gzip stream is corrupt after {len(out)} bytes ({exc}): kept what came before")
     return _capped(out, max_bytes, notes)
+
+
+def _bomb(inflated: int, compressed: int, notes: list[str]) -> bool:
+    """True (with a note) when a compressed file inflates like a decompression bomb, not like a log."""
+    if inflated < BOMB_MIN_BYTES or inflated < BOMB_RATIO * max(compressed, 1):
+        return False
+    notes.append(
+        f"inflates {inflated // max(compressed, 1)}:1 like a decompression bomb, not a log: "
+        f"read only the first {inflated} bytes"
+    )
+    return True
 
 
 def _capped(out: bytearray, max_bytes: int, notes: list[str]) -> bytes:
@@ -161,6 +185,7 @@ class _Prepend(io.RawIOBase):
     def __init__(self, head: bytes, rest: IO[bytes]) -> None:
         self._head = memoryview(head)
         self._rest = rest
+        self.consumed = 0
 
     def readable(self) -> bool:
         return True
@@ -170,9 +195,11 @@ class _Prepend(io.RawIOBase):
             n = min(len(buffer), len(self._head))
             buffer[:n] = self._head[:n]
             self._head = self._head[n:]
+            self.consumed += n
             return n
         data = self._rest.read(len(buffer))
         buffer[: len(data)] = data
+        self.consumed += len(data)
         return len(data)
 
 
