@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -278,7 +279,13 @@ def _dateutil(
         if not value or not any(ch.isdigit() for ch in value) or len(value) > 64:
             continue
         try:
-            parsed = du.parse(value.strip("[]"), default=default, dayfirst=orders.get("/", "mdy") == "dmy")
+            # an unknown zone name ("OG") is not ours to warn about on the user's terminal: the value is
+            # then read as naive, in --tz, like any zone-less time
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", du.UnknownTimezoneWarning)
+                parsed = du.parse(
+                    value.strip("[]"), default=default, dayfirst=orders.get("/", "mdy") == "dmy"
+                )
         except (ValueError, OverflowError, TypeError):
             continue
         if parsed.tzinfo is not None:

@@ -73,7 +73,7 @@ def test_capture_writes_every_file(capture: Path) -> None:
 
 def test_every_file_read_with_its_format(capture: Path) -> None:
     unread = check_inputs(capture, read_scenario(capture))
-    print("not read yet (no parser on this branch):", ", ".join(unread) or "none")
+    assert unread == [], f"files no parser reads: {unread}"
 
 
 def _events(capture: Path) -> pl.DataFrame:
@@ -87,8 +87,10 @@ def _events(capture: Path) -> pl.DataFrame:
 
 def test_socketio_handshakes_land_on_the_generic_router(capture: Path) -> None:
     ev = _events(capture)
-    proxy = ev.filter(pl.col("source") == "proxy")
-    assert proxy.height > 0 and (proxy["format"] == "traefik-clf").all()
+    # traefik/ holds the access log (CLF here) and Traefik's own log (traefik-app)
+    assert set(ev["format"].unique()) == {"traefik-clf", "traefik-app"}
+    proxy = ev.filter(pl.col("format") == "traefik-clf")
+    assert proxy.height > 0
     sio = proxy.filter(pl.col("path").str.starts_with("/socket.io/"))
     # before the change: handshakes on the socketio router, answered by engine.io
     ok = sio.filter((pl.col("router") == "socketio@file") & (pl.col("status") == 200))
@@ -103,5 +105,19 @@ def test_socketio_handshakes_land_on_the_generic_router(capture: Path) -> None:
     ws = sio.filter((pl.col("transport") == "websocket") & (pl.col("status") == 0))
     assert ws.height >= 1 and (ws["router"] == "socketio@file").all()
     assert wrong["ts"].min() > ws["ts"].min()
-    # `wsdiag analyze` lands with the rules issue: its assertion (the first finding is
-    # handshake-wrong-router) is added here then.
+
+
+def test_analyze_names_the_wrong_router_first(capture: Path) -> None:
+    """The live recording, read by ``wsdiag analyze`` as a user would: the root cause comes first."""
+    wsdiag = Path(sys.executable).parent / "wsdiag"
+    cmd = [str(wsdiag)] if wsdiag.exists() else [sys.executable, "-m", "analyzer"]
+    out = subprocess.run(
+        [*cmd, "analyze", str(capture), "--format", "json"], capture_output=True, text=True, check=True
+    )
+    report = json.loads(out.stdout)
+    first = report["findings"][0]
+    assert first["rule"] == "handshake-wrong-router", [f["rule"] for f in report["findings"]]
+    assert first["keys"]["router"] == "web@file"
+    assert any(e["source"] == "proxy" for e in first["evidence"])
+    unread = [i for i in report["inputs"] if i.get("error") and not i["path"].endswith(".md")]
+    assert unread == [], unread
