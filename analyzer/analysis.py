@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,11 +84,11 @@ def analyze_ingested(ingested: Ingested, rules: list[Rule], options: AnalyzeOpti
     correlated = correlate(events, ingested.inputs)
     run = run_rules(rules, correlated.events, correlated.connections, redact_evidence=options.redact)
     findings = run.findings
-    config_paths = [
-        i.location for i in ingested.inputs if i.source == "config" and i.error is None and i.location
-    ]
-    if config_paths:
-        findings = with_configuration(findings, config_paths, rules, options)
+    shown = {
+        i.location: i.path for i in ingested.inputs if i.source == "config" and i.error is None and i.location
+    }
+    if shown:
+        findings = with_configuration(findings, shown, rules, options)
     return Analysis(
         inputs=ingested.inputs,
         events=correlated.events,
@@ -107,7 +107,7 @@ def _nothing_read(ingested: Ingested) -> str:
 
 
 def with_configuration(
-    findings: list[Finding], config_paths: list[str], rules: list[Rule], options: AnalyzeOptions
+    findings: list[Finding], shown: dict[str, str], rules: list[Rule], options: AnalyzeOptions
 ) -> list[Finding]:
     """Add what the routing configuration found beside the logs proves.
 
@@ -118,10 +118,11 @@ def with_configuration(
     from analyzer.config import analyze_config, intended_websocket_router, load_configs, router_evidence
     from analyzer.rules.engine import link_root_causes
 
-    config = load_configs(config_paths)
+    config = load_configs(list(shown))
     allowed = {r.id for r in rules}
     by_rule = {f.rule: f for f in findings}
     for found in analyze_config(config):
+        _show_paths(found, shown)
         if (options.only and found.rule not in options.only) or found.rule in options.disable:
             continue
         same = by_rule.get(found.rule)
@@ -141,7 +142,11 @@ def with_configuration(
             wrong.remediation = wrong.remediation.replace("<ws-router>", intended.name)
             wrong.keys.setdefault("intended_router", intended.qualified)
             routers = [r for r in (wrong.keys.get("router"), intended.qualified) if r]
-            wrong.evidence.extend(e for e in router_evidence(config, *routers) if e not in wrong.evidence)
+            extra = Finding(
+                wrong.rule, "", wrong.severity, 0, "", "", evidence=router_evidence(config, *routers)
+            )
+            _show_paths(extra, shown)
+            wrong.evidence.extend(e for e in extra.evidence if e not in wrong.evidence)
     link_root_causes(findings, {r.id: r for r in rules if r.id in allowed})
     return findings
 
@@ -152,3 +157,13 @@ def _only_websocket_router(config: ConfigSet) -> Router | None:
 
     candidates = [r for r in live_routers(config) if websocket_guess(r).is_websocket]
     return max(candidates, key=lambda r: r.priority) if len({r.qualified for r in candidates}) == 1 else None
+
+
+def _show_paths(finding: Finding, shown: dict[str, str]) -> None:
+    """Configuration evidence cites files as the inputs table shows them, and so does its text."""
+    for i, ev in enumerate(finding.evidence):
+        if ev.path in shown:
+            finding.evidence[i] = replace(ev, path=shown[ev.path])
+    for location, path in shown.items():
+        finding.explanation = finding.explanation.replace(location, path)
+        finding.remediation = finding.remediation.replace(location, path)

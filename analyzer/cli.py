@@ -31,11 +31,22 @@ def user_errors() -> Iterator[None]:
     except WsdiagError as exc:
         click.echo(f"wsdiag: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
+    except (KeyboardInterrupt, SystemExit):
+        raise
     except BrokenPipeError:
         # `wsdiag events … | head` closes the pipe early; that is not an error
         with contextlib.suppress(Exception):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         sys.exit(0)
+    except Exception as exc:  # a bug must still end in one line a user can report, not a traceback
+        if os.environ.get("WSDIAG_DEBUG"):
+            raise
+        click.echo(
+            f"wsdiag: internal error: {type(exc).__name__}: {exc} "
+            "(please report it; WSDIAG_DEBUG=1 shows the traceback)",
+            err=True,
+        )
+        sys.exit(EXIT_ERROR)
 
 
 def read_options(fn: F) -> F:

@@ -41,6 +41,8 @@ class ClockEstimate:
     pairs: int = 0
     against: str | None = None
     stable: bool = True
+    #: aligned on URLs alone (no shared request id, t or sid): weaker evidence
+    fuzzy: bool = False
     notes: list[str] = field(default_factory=list)
 
 
@@ -195,6 +197,7 @@ def estimate(events: pl.DataFrame, inputs: list[str], sources: dict[str, str]) -
         best = candidates.group_by("input").len().sort(["len", "input"], descending=[True, False]).row(0)[0]
         mine = candidates.filter(pl.col("input") == best).sort("t_l")
         estimates[best] = _robust(best, mine)
+        estimates[best].fuzzy = fuzzy
         if fuzzy:
             estimates[best].notes.append(
                 "aligned on requests to the same URLs (no shared request id, t or sid)"
@@ -225,7 +228,7 @@ def _same_folder_clocks(
             and PurePath(other.split("[", 1)[0]).parent == folder
         ]
         if peers:
-            peer = max(peers, key=lambda p: (p.reference, p.pairs))
+            peer = max(peers, key=lambda p: (p.reference, not p.fuzzy, p.pairs))
             est.offset_ms, est.aligned, est.against = peer.offset_ms, True, peer.input
             est.notes.append(
                 f"no event shared with other sources: assumed on the clock of {peer.input} (same folder)"

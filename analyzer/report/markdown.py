@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from analyzer.report.json_report import iso
 from analyzer.report.safe import md_code_block, md_inline, md_prose
-from analyzer.report.text import offset_text
+from analyzer.report.text import offset_text, shorten
 
 if TYPE_CHECKING:
     from analyzer.analysis import Analysis
@@ -90,6 +90,6 @@ def _finding(number: int, f: Finding) -> list[str]:
         rows = []
         for ev in f.evidence:
             where = f"{ev.path}{f'[{ev.stream}]' if ev.stream else ''}:{ev.line}"
-            rows.append(f"{ev.source:<8} {iso(ev.ts) or '-':<24} {where}\n  {ev.text}")
+            rows.append(f"{ev.source:<8} {iso(ev.ts) or '-':<24} {where}\n  {shorten(ev.text)}")
         lines += ["Evidence:", "", md_code_block("\n".join(rows)), ""]
     return lines

@@ -92,7 +92,7 @@ def _finding(number: int, f: Finding) -> Group:
             parts.append(
                 Text.assemble("     ", (f"{ev.source:<8}", "bold"), f"{when}  ", (printable(where), "cyan"))
             )
-            parts.append(Text("       " + printable(ev.text), style="dim", overflow="fold"))
+            parts.append(Text("       " + printable(shorten(ev.text)), style="dim", overflow="fold"))
     return Group(*parts)
 
 
@@ -119,6 +119,15 @@ def _inputs(analysis: Analysis) -> Table:
             str(info.unparsed_lines), offset, printable("; ".join(notes)),
         )  # fmt: skip
     return table
+
+
+#: Evidence lines longer than this are cut in the text and Markdown reports (JSON carries them whole).
+EVIDENCE_CHARS = 400
+
+
+def shorten(text: str) -> str:
+    """An evidence line for people: whole up to EVIDENCE_CHARS, else cut with a note of the size."""
+    return text if len(text) <= EVIDENCE_CHARS else f"{text[:EVIDENCE_CHARS]}… ({len(text)} characters)"
 
 
 def offset_text(info: InputInfo) -> str:
