@@ -60,6 +60,7 @@ def correlate(events: pl.DataFrame, inputs: list[InputInfo]) -> Correlated:
         )
         .drop("_offset", "_input", "_clock")
     )
+    ev = place_estimated(ev)
     ev = assign_connections(ev)
     members: dict[str, int] = {}
     for key in groups.values():
@@ -88,3 +89,27 @@ def clock_groups(inputs: list[InputInfo]) -> dict[str, str]:
     return {
         label: (key if len(labels) > 1 else labels[0]) for key, labels in by_key.items() for label in labels
     }
+
+
+def place_estimated(events: pl.DataFrame) -> pl.DataFrame:
+    """Give browser records without a time of their own (a console export saved without timestamps) the
+    time of the same request seen elsewhere: a URL that occurs once among the timed events. They stay
+    marked as estimated."""
+    estimated = pl.col("ts_estimated").fill_null(False)
+    has_url = pl.col("path").is_not_null() & (pl.col("source") == "browser")
+    if events.filter(estimated & has_url).height == 0:
+        return events
+    url = pl.concat_str("path", pl.coalesce("query", pl.lit("")), separator="?")
+    timed = (
+        events.filter(~estimated & pl.col("ts").is_not_null() & pl.col("path").is_not_null())
+        .group_by(url.alias("_url"))
+        .agg(pl.col("ts").min().alias("_seen"), pl.len().alias("_n"))
+        .filter(pl.col("_n") == 1)
+        .drop("_n")
+    )
+    return (
+        events.with_columns(pl.when(estimated & has_url).then(url).alias("_url"))
+        .join(timed, on="_url", how="left", maintain_order="left")
+        .with_columns(pl.coalesce("_seen", "ts").alias("ts"))
+        .drop("_url", "_seen")
+    )
