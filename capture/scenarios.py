@@ -13,10 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness import Harness, free_port
+from harness import Certificate, Harness, free_port
 
 CHAT = "chat.localhost"
 API = "api.localhost"
+#: A socket host that is not *.localhost (Chromium treats *.localhost as potentially trustworthy, so
+#: ws://api.localhost from an https page is not mixed content); Chromium maps it to 127.0.0.1 itself.
+RT = "realtime.example.test"
+#: A host name that resolves nowhere (RFC 6761 reserves .invalid).
+NXHOST = "chat-api.invalid"
 
 
 @dataclass(frozen=True)
@@ -57,13 +62,21 @@ def service(*ports: int, sticky: bool = False) -> dict[str, Any]:
 
 
 def router(
-    rule: str, svc: str, *, priority: int | None = None, middlewares: list[str] | None = None
+    rule: str,
+    svc: str,
+    *,
+    priority: int | None = None,
+    middlewares: list[str] | None = None,
+    entry: str = "web",
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {"rule": rule, "entryPoints": ["web"], "service": svc}
+    """A file-provider router; on the `websecure` entry point it terminates TLS (`tls: {}`)."""
+    out: dict[str, Any] = {"rule": rule, "entryPoints": [entry], "service": svc}
     if priority is not None:
         out["priority"] = priority
     if middlewares:
         out["middlewares"] = middlewares
+    if entry == "websecure":
+        out["tls"] = {}
     return out
 
 
@@ -90,9 +103,11 @@ def chat_site(
     return {"http": http}
 
 
-def open_pages(h: Harness, n: int, *, start: int = 1, port: int | None = None, gap: float = 0.7) -> None:
+def open_pages(
+    h: Harness, n: int, *, start: int = 1, port: int | None = None, gap: float = 0.7, scheme: str = "http"
+) -> None:
     for i in range(start, start + n):
-        h.open(f"p{i}", f"http://{CHAT}:{port or h.port}/?page={i}")
+        h.open(f"p{i}", f"{scheme}://{CHAT}:{port or h.port}/?page={i}")
         h.sleep(gap)
 
 
@@ -488,6 +503,121 @@ def python_origin_ws_proto(h: Harness) -> None:
     h.traefik(chat_site(web, [sio]))
     h.py_sio("chat-py", sio)
     h.web_app("web", web, page=PAGE)
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 3)
+    h.until(h.seconds)
+
+
+# -- TLS ----------------------------------------------------------------------------------------------------
+
+
+def tls_site(
+    web: int, sio: int, cert: Certificate, *, api_entry: str = "websecure", api_host: str = API
+) -> dict[str, Any]:
+    """The page on https://chat.localhost (websecure, its own certificate), Socket.IO on api.localhost.
+
+    The front-end is also routed on the plain `web` entry point (the REST script uses it); the file
+    provider's `tls.certificates` holds the one certificate, made for chat.localhost only.
+    """
+    return {
+        "http": {
+            "routers": {
+                "web": router(f"Host(`{CHAT}`)", "web", entry="websecure"),
+                "web-http": router(f"Host(`{CHAT}`)", "web"),
+                "api": router(f"Host(`{api_host}`)", "socketio", entry=api_entry),
+            },
+            "services": {"web": service(web), "socketio": service(sio)},
+        },
+        "tls": {"certificates": [{"certFile": str(cert.cert), "keyFile": str(cert.key)}]},
+    }
+
+
+@scenario(
+    seconds=30,
+    access_format="json",
+    first_rule="tls-failure",
+    root_cause="xx",
+)
+def tls_failure(h: Harness) -> None:
+    web, sio, tls = free_port(), free_port(), free_port()
+    cert = h.certificate(CHAT)
+    h.traefik(tls_site(web, sio, cert), tls_port=tls)
+    h.node_sio("chat", sio, cors=True)
+    page = {
+        **PAGE,
+        "url": f"https://{API}:{tls}",
+        "perPage": {"2": {"options": {"transports": ["websocket"]}}},
+    }
+    h.web_app("web", web, page=page)
+    h.browser(args=(f"--ignore-certificate-errors-spki-list={cert.spki}",))
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 2, port=tls, scheme="https")
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=30,
+    access_format="common",
+    first_rule="mixed-content-blocked",
+    root_cause="xx",
+)
+def mixed_content_blocked(h: Harness) -> None:
+    web, sio, tls = free_port(), free_port(), free_port()
+    cert = h.certificate(CHAT)
+    h.traefik(tls_site(web, sio, cert, api_entry="web", api_host=RT), tls_port=tls)
+    h.node_sio("chat", sio, cors=True)
+    page = {
+        **PAGE,
+        "url": f"ws://{RT}:{h.port}",
+        "perPage": {"2": {"options": {"transports": ["websocket"]}}},
+    }
+    h.web_app("web", web, page=page)
+    h.browser(
+        args=(
+            f"--ignore-certificate-errors-spki-list={cert.spki}",
+            f"--host-resolver-rules=MAP {RT} 127.0.0.1",
+        )
+    )
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 2, port=tls, scheme="https")
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=30,
+    access_format="common",
+    first_rule="dns-failure",
+    root_cause="xx",
+)
+def dns_failure(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.traefik(api_site(web, sio))
+    h.node_sio("chat", sio, cors=True)
+    page = {
+        **PAGE,
+        "url": f"http://{NXHOST}:{h.port}",
+        "perPage": {"2": {"options": {"transports": ["websocket"]}}},
+    }
+    h.web_app("web", web, page=page)
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 2)
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=30,
+    access_format="json",
+    first_rule="protocol-version-mismatch",
+    root_cause="xx",
+)
+def protocol_version_mismatch(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.traefik(chat_site(web, [sio]))
+    h.node_sio("chat", sio)
+    page = {**PAGE, "clientBundle": "v2", "perPage": {"3": {"clientBundle": None}}}
+    h.web_app("web", web, page=page)
     h.browser()
     h.rest_traffic(CHAT, REST)
     open_pages(h, 3)
