@@ -326,15 +326,28 @@ class Harness:
     # -- backends ---------------------------------------------------------------------------------------
 
     def node_sio(
-        self, name: str, port: int, *, log: str | None = None, clock_offset_ms: int = 0, **opts: Any
+        self,
+        name: str,
+        port: int,
+        *,
+        log: str | None = None,
+        clock_offset_ms: int = 0,
+        workers: int = 0,
+        **opts: Any,
     ) -> Proc:
-        """The Node Socket.IO server (socket.io 4 + Express) with DEBUG=engine*,socket.io*,chat:*."""
+        """The Node Socket.IO server (socket.io 4 + Express) with DEBUG=engine*,socket.io*,chat:*.
+
+        With `workers`, it runs as a Node cluster of that many workers sharing the port (sio-cluster.js).
+        """
         env = {"DEBUG": "engine*,socket.io*,chat:*", "NODE_ENV": "production"}
         cmd = ["node"]
         if clock_offset_ms:
             env["WSDIAG_CLOCK_OFFSET_MS"] = str(clock_offset_ms)
             cmd += ["--require", str(SERVERS / "clock-skew.js")]
-        cmd += [str(SERVERS / "sio-server.js"), json.dumps({"name": name, "port": port, **opts})]
+        if workers:
+            opts["workers"] = workers
+        script = "sio-cluster.js" if workers else "sio-server.js"
+        cmd += [str(SERVERS / script), json.dumps({"name": name, "port": port, **opts})]
         proc = self.spawn(name, cmd, log=self.out / "backend" / f"{log or name}.log", env=env)
         self.wait_http(port, "/healthz")
         self._node_versions()
@@ -377,6 +390,15 @@ class Harness:
         self.say(
             f"idle-cutting TCP hop (pid {proc.pid}) 127.0.0.1:{listen} -> Traefik, idle timeout {idle:g}s"
         )
+        return proc
+
+    def ws_hop(self, listen: int, target: int, mode: str, hold: float = 0.0) -> Proc:
+        """A hop in front of Traefik that passes HTTP but not WebSocket upgrades (servers/ws_hop.py)."""
+        cmd = [sys.executable, str(SERVERS / "ws_hop.py"), str(listen), str(target), mode, str(hold)]
+        proc = self.spawn("ws-hop", cmd, log=self.work / "ws-hop.log")
+        self.wait_port(listen, timeout=5)
+        what = f"held {hold:g}s unanswered, then closed" if mode == "hold" else "closed unanswered at once"
+        self.say(f"WebSocket-unaware hop (pid {proc.pid}) 127.0.0.1:{listen} -> Traefik; upgrades {what}")
         return proc
 
     def _node_versions(self) -> None:
