@@ -581,7 +581,8 @@ def tls_failure(h: Harness) -> None:
     f"`ws://{RT}:PORT` (the plain-HTTP entry point, where a router for that host works). Chromium blocks "
     "every polling XHR to `http://…` and the WebSocket to `ws://…` as Mixed Content: nothing reaches "
     "Traefik or the Socket.IO server. The default tab retries for ever (`xhr poll error`); the "
-    "WebSocket-only tab stops after the first blocked attempt and never reports an error.",
+    "WebSocket-only tab never hears of its blocked WebSocket and waits for the client's 20 s connect "
+    "timeout (`connect_error: timeout`) before each new attempt.",
     notes=(
         TRUSTED_PAGE_NOTE,
         f"The socket host is `{RT}`, not `*.localhost`: in a trial run, `ws://api.localhost:PORT` from the "

@@ -27,7 +27,11 @@ def read_scenario(folder: Path) -> Ingested:
 
 
 def relpath(info: InputInfo, folder: Path) -> str:
-    return Path(info.path).resolve().relative_to(folder.resolve()).as_posix()
+    # inputs found in an analyzed folder are named relative to it
+    path = Path(info.path)
+    if not path.is_absolute():
+        return path.as_posix()
+    return path.resolve().relative_to(folder.resolve()).as_posix()
 
 
 def check_inputs(folder: Path, ingested: Ingested) -> list[str]:
