@@ -6,7 +6,9 @@ PID (SIGTERM, then SIGKILL after a grace period) — also when the scenario rais
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -85,6 +87,14 @@ class Proc:
     @property
     def pid(self) -> int:
         return self.popen.pid
+
+
+@dataclass(frozen=True)
+class Certificate:
+    host: str
+    cert: Path
+    key: Path
+    spki: str  # base64 SHA-256 of the SubjectPublicKeyInfo
 
 
 @dataclass
@@ -223,12 +233,21 @@ class Harness:
 
     # -- Traefik ----------------------------------------------------------------------------------------
 
-    def traefik(self, dynamic: dict[str, Any], *, entry_port: int | None = None) -> Proc:
-        """Start Traefik with a file provider; its entry point listens on `entry_port` (default self.port)."""
+    def traefik(
+        self, dynamic: dict[str, Any], *, entry_port: int | None = None, tls_port: int | None = None
+    ) -> Proc:
+        """Start Traefik with a file provider; its entry point listens on `entry_port` (default self.port).
+
+        With `tls_port`, a second entry point `websecure` listens there (TLS is enabled per router, and
+        certificates come from the dynamic configuration's `tls` section).
+        """
         port = entry_port or self.port
+        entry_points: dict[str, Any] = {"web": {"address": f"127.0.0.1:{port}"}}
+        if tls_port:
+            entry_points["websecure"] = {"address": f"127.0.0.1:{tls_port}"}
         static = {
             "global": {"checkNewVersion": False, "sendAnonymousUsage": False},
-            "entryPoints": {"web": {"address": f"127.0.0.1:{port}"}},
+            "entryPoints": entry_points,
             "providers": {"file": {"filename": "config/dynamic.yml", "watch": True}},
             "log": {"level": "DEBUG", "filePath": "traefik/traefik.log", "noColor": True},
             "accessLog": {
@@ -248,7 +267,12 @@ class Harness:
             "traefik", [binary, "--configFile=config/traefik.yml"], log=self.work / "traefik.out"
         )
         self.wait_port(port, timeout=10)
-        self.say(f"Traefik started (pid {proc.pid}) on 127.0.0.1:{port}, access log {self.access_format}")
+        if tls_port:
+            self.wait_port(tls_port, timeout=10)
+        where = f"127.0.0.1:{port}" + (
+            f" (web) and 127.0.0.1:{tls_port} (websecure, TLS)" if tls_port else ""
+        )
+        self.say(f"Traefik started (pid {proc.pid}) on {where}, access log {self.access_format}")
         time.sleep(0.5)
         return proc
 
@@ -267,18 +291,63 @@ class Harness:
         self.configs.append((what, yaml_dump(dynamic)))
         self.say(f"configuration changed: {what}")
 
+    def certificate(self, host: str) -> Certificate:
+        """A throwaway self-signed certificate for `host`, made now with openssl in the work folder.
+
+        The key never enters the scenario folder; the returned SPKI hash is what Chromium's
+        `--ignore-certificate-errors-spki-list` takes, to trust exactly this key (a stand-in for a
+        certificate from a public CA) and nothing else.
+        """
+        folder = self.work / "certs"
+        folder.mkdir(exist_ok=True)
+        cert, key = folder / f"{host}.crt", folder / f"{host}.key"
+        subprocess.run(
+            [
+                "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                "-nodes", "-days", "30", "-subj", f"/CN={host}", "-addext", f"subjectAltName=DNS:{host}",
+                "-keyout", str(key), "-out", str(cert),
+            ],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+        pub = subprocess.run(
+            ["openssl", "x509", "-in", str(cert), "-pubkey", "-noout"], check=True, capture_output=True
+        ).stdout
+        der = subprocess.run(
+            ["openssl", "pkey", "-pubin", "-outform", "der"], input=pub, check=True, capture_output=True
+        ).stdout
+        spki = base64.b64encode(hashlib.sha256(der).digest()).decode()
+        self.versions["openssl"] = subprocess.run(
+            ["openssl", "version"], capture_output=True, text=True
+        ).stdout.split()[1]
+        self.say(f"self-signed certificate for {host} made with openssl (SPKI sha256 {spki})")
+        return Certificate(host, cert, key, spki)
+
     # -- backends ---------------------------------------------------------------------------------------
 
     def node_sio(
-        self, name: str, port: int, *, log: str | None = None, clock_offset_ms: int = 0, **opts: Any
+        self,
+        name: str,
+        port: int,
+        *,
+        log: str | None = None,
+        clock_offset_ms: int = 0,
+        workers: int = 0,
+        **opts: Any,
     ) -> Proc:
-        """The Node Socket.IO server (socket.io 4 + Express) with DEBUG=engine*,socket.io*,chat:*."""
+        """The Node Socket.IO server (socket.io 4 + Express) with DEBUG=engine*,socket.io*,chat:*.
+
+        With `workers`, it runs as a Node cluster of that many workers sharing the port (sio-cluster.js).
+        """
         env = {"DEBUG": "engine*,socket.io*,chat:*", "NODE_ENV": "production"}
         cmd = ["node"]
         if clock_offset_ms:
             env["WSDIAG_CLOCK_OFFSET_MS"] = str(clock_offset_ms)
             cmd += ["--require", str(SERVERS / "clock-skew.js")]
-        cmd += [str(SERVERS / "sio-server.js"), json.dumps({"name": name, "port": port, **opts})]
+        if workers:
+            opts["workers"] = workers
+        script = "sio-cluster.js" if workers else "sio-server.js"
+        cmd += [str(SERVERS / script), json.dumps({"name": name, "port": port, **opts})]
         proc = self.spawn(name, cmd, log=self.out / "backend" / f"{log or name}.log", env=env)
         self.wait_http(port, "/healthz")
         self._node_versions()
@@ -292,6 +361,9 @@ class Harness:
         proc = self.spawn(name, cmd, log=self.out / "backend" / f"{name}.log", env={"NODE_ENV": "production"})
         self.wait_http(port, "/api/health")
         self._node_versions()
+        if page.get("clientBundle") == "v2":
+            meta = NODE_MODULES / "socket.io-client-v2" / "package.json"
+            self.versions["socket.io-client (page, v2)"] = json.loads(meta.read_text())["version"]
         self.say(f"web/REST app {name} started (pid {proc.pid}) on 127.0.0.1:{port}")
         return proc
 
@@ -320,6 +392,15 @@ class Harness:
         )
         return proc
 
+    def ws_hop(self, listen: int, target: int, mode: str, hold: float = 0.0) -> Proc:
+        """A hop in front of Traefik that passes HTTP but not WebSocket upgrades (servers/ws_hop.py)."""
+        cmd = [sys.executable, str(SERVERS / "ws_hop.py"), str(listen), str(target), mode, str(hold)]
+        proc = self.spawn("ws-hop", cmd, log=self.work / "ws-hop.log")
+        self.wait_port(listen, timeout=5)
+        what = f"held {hold:g}s unanswered, then closed" if mode == "hold" else "closed unanswered at once"
+        self.say(f"WebSocket-unaware hop (pid {proc.pid}) 127.0.0.1:{listen} -> Traefik; upgrades {what}")
+        return proc
+
     def _node_versions(self) -> None:
         self.versions["node"] = subprocess.run(
             ["node", "--version"], capture_output=True, text=True
@@ -339,8 +420,11 @@ class Harness:
 
     # -- browser ----------------------------------------------------------------------------------------
 
-    def browser(self, *, clock_offset_ms: int = 0) -> None:
-        """Start Chromium (its stderr = browser/chrome_debug.log) and the Playwright driver over CDP."""
+    def browser(self, *, clock_offset_ms: int = 0, args: tuple[str, ...] = ()) -> None:
+        """Start Chromium (its stderr = browser/chrome_debug.log) and the Playwright driver over CDP.
+
+        `args` are extra Chromium switches (a scenario that needs one says why in its notes).
+        """
         if not Path(CHROMIUM).exists():
             raise RuntimeError(f"{CHROMIUM} not found: run capture/setup.sh (apt-get install chromium)")
         cdp = free_port()
@@ -349,7 +433,7 @@ class Harness:
             CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run", "--enable-logging=stderr",
             "--v=0", f"--user-data-dir={profile}", "--remote-debugging-address=127.0.0.1",
-            f"--remote-debugging-port={cdp}", "about:blank",
+            f"--remote-debugging-port={cdp}", *args, "about:blank",
         ]  # fmt: skip
         self._chromium = self.spawn("chromium", cmd, log=self.out / "browser" / "chrome_debug.log")
         self.wait_http(cdp, "/json/version", timeout=20)
@@ -364,7 +448,10 @@ class Harness:
         ready = self._reply()
         self.versions["chromium"] = ready.get("version", "?")
         self._node_versions()
-        self.say(f"Chromium {self.versions['chromium']} started (pid {self._chromium.pid}), driven over CDP")
+        extra = f" with {' '.join(args)}" if args else ""
+        self.say(
+            f"Chromium {self.versions['chromium']} started (pid {self._chromium.pid}){extra}, driven over CDP"
+        )
         self.t_browser = time.monotonic()
 
     def _reply(self) -> dict[str, Any]:

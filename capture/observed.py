@@ -26,6 +26,95 @@ COMMON = (
 )
 
 OBSERVED: dict[str, tuple[str, ...]] = {
+    "tls-failure": (
+        "Traefik's only trace is in its DEBUG log: `tlsmanager.go:290 > Serving default certificate for "
+        'request: "api.localhost"` then `log/log.go:244 > http: TLS handshake error from 127.0.0.1:PORT: remote '
+        "error: tls: unknown certificate` (Go's http.Server error log, routed to DEBUG), one pair per "
+        "attempt; the access log has no `/socket.io/` line at all.",
+        "The console shows `api.localhost:PORT/socket.io/?EIO=4&transport=polling&t=…:1 Failed to load "
+        "resource: net::ERR_CERT_AUTHORITY_INVALID` (DevTools keeps the host in the anchor when it is not "
+        "the page's) and `WebSocket connection to 'wss://api.localhost:PORT/socket.io/?EIO=4&transport="
+        "websocket' failed: Error in connection establishment: net::ERR_CERT_AUTHORITY_INVALID`; the app "
+        "sees only `xhr poll error (status 0)` / `websocket error (error)`.",
+        "`chrome_debug.log` does carry this network failure, unlike HTTP errors: `ERROR:net/socket/"
+        "ssl_client_socket_impl.cc:949] handshake failed; returned -1, SSL error code 1, net_error -202` "
+        "(-202 = ERR_CERT_AUTHORITY_INVALID), with no URL.",
+        "The HAR has the XHRs as `status -1`, `_failureText: net::ERR_CERT_AUTHORITY_INVALID` and the "
+        "WebSockets as `Error in connection establishment: net::ERR_CERT_AUTHORITY_INVALID`.",
+        "Over TLS Chromium speaks HTTP/2 to Traefik (`RequestProtocol: HTTP/2.0`), and a 404 then reads "
+        "`the server responded with a status of 404 ()` — HTTP/2 has no reason phrase.",
+    ),
+    "mixed-content-blocked": (
+        "`ws://api.localhost:PORT` from the https page was not blocked in a trial (Chromium treats "
+        "`*.localhost` as potentially trustworthy): mixed content needs a host that is not localhost.",
+        "Polling: `socket.io.min.js:6 Mixed Content: The page at 'https://chat.localhost:PORT/?page=1' was "
+        "loaded over HTTPS, but requested an insecure XMLHttpRequest endpoint 'http://realtime.example.test:"
+        "PORT/socket.io/?EIO=4&transport=polling&t=…'. This request has been blocked; the content must be "
+        "served over HTTPS.` then `connect_error: xhr poll error (status 0)`; in the HAR `status -1`, "
+        "`_failureText: mixed-content`.",
+        "WebSocket-only: `… attempted to connect to the insecure WebSocket endpoint 'ws://…'. This request "
+        "has been blocked; this endpoint must be available over WSS.` — and nothing else: engine.io-client "
+        "emits the error before its listener is attached, so the client waits for its 20 s connect timeout "
+        "(`connect_error: timeout`) and tries again. The HAR has no entry for the blocked WebSocket.",
+        "Unlike network-source messages, Mixed Content reaches `chrome_debug.log` (`INFO:CONSOLE:6`, source "
+        "`socket.io.min.js`). Traefik's access log has only the page, its assets and the REST script.",
+    ),
+    "dns-failure": (
+        "The console shows `chat-api.invalid:PORT/socket.io/?EIO=4&transport=polling&t=…:1 Failed to load "
+        "resource: net::ERR_NAME_NOT_RESOLVED` and `WebSocket connection to 'ws://chat-api.invalid:PORT/…' "
+        "failed: Error in connection establishment: net::ERR_NAME_NOT_RESOLVED`; the HAR the same as "
+        "`_failureText`; `chrome_debug.log` nothing. Traefik and the backend never see a Socket.IO request.",
+    ),
+    "protocol-version-mismatch": (
+        "socket.io-client 2.5 asks `GET /socket.io/?EIO=3&transport=polling&t=Q8KklJO` (a 7-character yeast "
+        "`t`, where 4.x sends 8 base-36 characters) and gets `400` with 51 bytes; engine.io logs `engine "
+        "unsupported protocol version` and the app's handler `connection_error code=5 message=Unsupported "
+        "protocol version`.",
+        "The old client reports it as `connect_error: xhr poll error (status 400)` — the same words as a 400 "
+        "for any other reason; its stack frames run through `socket.io-v2.js`. Nothing in the browser says "
+        "'version'.",
+    ),
+    "session-id-unknown": (
+        "Traefik shows one upstream URL for every request: the workers are invisible to it. Polling requests "
+        "on a sid get `400 41` (`Session ID unknown`), WebSocket upgrades `400 18`, upgrades abandoned "
+        'before the answer `499 21`; engine.io logs `unknown sid "…"` and the app\'s handler '
+        "`connection_error code=1 message=Session ID unknown url=…transport=websocket…`.",
+        "Not every session fails: requests that ride Traefik's kept-alive connection to the right worker "
+        "succeed, so some sessions poll for the whole capture, some upgrade, and the others start over.",
+        "Session ids of different workers can share a suffix (`…AAAA` from both): each worker counts its own.",
+    ),
+    "upgrade-never-completes": (
+        "Chromium keeps **one WebSocket handshake per host in progress at a time**: the second and third "
+        "tabs' upgrades did not start until the previous one failed — the HAR's WebSocket "
+        "`startedDateTime`s are 12 s apart (22:03:16.5, 22:03:28.6, 22:03:40.6), each right after the "
+        "previous `failed: Connection closed before receiving a handshake response`.",
+        "No WebSocket request ever reaches Traefik (no `transport=websocket` line) and engine.io logs no "
+        "upgrade attempt; the sessions poll for the whole capture with no error in the app.",
+    ),
+    "stuck-on-polling": (
+        'The handshake answer says it: `{"sid":"…","upgrades":[],"pingInterval":25000,"pingTimeout":20000,'
+        '"maxPayload":1000000}` (in the HAR). No `transport=websocket` request anywhere, no error anywhere.',
+        "With the tabs chatting every 5 s, the long-polls return after ~5 s (a broadcast), not after the 25 s "
+        "ping interval; the only non-200 lines are the three `499 21` long-polls cut when the tabs closed.",
+    ),
+    "reconnect-storm": (
+        "Each kick leaves a `400 41` (`Session ID unknown`) in Traefik: the client's last long-poll GET or "
+        "its goodbye POST on the session the server had just closed (engine.io logs `unknown sid`); an "
+        "upgrade in flight gets `400 18`, or Chromium logs `WebSocket connection to '…' failed: WebSocket is "
+        "closed before the connection is established.`",
+        "Upgrades that did open were closed by the server within ~0.1 s: `0 0` lines of a few ms to 200 ms.",
+        "The server's side is plain: `[chat] socket=… session token s-2026-11-18-77e2 is no longer valid, "
+        "disconnecting` (the app's own line), the client's `disconnected: io server disconnect` then "
+        "`connected` again 3 s later.",
+    ),
+    "router-priority-conflict": (
+        "The tie really flips at reloads: new handshakes went to `web@file` (`404 149`, Express's `Cannot "
+        "GET /socket.io/`) at first, to `socketio@file` after the first reload and still after the second, "
+        "back to `web@file` after the third and to `socketio@file` after the fourth — each reload adds the "
+        "routers again in Go map order.",
+        "Tabs that connected in a good period keep their WebSocket through the bad ones (hijacked "
+        "connections); only new handshakes show which router currently wins.",
+    ),
     "traefik-priority-conflict": (
         "The WebSocket opened before the change kept talking to engine.io on `socketio@file`: its line "
         '`"GET /socket.io/?EIO=4&transport=websocket&sid=… HTTP/1.1" 0 0 … "socketio@file" …` is written at '

@@ -13,10 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness import Harness, free_port
+from harness import Certificate, Harness, free_port
 
 CHAT = "chat.localhost"
 API = "api.localhost"
+#: A socket host that is not *.localhost (Chromium treats *.localhost as potentially trustworthy, so
+#: ws://api.localhost from an https page is not mixed content); Chromium maps it to 127.0.0.1 itself.
+RT = "realtime.example.test"
+#: A host name that resolves nowhere (RFC 6761 reserves .invalid).
+NXHOST = "chat-api.invalid"
 
 
 @dataclass(frozen=True)
@@ -57,13 +62,21 @@ def service(*ports: int, sticky: bool = False) -> dict[str, Any]:
 
 
 def router(
-    rule: str, svc: str, *, priority: int | None = None, middlewares: list[str] | None = None
+    rule: str,
+    svc: str,
+    *,
+    priority: int | None = None,
+    middlewares: list[str] | None = None,
+    entry: str = "web",
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {"rule": rule, "entryPoints": ["web"], "service": svc}
+    """A file-provider router; on the `websecure` entry point it terminates TLS (`tls: {}`)."""
+    out: dict[str, Any] = {"rule": rule, "entryPoints": [entry], "service": svc}
     if priority is not None:
         out["priority"] = priority
     if middlewares:
         out["middlewares"] = middlewares
+    if entry == "websecure":
+        out["tls"] = {}
     return out
 
 
@@ -90,9 +103,11 @@ def chat_site(
     return {"http": http}
 
 
-def open_pages(h: Harness, n: int, *, start: int = 1, port: int | None = None, gap: float = 0.7) -> None:
+def open_pages(
+    h: Harness, n: int, *, start: int = 1, port: int | None = None, gap: float = 0.7, scheme: str = "http"
+) -> None:
     for i in range(start, start + n):
-        h.open(f"p{i}", f"http://{CHAT}:{port or h.port}/?page={i}")
+        h.open(f"p{i}", f"{scheme}://{CHAT}:{port or h.port}/?page={i}")
         h.sleep(gap)
 
 
@@ -491,4 +506,322 @@ def python_origin_ws_proto(h: Harness) -> None:
     h.browser()
     h.rest_traffic(CHAT, REST)
     open_pages(h, 3)
+    h.until(h.seconds)
+
+
+# -- TLS, mixed content, DNS: failures only the browser sees --------------------------------------------------
+
+
+def tls_site(
+    web: int, sio: int, cert: Certificate, *, api_entry: str = "websecure", api_host: str = API
+) -> dict[str, Any]:
+    """The page on https://chat.localhost (websecure, its own certificate), Socket.IO on its own host.
+
+    The front-end is also routed on the plain `web` entry point (the REST script uses it); the file
+    provider's `tls.certificates` holds one certificate, made for chat.localhost only.
+    """
+    return {
+        "http": {
+            "routers": {
+                "web": router(f"Host(`{CHAT}`)", "web", entry="websecure"),
+                "web-http": router(f"Host(`{CHAT}`)", "web"),
+                "api": router(f"Host(`{api_host}`)", "socketio", entry=api_entry),
+            },
+            "services": {"web": service(web), "socketio": service(sio)},
+        },
+        "tls": {"certificates": [{"certFile": str(cert.cert), "keyFile": str(cert.key)}]},
+    }
+
+
+TRUSTED_PAGE_NOTE = (
+    "The page's own certificate (self-signed for chat.localhost, made with openssl at record time; its key "
+    "stayed in the harness's temporary folder, so `config/dynamic.yml` names files that no longer exist) "
+    "stands in for a certificate from a public CA: Chromium was started with "
+    "`--ignore-certificate-errors-spki-list=<its SPKI hash>`, which trusts that one key and nothing else. "
+    "No `--ignore-certificate-errors` was used."
+)
+
+
+@scenario(
+    seconds=30,
+    access_format="json",
+    first_rule="tls-failure",
+    root_cause="The page is served over HTTPS on chat.localhost and connects to Socket.IO on "
+    "https://api.localhost. Traefik's `api` router has `tls: {}` but no certificate covers api.localhost "
+    "(the only stored certificate is chat.localhost's; in production: the ACME resolver failed for that "
+    "name), so Traefik serves its self-signed `TRAEFIK DEFAULT CERT` for it. Chromium refuses it with "
+    "`net::ERR_CERT_AUTHORITY_INVALID` before any HTTP request exists: the polling handshake fails (`xhr "
+    "poll error`), and so does the WebSocket-only tab (`websocket error`), for ever; the Socket.IO server "
+    "never sees a request.",
+    also=("reconnect-storm", "upgrade-never-completes"),
+    notes=(TRUSTED_PAGE_NOTE,),
+)
+def tls_failure(h: Harness) -> None:
+    web, sio, tls = free_port(), free_port(), free_port()
+    cert = h.certificate(CHAT)
+    h.traefik(tls_site(web, sio, cert), tls_port=tls)
+    h.node_sio("chat", sio, cors=True)
+    page = {
+        **PAGE,
+        "url": f"https://{API}:{tls}",
+        "perPage": {"2": {"options": {"transports": ["websocket"]}}},
+    }
+    h.web_app("web", web, page=page)
+    h.browser(args=(f"--ignore-certificate-errors-spki-list={cert.spki}",))
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 2, port=tls, scheme="https")
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=25,
+    access_format="common",
+    first_rule="mixed-content-blocked",
+    root_cause="The page moved to HTTPS (https://chat.localhost) but its Socket.IO URL is still "
+    f"`ws://{RT}:PORT` (the plain-HTTP entry point, where a router for that host works). Chromium blocks "
+    "every polling XHR to `http://…` and the WebSocket to `ws://…` as Mixed Content: nothing reaches "
+    "Traefik or the Socket.IO server. The default tab retries for ever (`xhr poll error`); the "
+    "WebSocket-only tab never hears of its blocked WebSocket and waits for the client's 20 s connect "
+    "timeout (`connect_error: timeout`) before each new attempt.",
+    notes=(
+        TRUSTED_PAGE_NOTE,
+        f"The socket host is `{RT}`, not `*.localhost`: in a trial run, `ws://api.localhost:PORT` from the "
+        "https page was **not** blocked (Chromium treats `*.localhost` as potentially trustworthy, so it is "
+        "not mixed content) and the tabs connected. Chromium was given "
+        f"`--host-resolver-rules=MAP {RT} 127.0.0.1` so that the name would resolve to Traefik if it were "
+        "ever requested — it never was.",
+    ),
+)
+def mixed_content_blocked(h: Harness) -> None:
+    web, sio, tls = free_port(), free_port(), free_port()
+    cert = h.certificate(CHAT)
+    h.traefik(tls_site(web, sio, cert, api_entry="web", api_host=RT), tls_port=tls)
+    h.node_sio("chat", sio, cors=True)
+    page = {
+        **PAGE,
+        "url": f"ws://{RT}:{h.port}",
+        "perPage": {"2": {"options": {"transports": ["websocket"]}}},
+    }
+    h.web_app("web", web, page=page)
+    h.browser(
+        args=(
+            f"--ignore-certificate-errors-spki-list={cert.spki}",
+            f"--host-resolver-rules=MAP {RT} 127.0.0.1",
+        )
+    )
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 2, port=tls, scheme="https")
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=25,
+    access_format="common",
+    first_rule="dns-failure",
+    root_cause=f"The page on http://chat.localhost connects to Socket.IO on `http://{NXHOST}:PORT`, a host "
+    "name that resolves nowhere (a typo / a DNS record never created; `.invalid` is reserved by RFC 6761). "
+    "Chromium fails every request with `net::ERR_NAME_NOT_RESOLVED` within milliseconds: the polling tab "
+    "reports `xhr poll error (status 0)`, the WebSocket-only tab `websocket error`, both retry for ever; "
+    "Traefik and the Socket.IO server see nothing of it.",
+    also=("reconnect-storm", "upgrade-never-completes"),
+    notes=(
+        "No network is needed for the failure: on this machine the system resolver answers at once "
+        "(`getent hosts chat-api.invalid` fails in ~2 ms), and Chromium logged the error 5–50 ms after each "
+        "request started.",
+    ),
+)
+def dns_failure(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.traefik(api_site(web, sio))
+    h.node_sio("chat", sio, cors=True)
+    page = {
+        **PAGE,
+        "url": f"http://{NXHOST}:{h.port}",
+        "perPage": {"2": {"options": {"transports": ["websocket"]}}},
+    }
+    h.web_app("web", web, page=page)
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 2)
+    h.until(h.seconds)
+
+
+# -- protocol, sessions, upgrades ---------------------------------------------------------------------------
+
+
+@scenario(
+    seconds=30,
+    access_format="json",
+    first_rule="protocol-version-mismatch",
+    root_cause="The server was upgraded to Socket.IO 4 (Engine.IO 4, `allowEIO3` not set) but the page still "
+    "loads the old socket.io-client 2.5 build, which speaks Engine.IO 3: every handshake "
+    '`GET /socket.io/?EIO=3&transport=polling&t=…` is answered `400 {"code":5,"message":"Unsupported '
+    'protocol version"}` and the two old tabs retry for ever. A third tab that got the new 4.x bundle '
+    "connects normally.",
+    also=("reconnect-storm",),
+)
+def protocol_version_mismatch(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.traefik(chat_site(web, [sio]))
+    h.node_sio("chat", sio)
+    page = {**PAGE, "clientBundle": "v2", "perPage": {"3": {"clientBundle": None}}}
+    h.web_app("web", web, page=page)
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 3)
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=25,
+    access_format="common",
+    first_rule="session-id-unknown",
+    root_cause="The Socket.IO backend runs as a Node cluster of two workers sharing one port (what "
+    "`pm2 start … -i 2` does) without a sticky-session layer (`@socket.io/sticky`). Traefik sees one "
+    "upstream; the cluster's primary hands each new TCP connection to the next worker, so a session's "
+    'requests reach a worker that never created it: `400 {"code":1,"message":"Session ID unknown"}` on '
+    "polling, `400` on the WebSocket upgrade (engine.io `unknown sid`), and clients start over. Sessions "
+    "whose requests happen to ride Traefik's kept-alive connections to the right worker keep polling.",
+    also=("upgrade-never-completes", "stuck-on-polling", "reconnect-storm"),
+    notes=(
+        "Both workers write to `backend/chat.log` (as under pm2, one log per app): the `chat:app` lines name "
+        "the worker (`[chat#1]`, `[chat#2]`), engine.io's own lines do not.",
+    ),
+)
+def session_id_unknown(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.traefik(chat_site(web, [sio]))
+    h.node_sio("chat", sio, workers=2)
+    h.web_app("web", web, page=PAGE)
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 3)
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=40,
+    access_format="json",
+    first_rule="upgrade-never-completes",
+    root_cause="A hop in front of Traefik (a load balancer / corporate proxy without WebSocket support) "
+    "forwards plain HTTP but never answers a request carrying `Upgrade: websocket`: it holds it 12 s and "
+    "drops the connection (a plain FIN, no HTTP answer). Long-polling works, so every tab connects; each "
+    "upgrade probe hangs, then fails with `Connection closed before receiving a handshake response`, and "
+    "the sessions stay on polling. Traefik never sees a WebSocket request.",
+    also=("stuck-on-polling",),
+    notes=(
+        "The hop is a small asyncio TCP proxy (capture/servers/ws_hop.py, mode `hold`); like most real "
+        "balancers it leaves no log in the scenario folder.",
+        "In a trial with a hop that closed upgrade requests at once (mode `close`), wsdiag also named "
+        "`upgrade-never-completes` first (`stuck-on-polling` after it): the browser reports the failed "
+        "WebSocket either way.",
+    ),
+)
+def upgrade_never_completes(h: Harness) -> None:
+    web, sio, lb = free_port(), free_port(), free_port()
+    h.traefik(chat_site(web, [sio]))
+    h.node_sio("chat", sio)
+    h.web_app("web", web, page=PAGE)
+    h.ws_hop(lb, h.port, "hold", 12)
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 3, port=lb)
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=40,
+    access_format="common",
+    first_rule="stuck-on-polling",
+    root_cause="The Socket.IO server was started with `transports: ['polling']` (left over from a workaround "
+    'for a proxy long since replaced): every handshake offers `"upgrades":[]`, so no client ever tries a '
+    "WebSocket. Nothing fails and nothing logs an error; every session long-polls for its whole life (a "
+    "25 s GET held per client, one POST per message).",
+)
+def stuck_on_polling(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.traefik(chat_site(web, [sio]))
+    h.node_sio("chat", sio, transports=["polling"])
+    h.web_app("web", web, page=PAGE)
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 3)
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=30,
+    access_format="common",
+    first_rule="reconnect-storm",
+    root_cause="The server checks each socket's session token when it connects and disconnects the ones it "
+    "no longer accepts (`socket.disconnect(true)`, after telling the client `session_expired`); the page "
+    "handles `disconnect` as the Socket.IO docs show — reason `io server disconnect` → `socket.connect()` "
+    "(here after 3 s) — with the same stale token. Every tab loops: handshake 200, connect, kicked, "
+    "reconnect, a new Engine.IO session every ~3 s per tab. No request fails at the HTTP level except the "
+    "client's goodbye POST on the session the server just closed.",
+    notes=(
+        "The catalog has no rule for a server that disconnects its clients on purpose; the reconnect loop "
+        "it causes is what the logs show, and `reconnect-storm` is the finding that names it. The cause is "
+        "readable in the console (`disconnected: io server disconnect`, the app's `session_expired` "
+        "warning) and in the server's `chat:app` lines.",
+    ),
+)
+def reconnect_storm(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.traefik(chat_site(web, [sio]))
+    h.node_sio("chat", sio, acceptTokens=["s-2026-11-25-b41c"])
+    page = {
+        **PAGE,
+        "options": {"auth": {"token": "s-2026-11-18-77e2"}},
+        "reconnectAfterServerDisconnectMs": 3000,
+    }
+    h.web_app("web", web, page=page)
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 2)
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=45,
+    access_format="common",
+    first_rule="handshake-wrong-router",
+    root_cause="The original incident: every router has an explicit `priority: 10` (a team convention), so "
+    "the web router `Host(chat.localhost)` and the socketio router `Host(chat.localhost) && "
+    "PathPrefix(/socket.io)` tie. Traefik 3.7 breaks ties only by provider; within one provider the order "
+    "is that in which the routers were added, from a Go map, so it can change at every configuration "
+    "reload. Unrelated reloads (a `status` router added and removed) flip it: at times new handshakes reach "
+    "Socket.IO, at times `web@file` answers `404 Cannot GET /socket.io/…`; open WebSockets keep working.",
+    also=("router-priority-conflict", "reconnect-storm", "upgrade-never-completes"),
+    notes=(
+        "wsdiag names `handshake-wrong-router` first and `router-priority-conflict` after it, explained by "
+        "it — by design (the wrong router is what breaks the handshakes; the tie is why). The flip is random "
+        "at each reload (the map order), so another recording may flip at other reloads.",
+    ),
+)
+def router_priority_conflict(h: Harness) -> None:
+    web, sio, status = free_port(), free_port(), free_port()
+
+    def site(with_status: bool) -> dict[str, Any]:
+        conf = chat_site(web, [sio])
+        http = conf["http"]
+        http["routers"]["web"]["priority"] = 10
+        http["routers"]["socketio"]["priority"] = 10
+        if with_status:
+            http["routers"]["status"] = router("Host(`status.localhost`)", "status", priority=10)
+            http["services"]["status"] = service(status)
+        return conf
+
+    h.traefik(site(False))
+    h.node_sio("chat", sio)
+    h.web_app("web", web, page=PAGE)
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 2)
+    for k in range(1, 5):
+        h.until(h.seconds * k / 5)
+        change = "added" if k % 2 else "removed"
+        h.reconfigure(site(k % 2 == 1), f"unrelated `status` router {change} (a reload)")
+        h.sleep(3)
+        h.reload(f"p{1 + k % 2}")
     h.until(h.seconds)

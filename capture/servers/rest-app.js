@@ -4,7 +4,8 @@
 // Usage: node rest-app.js '<json options>'
 //   name, port      as for sio-server.js
 //   page            what the chat page runs: {url, options, chatEveryMs, restEveryMs, bigPayloadBytes,
-//                   bigAfterMs, clientScript}; per-page overrides in page.perPage["<n>"]
+//                   bigAfterMs, clientScript, clientBundle}; per-page overrides in page.perPage["<n>"]
+//                   clientBundle "v2": the page loads socket.io-client 2.x (Engine.IO 3) instead of 4.x
 //   bundleAt        extra path that serves the socket.io client bundle (e.g. "/socket.io.js")
 "use strict";
 const path = require("node:path");
@@ -23,6 +24,10 @@ const bundle = (_req, res) => res.sendFile(path.join(dist, "socket.io.min.js"), 
 app.get("/static/socket.io.min.js", bundle);
 if (opts.bundleAt) app.get(opts.bundleAt, bundle);
 app.get("/static/socket.io.min.js.map", (_req, res) => res.sendFile(path.join(dist, "socket.io.min.js.map")));
+// an old client build still deployed with the page: socket.io-client 2.x (npm alias socket.io-client-v2)
+const distV2 = path.join(__dirname, "..", "node_modules", "socket.io-client-v2", "dist");
+app.get("/static/socket.io-v2.js", (_req, res) => res.sendFile(path.join(distV2, "socket.io.js"), { maxAge: "1h" }));
+app.get("/static/socket.io.js.map", (_req, res) => res.sendFile(path.join(distV2, "socket.io.js.map")));
 app.get("/app.js", (_req, res) => res.sendFile(path.join(__dirname, "..", "web", "app.js"), { maxAge: "1h" }));
 
 function pageConfig(n) {
@@ -35,7 +40,7 @@ function pageConfig(n) {
 
 app.get("/", (req, res) => {
   const cfg = pageConfig(Number(req.query.page || 0));
-  const script = cfg.clientScript || "/static/socket.io.min.js";
+  const script = cfg.clientScript || (cfg.clientBundle === "v2" ? "/static/socket.io-v2.js" : "/static/socket.io.min.js");
   res.type("html").send(`<!doctype html>
 <html><head><meta charset="utf-8"><title>chat</title>
 <script>window.CHAT_CONFIG = ${JSON.stringify(cfg)};</script>

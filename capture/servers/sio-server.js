@@ -7,7 +7,9 @@
 //   path            Socket.IO server path (default /socket.io)
 //   cors            false | true | [origins]   (Socket.IO's cors.origin; false = no CORS headers at all)
 //   allowOrigins    [origins] accepted by allowRequest (anything else: 403 code 4 "Forbidden")
-//   maxHttpBufferSize, pingInterval, pingTimeout   engine.io options
+//   maxHttpBufferSize, pingInterval, pingTimeout, transports   engine.io options
+//   acceptTokens    [tokens] accepted in the client's `auth.token`: any other socket is told so and
+//                   disconnected by the server right after it connected (an expired-session check)
 "use strict";
 const http = require("node:http");
 const express = require("express");
@@ -15,7 +17,8 @@ const { Server } = require("socket.io");
 const log = require("debug")("chat:app");
 
 const opts = JSON.parse(process.argv[2] || "{}");
-const name = opts.name || "chat";
+// under sio-cluster.js each worker is a replica of its own: "chat#1", "chat#2"
+const name = process.env.WSDIAG_REPLICA || opts.name || "chat";
 
 const app = express();
 app.get("/healthz", (_req, res) => res.send("ok"));
@@ -25,7 +28,7 @@ const ioOptions = { serveClient: false };
 if (opts.path) ioOptions.path = opts.path;
 if (opts.cors === true) ioOptions.cors = { origin: true, credentials: true };
 else if (Array.isArray(opts.cors)) ioOptions.cors = { origin: opts.cors, credentials: true };
-for (const key of ["maxHttpBufferSize", "pingInterval", "pingTimeout"]) {
+for (const key of ["maxHttpBufferSize", "pingInterval", "pingTimeout", "transports"]) {
   if (opts[key] !== undefined) ioOptions[key] = opts[key];
 }
 if (Array.isArray(opts.allowOrigins)) {
@@ -46,6 +49,15 @@ io.on("connection", (socket) => {
   const transport = socket.conn.transport.name;
   log("[%s] connected socket=%s eio=%s transport=%s", name, socket.id, socket.conn.id, transport);
   socket.conn.on("upgrade", (t) => log("[%s] socket=%s upgraded to %s", name, socket.id, t.name));
+  if (Array.isArray(opts.acceptTokens)) {
+    const token = socket.handshake.auth && socket.handshake.auth.token;
+    if (!opts.acceptTokens.includes(token)) {
+      log("[%s] socket=%s session token %s is no longer valid, disconnecting", name, socket.id, token);
+      socket.emit("session_expired", { token });
+      socket.disconnect(true);
+      return;
+    }
+  }
   socket.join("lobby");
   socket.on("chat", (msg) => {
     const size = typeof msg === "string" ? msg.length : JSON.stringify(msg).length;

@@ -46,6 +46,16 @@
       extra += " code=" + closeEvent.code + (closeEvent.reason ? " reason=" + closeEvent.reason : "");
     }
     console.warn("[chat] disconnected: " + reason + extra);
+    if (reason === "io server disconnect" && cfg.reconnectAfterServerDisconnectMs !== undefined) {
+      // as the Socket.IO docs show: "the disconnection was initiated by the server, you need to
+      // reconnect manually"
+      setTimeout(function () {
+        socket.connect();
+      }, cfg.reconnectAfterServerDisconnectMs);
+    }
+  });
+  socket.on("session_expired", function (info) {
+    console.warn("[chat] server says session token " + info.token + " is no longer valid");
   });
   manager.on("reconnect_attempt", function (n) {
     console.log("[chat] reconnect attempt " + n);
