@@ -752,7 +752,8 @@ def stuck_on_polling(h: Harness) -> None:
 @scenario(
     seconds=30,
     access_format="common",
-    first_rule="reconnect-storm",
+    first_rule="server-disconnects-clients",
+    also=("reconnect-storm", "upgrade-never-completes"),
     root_cause="The server checks each socket's session token when it connects and disconnects the ones it "
     "no longer accepts (`socket.disconnect(true)`, after telling the client `session_expired`); the page "
     "handles `disconnect` as the Socket.IO docs show — reason `io server disconnect` → `socket.connect()` "
@@ -760,8 +761,8 @@ def stuck_on_polling(h: Harness) -> None:
     "reconnect, a new Engine.IO session every ~3 s per tab. No request fails at the HTTP level except the "
     "client's goodbye POST on the session the server just closed.",
     notes=(
-        "The catalog has no rule for a server that disconnects its clients on purpose; the reconnect loop "
-        "it causes is what the logs show, and `reconnect-storm` is the finding that names it. The cause is "
+        "The contract's catalog has no rule for a server that disconnects its clients on purpose; wsdiag "
+        "adds `server-disconnects-clients`, which explains the `reconnect-storm` the logs show. The cause is "
         "readable in the console (`disconnected: io server disconnect`, the app's `session_expired` "
         "warning) and in the server's `chat:app` lines.",
     ),

@@ -20,7 +20,8 @@ CONTRACT_RULES = {
     "dns-failure",
 }  # fmt: skip
 #: Rule ids the scenarios need that the contract's catalog does not have yet (proposed in their README).
-PROPOSED_RULES = {"socketio-js-captured"}
+#: Rule ids wsdiag adds to the contract's catalog (the contract allows more).
+PROPOSED_RULES = {"socketio-js-captured", "server-disconnects-clients"}
 
 
 def test_there_are_scenarios_and_three_healthy_ones() -> None:

@@ -46,6 +46,9 @@ REASONS: Final = (
     "io client disconnect",
 )
 _REASON_RE = r"\b(" + "|".join(REASONS) + r")\b"
+_TIMER_LINE = (
+    r"(?i)(?:refresh|reset|set|clear|schedul|start|restart)(?:ing|ed)? (?:the )?ping timeout|waiting for pong"
+)
 _METHODS = r"GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT|TRACE"
 _ID = r"[A-Za-z0-9_-]"
 
@@ -157,6 +160,7 @@ SIGNATURES: Final[tuple[Signature, ...]] = (
     ),
     S(r"(?:^|: )Invalid transport\b", "error", None, "Invalid transport", "UNKNOWN_TRANSPORT", status=400),
     S(r"Client is gone, closing socket", "disconnect", reason="ping timeout"),
+    S(r"(?i)(?:refresh|reset|set|clear)(?:ing|ed)? ping timeout|waiting for pong", "ping"),
     # upgrades (engine.io socket.ts, python-engineio socket.py, engine.io-client probe)
     S(r"client did not complete upgrade", "upgrade", error="client did not complete upgrade"),
     S(r"upgrade attempt for closed client", "upgrade", error="upgrade attempt for closed client"),
@@ -673,7 +677,11 @@ def classify(frame: pl.DataFrame, *, message: str = "message") -> pl.DataFrame:
         "error_code": _constant(pl.col(idx), "error_code", pl.Int32()),
         "error": pl.coalesce(pl.col("_x_error"), _constant(pl.col(idx), "error", pl.String())),
         "error_name": pl.coalesce(pl.col("_x_error_name"), _constant(pl.col(idx), "error_name", pl.String())),
-        "reason": pl.coalesce(pl.col("_x_reason"), _constant(pl.col(idx), "reason", pl.String())),
+        # engine.io's heartbeat timer lines ("refreshing ping timeout", "setting ping timeout") name the
+        # reason without being a disconnect
+        "reason": pl.when(pl.col("message").str.contains(_TIMER_LINE).fill_null(False))
+        .then(None)
+        .otherwise(pl.coalesce(pl.col("_x_reason"), _constant(pl.col(idx), "reason", pl.String()))),
         "close_code": pl.coalesce(
             pl.col("_x_close_code").cast(pl.Int32, strict=False),
             _constant(pl.col(idx), "close_code", pl.Int32()),
