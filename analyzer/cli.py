@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -32,11 +31,22 @@ def user_errors() -> Iterator[None]:
     except WsdiagError as exc:
         click.echo(f"wsdiag: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
+    except (KeyboardInterrupt, SystemExit):
+        raise
     except BrokenPipeError:
         # `wsdiag events … | head` closes the pipe early; that is not an error
         with contextlib.suppress(Exception):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         sys.exit(0)
+    except Exception as exc:  # a bug must still end in one line a user can report, not a traceback
+        if os.environ.get("WSDIAG_DEBUG"):
+            raise
+        click.echo(
+            f"wsdiag: internal error: {type(exc).__name__}: {exc} "
+            "(please report it; WSDIAG_DEBUG=1 shows the traceback)",
+            err=True,
+        )
+        sys.exit(EXIT_ERROR)
 
 
 def read_options(fn: F) -> F:
@@ -116,6 +126,9 @@ def cli() -> None:
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE.")
 @click.option("--limit", type=int, default=None, help="Show at most N events (table format: 50 by default).")
+@click.option(
+    "--no-redact", is_flag=True, help="Keep secrets (tokens, cookies, Authorization) in the output."
+)
 def events(
     paths: tuple[str, ...],
     tz: str,
@@ -124,6 +137,7 @@ def events(
     fmt: str,
     output: str | None,
     limit: int | None,
+    no_redact: bool,
 ) -> None:
     """Print the normalized event table read from PATHS (files, folders, or - for stdin).
 
@@ -133,7 +147,7 @@ def events(
 
     with user_errors():
         ingested = _read(paths, tz, on_date, forced)
-        write_events(ingested.events, fmt=fmt, output=output, limit=limit)
+        write_events(ingested.events, fmt=fmt, output=output, limit=limit, redact=not no_redact)
 
 
 def analysis_options(fn: F) -> F:
@@ -234,8 +248,6 @@ def analyze(
             until=_utc(until),
             redact=not no_redact,
         )
-        if fmt == "html" and importlib.util.find_spec("analyzer.report.html") is None:
-            raise UsageError("--format html: the HTML report of analyze is not in this build (scan has one)")
         analysis = run_analysis(list(paths), options)
         from analyzer.report.inputs import print_input_summary
 
@@ -435,6 +447,103 @@ def rules_test(dirs: tuple[str, ...]) -> None:
         outcomes = run_all(load_rules(folders))
         print_test_outcomes(outcomes)
         sys.exit(EXIT_FINDINGS if any(not o.passed and not o.todo for o in outcomes) else EXIT_OK)
+
+
+@cli.command("check-config")
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE.")
+@click.option(
+    "--explain",
+    "explain_urls",
+    multiple=True,
+    metavar="URL",
+    help="Show which router wins this request and why (repeatable), e.g. "
+    "https://api.example.test/socket.io/?EIO=4&transport=polling.",
+)
+@click.option("--method", default="GET", show_default=True, help="HTTP method of the --explain requests.")
+@click.option(
+    "-H",
+    "--header",
+    "headers",
+    multiple=True,
+    metavar="'NAME: VALUE'",
+    help="Header of the --explain requests.",
+)
+@click.option(
+    "--entrypoint", "entry_point", metavar="NAME", help="Entry point the --explain requests arrive on."
+)
+@click.option(
+    "--client-ip", metavar="IP", help="Client address of the --explain requests (for ClientIP rules)."
+)
+@click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False),
+    help="Variables for ${VAR} in compose files, instead of the .env beside each file.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    default=None,
+    help="Exit with 1 when a finding is at least this severe.",
+)
+@click.option("--no-redact", is_flag=True, help="Keep secrets (tokens in --explain URLs) in the report.")
+def check_config(
+    files: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    explain_urls: tuple[str, ...],
+    method: str,
+    headers: tuple[str, ...],
+    entry_point: str | None,
+    client_ip: str | None,
+    env_file: str | None,
+    fail_on: str | None,
+    no_redact: bool,
+) -> None:
+    """Check Traefik routing configuration statically: docker-compose labels, file-provider YAML/TOML,
+    IngressRoute manifests (FILES may be folders).
+
+    Names routers that overlap with equal priority, WebSocket / Socket.IO paths won by another router,
+    rules Traefik refuses and routers without a usable service, each with the setting that fixes it.
+    A per-file summary goes to stderr.
+    """
+    from analyzer.config import check_config as run_check
+    from analyzer.report.config_text import print_files, write_check
+
+    with user_errors():
+        result = run_check(
+            files,
+            env_file=env_file,
+            explain_urls=explain_urls,
+            method=method,
+            headers=_headers(headers),
+            entry_point=entry_point,
+            client_ip=client_ip,
+        )
+        print_files(result.config)
+        if not result.config.readable:
+            reasons = "; ".join(f"{f.path}: {f.error}" for f in result.config.files) or "no files found"
+            raise NoInputError(f"no configuration could be read ({reasons})")
+        write_check(result, fmt=fmt, output=output, redact_secrets=not no_redact)  # type: ignore[arg-type]
+    sys.exit(exit_code(result.findings, fail_on))
+
+
+def _headers(values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for value in values:
+        name, sep, content = value.partition(":")
+        if not sep or not name.strip():
+            raise UsageError(f"--header expects 'NAME: VALUE', got {value!r}")
+        out[name.strip()] = content.strip()
+    return out
 
 
 def main() -> None:

@@ -50,3 +50,20 @@ class UsageError(WsdiagError):
 
 class RuleError(WsdiagError):
     """A rule file is invalid."""
+
+
+class ConfigError(WsdiagError):
+    """A Traefik routing configuration file cannot be read (bad YAML/TOML, a required variable unset)."""
+
+
+class RuleSyntaxError(ConfigError):
+    """A Traefik router rule does not parse; ``position`` is the 0-based character offset in the rule."""
+
+    def __init__(self, message: str, *, position: int, location: Location | None = None) -> None:
+        super().__init__(message, location=location)
+        self.position = position
+
+    @property
+    def column(self) -> int:
+        """1-based column of the problem in the rule text."""
+        return self.position + 1

@@ -105,3 +105,35 @@ def column(frame: pl.DataFrame, name: str, dtype: PolarsDataType) -> pl.Expr:
     if name not in frame.columns:
         return pl.lit(None, dtype=dtype)
     return pl.col(name).cast(dtype, strict=False)
+
+
+def path_field(frame: pl.DataFrame, path: str) -> pl.Expr:
+    """A dotted path (``req.method``) as a string expression, through structs or JSON text (null if absent).
+
+    Lists become their elements joined by newlines (NestJS JSON puts a stack as a list of lines).
+    """
+    head, *rest = path.split(".")
+    if head not in frame.columns:
+        return pl.lit(None, dtype=pl.String)
+    expr = pl.col(head)
+    dtype: Any = frame.schema[head]
+    for i, key in enumerate(rest):
+        if isinstance(dtype, pl.Struct):
+            fields = {f.name: f.dtype for f in dtype.fields}
+            if key not in fields:
+                return pl.lit(None, dtype=pl.String)
+            expr, dtype = expr.struct.field(key), fields[key]
+        elif dtype == pl.String:
+            return expr.str.json_path_match("$." + ".".join(rest[i:]))
+        else:
+            return pl.lit(None, dtype=pl.String)
+    if isinstance(dtype, pl.Struct):
+        return expr.struct.json_encode()
+    if isinstance(dtype, pl.List):
+        return expr.cast(pl.List(pl.String), strict=False).list.join("\n")
+    return expr.cast(pl.String, strict=False)
+
+
+def first_field(frame: pl.DataFrame, paths: tuple[str, ...]) -> pl.Expr:
+    """The first of ``paths`` (see :func:`path_field`) that is present and non-null."""
+    return pl.coalesce(*(path_field(frame, p) for p in paths), pl.lit(None, dtype=pl.String))

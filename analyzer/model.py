@@ -62,6 +62,10 @@ COLUMNS: Final[dict[str, tuple[pl.DataType, str]]] = {
     "namespace": (pl.String(), "Socket.IO namespace"),
     "error_code": (pl.Int32(), "Engine.IO error code (0..5) or another numeric error code"),
     "error": (pl.String(), "error text (engine.io message, net::ERR_..., exception)"),
+    "error_name": (
+        pl.String(),
+        "stable name of the failure: engine.io's (UNKNOWN_SID, TRANSPORT_MISMATCH, FORBIDDEN, ...), ws's WS_ERR_*",
+    ),
     "reason": (pl.String(), "disconnect / close reason (transport close, ping timeout, ...)"),
     "close_code": (pl.Int32(), "WebSocket close code"),
     # -- filled by correlation
@@ -86,10 +90,12 @@ KINDS: Final[dict[str, str]] = {
     "upgrade": "an Engine.IO transport upgrade (polling -> websocket) event",
     "connect": "a Socket.IO socket connected to a namespace",
     "connect_error": "a Socket.IO connect_error / connection refused by the server",
+    "connect_attempt": "a client started (re)connecting (client library or app line, e.g. 'Connecting to WebSocket...')",
     "disconnect": "a Socket.IO / Engine.IO disconnect (reason)",
     "ping": "heartbeat traffic",
     "proxy_error": "the proxy's own log reporting a failed forward (502, 504, ...)",
     "config_reload": "the proxy received a new routing configuration",
+    "router_config": "a router defined in a routing configuration file (rule in message, priority etc. in attrs)",
     "cors_blocked": "the browser blocked a request by CORS policy",
     "mixed_content": "the browser blocked ws:// or http:// from an https:// page",
     "tls_error": "certificate / TLS failure",

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
 import polars as pl
 
 from analyzer.model import UTC_US
+from analyzer.regex import ascii_classes
 
 #: Zone assumed for timestamps that carry none, unless ``--tz`` says otherwise.
 DEFAULT_TZ = "UTC"
@@ -44,3 +49,250 @@ def epoch_ms_to_utc(value: pl.Expr) -> pl.Expr:
 def epoch_s_to_utc(value: pl.Expr) -> pl.Expr:
     """Epoch seconds (int or float) to UTC."""
     return (value.cast(pl.Float64, strict=False) * 1_000_000).cast(pl.Int64, strict=False).cast(UTC_US)
+
+
+# -- timestamps of unknown layout (backend logs: locale dates, Python asctime, HTTP dates, syslog) -------
+
+#: Numeric dates with a time: ``11/27/2025, 10:15:32 AM``, ``27.11.2025, 10:15:32``, ``2023/05/07 10:20:41``,
+#: ``2017-06-25 11:43:31,367``, ``2019-04-12 17:36:51 +0800``, ISO 8601. ``a``/``b``/``c`` are the three
+#: date fields in written order; which is the day is decided per file (:func:`read_times`).
+_NUMERIC = (
+    r"^\[?(?P<a>\d{1,4})(?P<sep>[/.\-]) ?(?P<b>\d{1,2})[/.\-] ?(?P<c>\d{1,4})\.?,?(?:[ T]+|:)"
+    r"(?:(?P<ampm0>[AaPp]\.? ?[Mm]\.?) ?)?"  # ko-KR / zh-TW put the marker first: 2025. 11. 27. AM 1:15:32
+    r"(?P<H>\d{1,2}):(?P<M>\d\d)(?::(?P<S>\d\d)(?:[.,](?P<f>\d{1,9}))?)?"
+    r" ?(?P<ampm>[AaPp]\.? ?[Mm]\.?)?"
+    r" ?(?P<zone>Z|UTC|GMT|[+-]\d\d:?\d\d)?\]?$"
+)
+_CLOCK = r"^\[?(?P<H>\d{1,2}):(?P<M>\d\d):(?P<S>\d\d)(?:[.,](?P<f>\d{1,9}))?\]?$"
+#: Fixed layouts tried before python-dateutil (which is slow, so it only sees what these leave).
+_FIXED = (
+    ("%a, %d %b %Y %H:%M:%S GMT", True),  # HTTP date (old `debug` module, toUTCString)
+    ("%d/%b/%Y:%H:%M:%S %z", True),  # CLF
+    ("%d/%b/%Y %H:%M:%S", False),  # werkzeug
+    ("%d/%b/%Y:%H:%M:%S", False),  # daphne's access log
+)
+
+
+@dataclass
+class TimeRead:
+    """Timestamps read from strings of one file, and what had to be assumed to read them."""
+
+    utc: pl.Series
+    #: Some values carried no zone and were read as wall time in the given zone.
+    assumed_tz: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def read_times(
+    values: pl.Series,
+    *,
+    tz: str = DEFAULT_TZ,
+    default_date: date | None = None,
+    name: str = "ts",
+) -> TimeRead:
+    """Read timestamps of any common layout (one file's values) to UTC.
+
+    Numeric dates are read with one vectorized regex; whether ``01/02`` is day/month or month/day is
+    decided once for the file from the values (a field above 12 settles it; otherwise a 12-hour clock means
+    en-US month/day, anything else day/month, and a note says so). Two-digit years pivot like ``%y``
+    (69–99 → 19xx). Values without a year (``Nov 27 10:15:32``) or without a date (``10:15:32,123``) take
+    them from ``default_date``; times of day that run backwards by more than 12 h roll over to the next day.
+    What no fixed layout reads goes through python-dateutil, once per distinct string.
+    """
+    text = values.cast(pl.String)
+    if text.str.contains("[上下午오전후]").any():
+        # zh-TW 上午/下午 and ko-KR 오전/오후 (full-ICU Node) are AM/PM written before the time
+        text = text.str.replace_all("上午|오전", "AM ").str.replace_all("下午|오후", "PM ")
+    if text.str.contains(r"[\u00a0\u202f\u2009]|\s\s|^\s|\s$").any():
+        text = (
+            text.str.replace_all(r"[\u00a0\u202f\u2009]", " ")
+            .str.strip_chars()
+            .str.replace_all(r"\s{2,}", " ")
+        )
+    # the common case first: ISO 8601 in UTC (debug module, winston, Docker) parses without any regex
+    fast = text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_unit="us", time_zone="UTC", strict=False)
+    todo = fast.is_null() & text.is_not_null() & (text != "")
+    if not todo.any():
+        return TimeRead(fast.alias(name))
+    rest = text.filter(todo)
+    notes: list[str] = []
+    base = default_date or date.today()
+    aware, naive = _read_distinct(rest, base, notes)
+    assumed = bool(naive.is_not_null().any())
+    localized = (
+        pl.select(localize(pl.lit(naive), tz).alias(name)).to_series() if assumed else naive.cast(UTC_US)
+    )
+    utc = fast.scatter(todo.arg_true(), aware.fill_null(localized)).alias(name)
+    return TimeRead(utc, assumed, notes)
+
+
+def _read_distinct(rest: pl.Series, base: date, notes: list[str]) -> tuple[pl.Series, pl.Series]:
+    """(aware UTC, naive) for ``rest`` in its order; every layout but the time of day is read once per value."""
+    frame = pl.DataFrame({"_v": rest.unique()})
+    parts = frame.select(pl.col("_v").str.extract_groups(ascii_classes(_NUMERIC)).alias("p")).unnest("p")
+    orders = _date_order(parts, notes)
+    numeric, numeric_naive = _numeric_times(parts, orders)
+    fixed_aware: list[pl.Series] = []
+    fixed_naive: list[pl.Series] = []
+    for fmt, is_aware in _FIXED:
+        parsed = frame["_v"].str.to_datetime(
+            fmt, time_unit="us", time_zone="UTC" if is_aware else None, strict=False
+        )
+        (fixed_aware if is_aware else fixed_naive).append(parsed)
+    table = frame.with_columns(
+        pl.coalesce(numeric, *fixed_aware).cast(UTC_US).alias("aware"),
+        pl.coalesce(numeric_naive, *fixed_naive).alias("naive"),
+    )
+    clock = (
+        table["_v"].str.contains(ascii_classes(_CLOCK)) & table["aware"].is_null() & table["naive"].is_null()
+    )
+    missing = ~clock & table["aware"].is_null() & table["naive"].is_null()
+    if missing.any():
+        extra_aware, extra_naive = _dateutil(table["_v"].filter(missing), orders, base)
+        table = table.with_columns(
+            pl.coalesce("aware", pl.col("_v").replace_strict(extra_aware, default=None, return_dtype=UTC_US)),
+            pl.coalesce(
+                "naive",
+                pl.col("_v").replace_strict(extra_naive, default=None, return_dtype=pl.Datetime("us")),
+            ),
+        )
+    out = pl.DataFrame({"_v": rest}).join(table, on="_v", how="left", maintain_order="left")
+    naive = out["naive"]
+    if clock.any():
+        # a time of day alone needs the lines' order, to roll over at midnight
+        parts = out.select(pl.col("_v").str.extract_groups(ascii_classes(_CLOCK)).alias("p")).unnest("p")
+        naive = naive.fill_null(_clock_times(parts, base))
+    return out["aware"], naive
+
+
+def _date_order(parts: pl.DataFrame, notes: list[str]) -> dict[str, str]:
+    """``dmy`` or ``mdy`` for the file's numeric dates that do not start with the year, by separator.
+
+    ``27.11.2025`` and ``27-11-2025`` are day first in every locale that writes them; slashes are decided by
+    the values, then by the clock (en-US writes month/day with a 12-hour clock).
+    """
+    orders: dict[str, str] = {}
+    short = parts.filter(pl.col("a").str.len_chars() <= 2)
+    for sep in ("/", ".", "-"):
+        group = short.filter(pl.col("sep") == sep)
+        if not group.height:
+            continue
+        a = group["a"].cast(pl.Int32, strict=False)
+        b = group["b"].cast(pl.Int32, strict=False)
+        if bool((a > 12).any()):
+            orders[sep] = "dmy"
+        elif bool((b > 12).any()):
+            orders[sep] = "mdy"
+        elif sep == "/" and bool(group["ampm"].is_not_null().any() or group["ampm0"].is_not_null().any()):
+            orders[sep] = "mdy"
+            notes.append(
+                "dates like 01/02 could not be told apart by their values: read as month/day "
+                "(12-hour clock, en-US style)"
+            )
+        else:
+            orders[sep] = "dmy"
+            if sep == "/":
+                notes.append("dates like 01/02 could not be told apart by their values: read as day/month")
+    return orders
+
+
+def _numeric_times(parts: pl.DataFrame, orders: dict[str, str]) -> tuple[pl.Series, pl.Series]:
+    """(aware UTC, naive) datetimes from the numeric date regex groups."""
+    num = {k: pl.col(k).cast(pl.Int32, strict=False) for k in ("a", "b", "c", "H", "M", "S")}
+    yearfirst = pl.col("a").str.len_chars() == 4
+    month_first = pl.col("sep").replace_strict(
+        {sep: order == "mdy" for sep, order in orders.items()}, default=False, return_dtype=pl.Boolean
+    )
+    year = pl.when(yearfirst).then(num["a"]).otherwise(num["c"])
+    year = pl.when(year < 69).then(year + 2000).when(year < 100).then(year + 1900).otherwise(year)
+    month = pl.when(yearfirst | ~month_first).then(num["b"]).otherwise(num["a"])
+    day = pl.when(yearfirst).then(num["c"]).when(month_first).then(num["b"]).otherwise(num["a"])
+    ampm = pl.coalesce("ampm", "ampm0").str.to_uppercase().str.slice(0, 1)
+    hour = (
+        pl.when(ampm.is_null())
+        .then(num["H"])
+        .when((ampm == "A") & (num["H"] == 12))
+        .then(0)
+        .when((ampm == "P") & (num["H"] < 12))
+        .then(num["H"] + 12)
+        .otherwise(num["H"])
+    )
+    micro = pl.col("f").str.slice(0, 6).str.pad_end(6, "0").cast(pl.Int32, strict=False).fill_null(0)
+    valid = (
+        month.is_between(1, 12) & day.is_between(1, 31) & hour.is_between(0, 23) & num["M"].is_between(0, 59)
+    )
+    stamp = pl.when(valid).then(
+        pl.datetime(year, month, day, hour, num["M"], num["S"].fill_null(0), micro, time_unit="us")
+    )
+    zone = pl.col("zone")
+    sign = pl.when(zone.str.starts_with("-")).then(-1).otherwise(1)
+    digits = zone.str.replace_all(r"[^0-9]", "")
+    offset_min = (
+        pl.when(zone.is_in(["Z", "UTC", "GMT"]))
+        .then(0)
+        .otherwise(
+            sign
+            * (
+                digits.str.slice(0, 2).cast(pl.Int32, strict=False) * 60
+                + digits.str.slice(2, 2).cast(pl.Int32, strict=False)
+            )
+        )
+    )
+    out = parts.select(
+        pl.when(zone.is_not_null())
+        .then((stamp - pl.duration(minutes=offset_min)).dt.replace_time_zone("UTC"))
+        .alias("aware"),
+        pl.when(zone.is_null()).then(stamp).alias("naive"),
+    )
+    return out["aware"], out["naive"]
+
+
+def _clock_times(clock: pl.DataFrame, base: date) -> pl.Series:
+    """Naive datetimes for times of day on ``base``; a clock that runs back by over 12 h is the next day."""
+    num = {k: pl.col(k).cast(pl.Int64, strict=False) for k in ("H", "M", "S")}
+    micro = pl.col("f").str.slice(0, 6).str.pad_end(6, "0").cast(pl.Int64, strict=False).fill_null(0)
+    seconds = num["H"] * 3600 + num["M"] * 60 + num["S"]
+    out = clock.select(seconds.alias("s"), micro.alias("us")).with_columns(
+        (pl.col("s").forward_fill().diff() < -12 * 3600).fill_null(False).cum_sum().alias("day")
+    )
+    start = datetime(base.year, base.month, base.day)
+    return out.select(
+        pl.when(pl.col("s").is_not_null() & (pl.col("s") < 86400))
+        .then(
+            pl.lit(start, dtype=pl.Datetime("us"))
+            + pl.duration(days=pl.col("day"), seconds=pl.col("s"), microseconds=pl.col("us"))
+        )
+        .alias("clock")
+    )["clock"]
+
+
+def _dateutil(
+    unique: pl.Series, orders: dict[str, str], base: date
+) -> tuple[dict[str, datetime], dict[str, datetime]]:
+    """Read the strings no fixed layout took, once each; split into aware (as UTC) and naive results."""
+    from dateutil import parser as du
+
+    default = datetime(base.year, base.month, base.day)
+    aware: dict[str, datetime] = {}
+    naive: dict[str, datetime] = {}
+    for value in unique.to_list():
+        if not value or not any(ch.isdigit() for ch in value) or len(value) > 64:
+            continue
+        try:
+            # an unknown zone name ("OG") is not ours to warn about on the user's terminal: the value is
+            # then read as naive, in --tz, like any zone-less time
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", du.UnknownTimezoneWarning)
+                parsed = du.parse(
+                    value.strip("[]"), default=default, dayfirst=orders.get("/", "mdy") == "dmy"
+                )
+        except (ValueError, OverflowError, TypeError):
+            continue
+        if parsed.tzinfo is not None:
+            try:
+                aware[value] = parsed.astimezone(UTC).replace(tzinfo=None)
+            except (ValueError, OverflowError):
+                continue
+        else:
+            naive[value] = parsed
+    return aware, naive

@@ -8,8 +8,14 @@ _URL = r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?:[^@/?#]*@)?(?P<host>\[[^\]]*\
 
 
 def param(query: pl.Expr, name: str) -> pl.Expr:
-    """The value of query parameter ``name`` (first occurrence), or null."""
-    return query.str.extract(rf"(?:^|&){name}=([^&#]*)", 1)
+    """The value of query parameter ``name`` (first occurrence), or null.
+
+    Literal search rather than a capturing regex: several times cheaper over millions of rows.
+    """
+    hay = pl.lit("&") + query
+    start = hay.str.find(f"&{name}=", literal=True)
+    value = hay.str.slice(start + len(name) + 2).str.splitn("&", 2).struct.field("field_0")
+    return value.str.splitn("#", 2).struct.field("field_0")
 
 
 def sio_columns(query: pl.Expr) -> list[pl.Expr]:

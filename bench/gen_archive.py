@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import heapq
+import io
 import json
 import os
 import random
@@ -97,7 +98,10 @@ class RotatedLog:
             self._fh = self._path.open("w", encoding="utf-8")
         else:
             self._path = self.folder / f"{self.name}.{age}.gz"
-            self._fh = gzip.open(self._path, "wt", encoding="utf-8", compresslevel=6)  # noqa: SIM115
+            # the header carries the rotation time, not the time of writing: the same archive every run
+            rotated = (self.start + timedelta(days=day + 1)).timestamp()
+            raw = gzip.GzipFile(self._path, "wb", compresslevel=6, mtime=rotated)
+            self._fh = io.TextIOWrapper(raw, encoding="utf-8")
         self._day = day
 
     def _close(self) -> None:

@@ -214,11 +214,24 @@ def test_refused_upgrade_is_failed_upgrade():
 def test_sources_without_overlap_stay_unaligned():
     rows = session(1, 0.0)
     rows.append(
-        dict(ts=at(3), kind="log", message="unrelated", source="backend", file="backend/other.log", line=1)
+        dict(ts=at(3), kind="log", message="unrelated", source="backend", file="other-host/app.log", line=1)
     )
     events = frame(rows)
     inputs = inputs_for(events)
     correlate(events, inputs)
-    other = next(i for i in inputs if i.path == "backend/other.log")
+    other = next(i for i in inputs if i.path == "other-host/app.log")
     assert other.aligned is False and other.clock_offset_ms == 0
     assert any("no event shared" in n for n in other.notes)
+
+
+def test_undated_browser_record_takes_the_time_of_the_same_request():
+    rows = [
+        dict(ts=at(30), kind="http_request", method="GET", transport="polling", t="Pz1", status=404, path="/socket.io/",
+             query="EIO=4&transport=polling&t=Pz1", source="proxy", file="traefik/access.log", line=1, client="10.0.0.1"),
+        dict(ts=at(0), ts_estimated=True, kind="net_error", status=404, path="/socket.io/",
+             query="EIO=4&transport=polling&t=Pz1", source="browser", file="browser/console.log", line=1),
+    ]  # fmt: skip
+    events = frame(rows)
+    result = correlate(events, inputs_for(events))
+    browser = result.events.filter(pl.col("source") == "browser").row(0, named=True)
+    assert browser["ts"] == at(30) and browser["ts_estimated"] is True

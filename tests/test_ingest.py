@@ -236,3 +236,31 @@ def test_split_lines_numbers_blank_lines():
     notes: list[str] = []
     frame = split_lines(b"a\n\nb\r\n", notes)
     assert frame.rows() == [(1, "a"), (2, ""), (3, "b")]
+
+
+def test_decompression_bomb_ratio_stops_early(tmp_path, monkeypatch):
+    from analyzer.ingest import reader
+
+    monkeypatch.setattr(reader, "BOMB_MIN_BYTES", 1024 * 1024)
+    monkeypatch.setattr(reader, "_INFLATE_STEP", 256 * 1024)
+    data = gzip.compress(b"x" * (40 * 1024 * 1024))  # 40 MiB of one byte: ~1000:1
+    _, info = read_text(tmp_path, data, name="bomb.log.gz")
+    assert any("decompression bomb" in n for n in info.notes)
+
+
+def test_file_vanishing_between_discovery_and_read(tmp_path, monkeypatch):
+    import analyzer.ingest as ingest_module
+
+    (tmp_path / "a.log").write_text(clf_text(1))
+    (tmp_path / "b.log").write_text(clf_text(2))
+    real = ingest_module.discover
+
+    def discover_then_delete(paths):
+        found = real(paths)
+        (tmp_path / "b.log").unlink()
+        return found
+
+    monkeypatch.setattr("analyzer.ingest.discover", discover_then_delete)
+    result = load([str(tmp_path)])
+    errors = {Path(i.path).name: i.error for i in result.inputs}
+    assert errors == {"a.log": None, "b.log": "No such file or directory"}

@@ -18,6 +18,7 @@ of its differences to an already aligned input, after rejecting outliers, and is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 import polars as pl
 
@@ -40,6 +41,8 @@ class ClockEstimate:
     pairs: int = 0
     against: str | None = None
     stable: bool = True
+    #: aligned on URLs alone (no shared request id, t or sid): weaker evidence
+    fuzzy: bool = False
     notes: list[str] = field(default_factory=list)
 
 
@@ -93,12 +96,25 @@ def _session_pairs(ev: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(out)
 
 
-def pairs(events: pl.DataFrame) -> pl.DataFrame:
-    """All (input, input_r, t_l, t_r) pairs, in both directions."""
-    ev = events.filter(pl.col("ts").is_not_null() & ~pl.col("ts_estimated").fill_null(False))
-    found = pl.concat(
-        [_same_request_pairs(ev, "t"), _same_request_pairs(ev, "request_id"), _session_pairs(ev)]
-    ).unique()
+def _at_resolution_midpoint(ev: pl.DataFrame) -> pl.DataFrame:
+    """Shift times of whole-second logs (Traefik CLF) by half a second: the true instant lies anywhere in
+    [ts, ts + 1 s), so its midpoint is the unbiased value to compare with millisecond clocks."""
+    whole_seconds = (pl.col("ts").dt.microsecond() == 0).all().over("_input")
+    half = pl.when(whole_seconds).then(pl.duration(milliseconds=500)).otherwise(pl.duration(milliseconds=0))
+    return ev.with_columns(pl.col("ts") + half, pl.col("ts_end") + half)
+
+
+def pairs(events: pl.DataFrame, *, fuzzy: bool = False) -> pl.DataFrame:
+    """All (input, input_r, t_l, t_r) pairs, in both directions (``fuzzy``: from URLs alone)."""
+    ev = _at_resolution_midpoint(
+        events.filter(pl.col("ts").is_not_null() & ~pl.col("ts_estimated").fill_null(False))
+    )
+    if fuzzy:
+        found = _url_vote_pairs(ev)
+    else:
+        found = pl.concat(
+            [_same_request_pairs(ev, "t"), _same_request_pairs(ev, "request_id"), _session_pairs(ev)]
+        ).unique()
     reverse = found.select(
         pl.col("input_r").alias("input"), pl.col("input").alias("input_r"), pl.col("t_r").alias("t_l"),
         pl.col("t_l").alias("t_r"),
@@ -110,22 +126,64 @@ def pairs(events: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _url_vote_pairs(ev: pl.DataFrame) -> pl.DataFrame:
+    """Pairs from the same URL and status seen by two inputs, when nothing stronger ties them.
+
+    A URL without a unique key (``/api/v1/rooms`` answered 404 several times) pairs every occurrence with
+    every other; the true offset is the difference most of them agree on, so only pairs within a second
+    of the most common difference are kept (at least three must agree).
+    """
+    keyed = ev.filter(
+        pl.col("path").is_not_null() & pl.col("status").is_not_null() & (pl.col("status") > 0)
+    ).with_columns(
+        pl.concat_str("path", pl.coalesce("query", pl.lit("")), pl.col("status").cast(pl.String)).alias(
+            "_url"
+        )
+    )
+    keyed = keyed.filter(pl.len().over("_url", "_input") <= 20).select(
+        "_url", pl.col("_input").alias("input"), "ts"
+    )
+    joined = keyed.join(keyed, on="_url", suffix="_r").filter(pl.col("input") != pl.col("input_r"))
+    joined = joined.with_columns(
+        ((pl.col("ts_r") - pl.col("ts")).dt.total_milliseconds() // 250).alias("_bin")
+    )
+    votes = joined.group_by("input", "input_r", "_bin").len()
+    best = (
+        votes.sort(["len", "_bin"], descending=[True, False])
+        .group_by("input", "input_r", maintain_order=True)
+        .first()
+    )
+    best = best.filter(pl.col("len") >= 3).select("input", "input_r", pl.col("_bin").alias("_mode"))
+    kept = joined.join(best, on=["input", "input_r"]).filter((pl.col("_bin") - pl.col("_mode")).abs() <= 4)
+    return kept.select("input", "input_r", pl.col("ts").alias("t_l"), pl.col("ts_r").alias("t_r"))
+
+
 def estimate(events: pl.DataFrame, inputs: list[str], sources: dict[str, str]) -> dict[str, ClockEstimate]:
     """Offsets for every input: the proxy with most events is the reference; others join through pairs."""
-    found = pairs(events)
+    strong = pairs(events)
+    weak = pairs(events, fuzzy=True)
     estimates = {name: ClockEstimate(name) for name in inputs}
     if not inputs:
         return estimates
-    counts = events.group_by("_input").len().rows()
+    # the reference is the log with most requests: an access log, whose requests every other source shares
+    counts = (
+        events.filter(pl.col("kind").is_in(["http_request", "ws_upgrade"])).group_by("_input").len().rows()
+    )
     size = dict(counts)
     priority = {"proxy": 0, "backend": 1, "browser": 2, "config": 3}
-    reference = min(inputs, key=lambda n: (priority.get(sources.get(n, ""), 9), -size.get(n, 0), n))
+    reference = min(
+        inputs,
+        key=lambda n: (-min(size.get(n, 0), 1), priority.get(sources.get(n, ""), 9), -size.get(n, 0), n),
+    )
     estimates[reference].aligned = estimates[reference].reference = True
     aligned = {reference}
     while True:
-        candidates = found.filter(
-            pl.col("input_r").is_in(list(aligned)) & ~pl.col("input").is_in(list(aligned))
-        )
+        # same-request and same-session pairs first; URLs alone only for inputs nothing else ties
+        open_edge = pl.col("input_r").is_in(list(aligned)) & ~pl.col("input").is_in(list(aligned))
+        candidates = strong.filter(open_edge)
+        fuzzy = candidates.height == 0
+        if fuzzy:
+            candidates = weak.filter(open_edge)
         if candidates.height == 0:
             break
         # align the input with most evidence next, against the inputs already on the reference clock
@@ -139,11 +197,42 @@ def estimate(events: pl.DataFrame, inputs: list[str], sources: dict[str, str]) -
         best = candidates.group_by("input").len().sort(["len", "input"], descending=[True, False]).row(0)[0]
         mine = candidates.filter(pl.col("input") == best).sort("t_l")
         estimates[best] = _robust(best, mine)
+        estimates[best].fuzzy = fuzzy
+        if fuzzy:
+            estimates[best].notes.append(
+                "aligned on requests to the same URLs (no shared request id, t or sid)"
+            )
         aligned.add(best)
+    _same_folder_clocks(estimates, inputs, sources)
     for name in inputs:
         if not estimates[name].aligned:
             estimates[name].notes.append("no event shared with an aligned source: clock left as it is")
     return estimates
+
+
+def _same_folder_clocks(
+    estimates: dict[str, ClockEstimate], inputs: list[str], sources: dict[str, str]
+) -> None:
+    """An input with no pairs of its own takes the clock of an aligned input of the same source in the same
+    folder (Traefik's own log beside its access log: one process, one clock), and says so."""
+    for name in inputs:
+        est = estimates[name]
+        if est.aligned:
+            continue
+        folder = PurePath(name.split("[", 1)[0]).parent
+        peers = [
+            estimates[other]
+            for other in inputs
+            if estimates[other].aligned
+            and sources.get(other) == sources.get(name)
+            and PurePath(other.split("[", 1)[0]).parent == folder
+        ]
+        if peers:
+            peer = max(peers, key=lambda p: (p.reference, not p.fuzzy, p.pairs))
+            est.offset_ms, est.aligned, est.against = peer.offset_ms, True, peer.input
+            est.notes.append(
+                f"no event shared with other sources: assumed on the clock of {peer.input} (same folder)"
+            )
 
 
 def _robust(name: str, mine: pl.DataFrame) -> ClockEstimate:
@@ -160,7 +249,9 @@ def _robust(name: str, mine: pl.DataFrame) -> ClockEstimate:
     if inliers.len() >= 4:
         half = inliers.len() // 2
         first, second = float(inliers.head(half).median()), float(inliers.tail(half).median())  # type: ignore[arg-type]
-        if abs(first - second) > _STABLE_MS:
+        # halves of a small, coarse sample (whole-second logs) differ by chance: allow the spread
+        spread = float(inliers.quantile(0.75) - inliers.quantile(0.25))  # type: ignore[operator]
+        if abs(first - second) > max(_STABLE_MS, spread):
             est.stable = False
             est.notes.append(
                 f"offset drifts over the capture ({first:+.0f} ms in the first half, {second:+.0f} ms in the second)"

@@ -30,6 +30,14 @@ _BROWSER_FAILURES = [
     "net_error",
 ]
 _ABNORMAL_REASONS = ["ping timeout", "transport error", "parse error"]
+#: Disconnects the server decided (socket.io DisconnectReason, and how the client reports them).
+SERVER_REASONS = [
+    "io server disconnect",
+    "server namespace disconnect",
+    "forced server close",
+    "forced close",
+    "server shutting down",
+]
 
 
 def is_attempt() -> pl.Expr:
@@ -127,6 +135,7 @@ def connections(events: pl.DataFrame) -> pl.DataFrame:
         pl.col("message").filter(browser & pl.col("kind").is_in([*_BROWSER_FAILURES, "connect_error"]))
         .first().alias("browser_error"),
         pl.col("error_code").drop_nulls().first().alias("engine_error_code"),
+        pl.col("reason").is_in(SERVER_REASONS).any().alias("server_closed"),
         (pl.col("kind").is_in(["handshake", "connect"]) | (pl.col("status") == 200) & handshake).any()
         .alias("handshake_ok_seen"),
         (browser & pl.col("kind").is_in(_BROWSER_FAILURES)).any().alias("browser_failed"),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from analyzer.errors import InputError, UsageError
+from analyzer.errors import InputError, UsageError, WsdiagError
 from analyzer.ingest.discover import FileRef, discover
 from analyzer.ingest.reader import RawText, read_file
 from analyzer.ingest.shippers import View, unwrap
@@ -49,6 +49,8 @@ class InputInfo:
     #: Milliseconds added to this input's clock by correlation; None until correlation ran.
     clock_offset_ms: float | None = None
     aligned: bool | None = None
+    #: The input whose clock the others are aligned to.
+    clock_reference: bool = False
     tz: str | None = None
     wrappers: list[str] = field(default_factory=list)
     compression: str | None = None
@@ -56,6 +58,8 @@ class InputInfo:
     #: Why the input was not read at all (unreadable, unknown format); None when it was read.
     error: str | None = None
     first_line: str | None = None
+    #: Where the file is on disk (``path`` is how it is shown); None for stdin.
+    location: str | None = None
 
     @property
     def label(self) -> str:
@@ -140,13 +144,18 @@ def parse_text(
         inputs.append(InputInfo(ref.display, error="empty file", notes=raw.notes))
         return []
     ctx = ParseContext(
-        tz=options.tz, date=options.date, mtime=raw.mtime, name=ref.path.name if ref.path else ""
+        tz=options.tz,
+        date=options.date,
+        mtime=raw.mtime,
+        name=ref.path.name if ref.path else "",
+        location=ref.path,
     )
     candidates = _candidates(ref, options)
     frames = []
     streams = unwrap(raw.lines)
     for stream, views in streams:
         info = InputInfo(ref.display, stream=stream, compression=raw.compression, notes=list(raw.notes))
+        info.location = str(ref.path) if ref.path else None
         inputs.append(info)
         parser, chosen = _choose(views, candidates, group_format.get(ref.group), forced=len(candidates) == 1)
         if parser is None:
@@ -229,6 +238,9 @@ def _first_line(view: View) -> str | None:
 def _parse(parser: Parser, doc: Document, ctx: ParseContext, info: InputInfo) -> pl.DataFrame | None:
     try:
         result = parser.parse(doc, ctx)
+    except WsdiagError as exc:  # the parser's own words about a damaged file (a truncated HAR, ...)
+        info.error = str(exc)
+        return None
     except Exception as exc:  # a parser bug is reported for this input; the others go on
         if os.environ.get("WSDIAG_DEBUG"):
             raise

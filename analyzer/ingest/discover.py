@@ -67,13 +67,15 @@ def rotation_key(name: str) -> tuple[str, tuple[int, str]]:
 def discover(paths: list[str]) -> Discovery:
     """Expand files, folders (recursively, following symlinks once) and ``-`` into ordered file refs."""
     found = Discovery()
+    # one folder given: show paths relative to it (traefik/access.log), as a user reads its layout
+    single_root = Path(paths[0]) if len(paths) == 1 and Path(paths[0]).is_dir() else None
     for given in paths:
         if given == STDIN:
             found.files.append(FileRef("<stdin>", None, "<stdin>", (0, "")))
             continue
         path = Path(given)
         if path.is_dir():
-            found.files.extend(_walk(path, found))
+            found.files.extend(_walk(path, found, relative_to=single_root))
         elif path.exists():
             name_group, order = rotation_key(path.name)
             found.files.append(FileRef(given, path, str(path.parent / name_group), order))
@@ -85,7 +87,7 @@ def discover(paths: list[str]) -> Discovery:
     return found
 
 
-def _walk(root: Path, found: Discovery) -> list[FileRef]:
+def _walk(root: Path, found: Discovery, *, relative_to: Path | None = None) -> list[FileRef]:
     refs: list[FileRef] = []
     seen: set[tuple[int, int]] = set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=None):
@@ -109,7 +111,8 @@ def _walk(root: Path, found: Discovery) -> list[FileRef]:
                     found.problems.append((str(full), "broken symbolic link"))
                 continue
             group, order = rotation_key(name)
-            refs.append(FileRef(str(full), full, str(Path(dirpath) / group), order))
+            display = str(full.relative_to(relative_to)) if relative_to is not None else str(full)
+            refs.append(FileRef(display, full, str(Path(dirpath) / group), order))
     return refs
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bz2
 import io
 import lzma
+import os
 import sys
 import zlib
 from dataclasses import dataclass, field
@@ -25,16 +26,19 @@ if TYPE_CHECKING:
 
     from analyzer.ingest.discover import FileRef
 
-#: Decompressed bytes read from one file at most; the rest is skipped with a warning. Guards against
-#: decompression bombs and keeps memory bounded.
-MAX_FILE_BYTES = 2 * 1024**3
+#: Decompressed bytes read from one file at most (``WSDIAG_MAX_FILE_BYTES`` overrides); the rest is
+#: skipped with a warning. Keeps memory bounded whatever the archive holds.
+MAX_FILE_BYTES = int(os.environ.get("WSDIAG_MAX_FILE_BYTES", 2 * 1024**3))
+#: Logs compress 5–50:1; past this ratio, and this size, a compressed file is a decompression bomb.
+BOMB_RATIO = 500
+BOMB_MIN_BYTES = 64 * 1024**2
 #: Longest line kept whole; longer lines are cut (and reported) so one line cannot exhaust memory.
 MAX_LINE_CHARS = 1024 * 1024
 _CHUNK = 4 * 1024 * 1024
 # Small enough that a truncated archive loses little of its tail when the decoder stops.
 _INFLATE_CHUNK = 256 * 1024
-# Most bytes one gzip step inflates, so streamed blocks stay near their size.
-_GUNZIP_STEP = 16 * 1024 * 1024
+# Most bytes one inflate step produces: a bomb is caught after a few MB, streamed blocks stay near size.
+_INFLATE_STEP = 16 * 1024 * 1024
 
 _inflate_lib: Any
 try:  # zlib-ng inflates gzip about 2.5x faster than zlib; it is optional (``wsdiag[fast]``)
@@ -154,7 +158,8 @@ def _inflate(kind: str, head: bytes, fh: IO[bytes], max_bytes: int, notes: list[
     if kind == "gzip":
         yield from _gunzip(head, fh, max_bytes, notes)
         return
-    stream = _opener(kind, _Prepend(head, fh))
+    source = _Prepend(head, fh)
+    stream = _opener(kind, source)
     produced = 0
     try:
         while produced <= max_bytes:
@@ -163,6 +168,8 @@ def _inflate(kind: str, head: bytes, fh: IO[bytes], max_bytes: int, notes: list[
                 break
             produced += len(chunk)
             yield chunk
+            if _bomb(produced, source.consumed, notes):
+                return
     except EOFError:
         notes.append(f"{kind} stream is truncated: kept the {produced} bytes before the cut")
     except (OSError, lzma.LZMAError, ValueError) as exc:
@@ -175,18 +182,23 @@ def _gunzip(head: bytes, fh: IO[bytes], max_bytes: int, notes: list[str]) -> Ite
     inflater = _inflate_lib.decompressobj(16 + zlib.MAX_WBITS)
     in_member = False  # a member has started and not ended
     data = head
+    consumed = len(head)
     try:
         while produced <= max_bytes:
             if not data:
                 data = fh.read(_CHUNK)
+                consumed += len(data)
                 if not data:
                     break
             in_member = True
-            chunk = inflater.decompress(data, min(max_bytes - produced + 1, _GUNZIP_STEP))
+            # bounded steps, so a bomb is caught after a few MB rather than after inflating it whole
+            chunk = inflater.decompress(data, min(max_bytes - produced + 1, _INFLATE_STEP))
             produced += len(chunk)
             if chunk:
                 yield chunk
             data = inflater.unconsumed_tail
+            if _bomb(produced, consumed - len(data), notes):
+                return
             if inflater.eof:
                 in_member = False
                 data = inflater.unused_data
@@ -272,6 +284,17 @@ def _plain(head: bytes, fh: IO[bytes]) -> Iterator[bytes]:
         chunk = fh.read(_CHUNK)
 
 
+def _bomb(inflated: int, compressed: int, notes: list[str]) -> bool:
+    """True (with a note) when a compressed file inflates like a decompression bomb, not like a log."""
+    if inflated < BOMB_MIN_BYTES or inflated < BOMB_RATIO * max(compressed, 1):
+        return False
+    notes.append(
+        f"inflates {inflated // max(compressed, 1)}:1 like a decompression bomb, not a log: "
+        f"read only the first {inflated} bytes"
+    )
+    return True
+
+
 def _capped(out: bytearray, max_bytes: int, notes: list[str]) -> bytes:
     if len(out) > max_bytes:
         notes.append(f"decompresses to more than {max_bytes} bytes: only the first {max_bytes} were read")
@@ -297,6 +320,7 @@ class _Prepend(io.RawIOBase):
     def __init__(self, head: bytes, rest: IO[bytes]) -> None:
         self._head = memoryview(head)
         self._rest = rest
+        self.consumed = 0
 
     def readable(self) -> bool:
         return True
@@ -306,9 +330,11 @@ class _Prepend(io.RawIOBase):
             n = min(len(buffer), len(self._head))
             buffer[:n] = self._head[:n]
             self._head = self._head[n:]
+            self.consumed += n
             return n
         data = self._rest.read(len(buffer))
         buffer[: len(data)] = data
+        self.consumed += len(data)
         return len(data)
 
 
@@ -341,7 +367,9 @@ def split_lines(data: bytes, notes: list[str]) -> pl.DataFrame:
         {"line": pl.int_range(1, texts.len() + 1, dtype=pl.UInt32, eager=True), "text": texts}
     )
     too_long = frame.filter(pl.col("text").str.len_bytes() > MAX_LINE_CHARS)
-    if too_long.height:
+    # A file of one line is one document (Playwright writes its HAR as one JSON line): cutting it would
+    # lose everything after the cut and save no memory, the whole file being read already.
+    if too_long.height and frame.height > 1:
         first = too_long["line"].to_list()[:5]
         notes.append(
             f"{too_long.height} line(s) longer than {MAX_LINE_CHARS} characters were cut "
@@ -354,10 +382,11 @@ def split_lines(data: bytes, notes: list[str]) -> pl.DataFrame:
 def _fast_split(data: bytes) -> pl.Series | None:
     """Split with polars' multi-threaded CSV reader, one column per line; None when that would be lossy.
 
-    The reader needs a field separator that never occurs (``\\x1f``, the ASCII unit separator) and turns
-    invalid UTF-8 into U+FFFD; files with either take the exact, slower path instead.
+    The reader needs a field separator that never occurs (``\\x1f``, the ASCII unit separator) and must
+    not see CR (it would keep a lone one) or invalid UTF-8 (strict decoding fails): files with any of these
+    take the exact, slower path instead.
     """
-    if not data or b"\x1f" in data:
+    if not data or b"\x1f" in data or b"\r" in data:
         return None
     try:
         frame = pl.read_csv(
@@ -365,18 +394,15 @@ def _fast_split(data: bytes) -> pl.Series | None:
             has_header=False,
             separator="\x1f",
             quote_char=None,
-            encoding="utf8-lossy",
+            encoding="utf8",
             schema={"text": pl.String},
             truncate_ragged_lines=True,
             raise_if_empty=False,
         )
     except pl.exceptions.PolarsError:
         return None
-    texts = frame["text"].fill_null("")
-    if texts.str.contains("\ufffd", literal=True).any() or texts.str.contains("\r", literal=True).any():
-        return None
     expected = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    return texts if texts.len() == expected else None
+    return frame["text"].fill_null("") if frame.height == expected else None
 
 
 def _decode_mixed(data: bytes, notes: list[str]) -> str:

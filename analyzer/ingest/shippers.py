@@ -20,7 +20,7 @@ from analyzer.model import UTC_US
 from analyzer.timeparse import iso_to_utc
 
 ANSI = r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]"
-_JSON_FILE = r'^\{"log":'
+_JSON_FILE = r'^\{"log":\s*"'  # the driver writes a string; a one-line HAR's "log" is an object
 _COMPOSE = r"^(?P<stream>[A-Za-z0-9][A-Za-z0-9_.@-]*)\s*\| ?(?P<rest>.*)$"
 _KUBECTL_PREFIX = r"^\[(?P<stream>pod/[^\]\s]+)\] (?P<rest>.*)$"
 _TS_PREFIX = r"^(?P<ts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d)) (?P<rest>.*)$"

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import ClassVar
 
 import polars as pl
@@ -32,6 +33,8 @@ class ParseContext:
     mtime: datetime | None = None
     #: File name, for formats that put a date in it (``localhost-1589212345678.log``).
     name: str = ""
+    #: Where the file really is (``Document.path`` is the path as shown); None for stdin.
+    location: Path | None = None
 
 
 @dataclass

@@ -27,7 +27,11 @@ _V2_TEXT = r'^time="(?P<ts>[^"]+)" level=(?P<lvl>\w+) msg="(?P<msg>(?:[^"\\]|\\.
 _V2_TTY = rf"^(?P<lvl>INFO|DEBU|WARN|ERRO|FATA|PANI|TRAC)\[(?P<ts>{_ISO}|\d+)\] (?P<rest>.*)$"
 _JSON = r'^\s*\{.*"level"\s*:\s*"[a-z]+".*"(?:msg|message)"\s*:'
 # Markers that only Traefik's own log carries (context keys of pkg/observability/logs/fields.go, its caller).
-_MARKERS = r"routerName|serviceName|entryPointName|providerName|middlewareName|github\.com/traefik|[Tt]raefik"
+_MARKERS = (
+    r"routerName|serviceName|entryPointName|providerName|middlewareName|github\.com/traefik|[Tt]raefik"
+    # message wordings of Traefik's own code (proxy errors, provider and router lifecycle)
+    r"|'\d{3} [A-Z][A-Za-z ]+' caused by: |Configuration received|Starting provider|Creating (?:middleware|router|server)"
+)
 _LEVELS = {
     "trc": "trace", "trac": "trace", "trace": "trace",
     "dbg": "debug", "debu": "debug", "debug": "debug",
@@ -49,7 +53,7 @@ class TraefikApp(Parser):
         if shape < 0.5:
             return 0.0
         # the same layouts are used by other Go programs: without a Traefik marker, stay modest
-        return shape * (0.95 if share(sample, _MARKERS) > 0 else 0.4)
+        return shape * (0.95 if share(sample, _MARKERS) > 0 else 0.25)
 
     def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
         lines = doc.lines.select("line", "text")

@@ -23,17 +23,18 @@ import polars as pl
 
 from analyzer.model import UTC_US
 from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult, in_parallel, share
+from analyzer.regex import ascii_classes
 from analyzer.urls import sio_columns, split_target
 
 _Q = r'"(?:[^"\\]|\\.)*"'  # a quoted field, escaped quotes allowed
-_HEAD = r"^(?P<client>[^\s,]+(?:, [^\s,]+)*) (?P<ident>\S+) (?P<user>\S+) \[(?P<ts>[^\]]*)\] "
-_STRICT = (
+_HEAD = ascii_classes(r"^(?P<client>[^\s,]+(?:, [^\s,]+)*) (?P<ident>\S+) (?P<user>\S+) \[(?P<ts>[^\]]*)\] ")
+_STRICT = ascii_classes(
     _HEAD + rf'"(?P<req>(?:[^"\\]|\\.)*)" (?P<status>\d+|-) (?P<size>\d+|-)'
     rf"(?: (?P<referer>{_Q}|-) (?P<ua>{_Q}|-)"
     rf"(?: (?P<count>\d+|-) (?P<router>{_Q}|-) (?P<svc>{_Q}|-) (?P<dur>\d+)ms)?)?$"
 )
 # Before v3.6.18 quotes inside fields were not escaped: anchor on the fixed tail instead.
-_LENIENT = (
+_LENIENT = ascii_classes(
     _HEAD + r'"(?P<req>.*)" (?P<status>\d+|-) (?P<size>\d+|-) (?P<referer>".*?"|-) (?P<ua>".*"|-)'
     r' (?P<count>\d+|-) (?P<router>"[^"]*"|-) (?P<svc>"[^"]*"|-) (?P<dur>\d+)ms$'
 )
@@ -58,9 +59,9 @@ class TraefikCLF(Parser):
 
     def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
         rows = in_parallel(doc.lines.select("line", "text"), lambda lf: _events(_fields(lf)))
-        flags = rows.select("line", "_parsed", "_blank")
-        unparsed = flags.filter(~pl.col("_parsed") & ~pl.col("_blank"))["line"].sort()
-        events = rows.filter(pl.col("_parsed")).drop("_parsed", "_blank")
+        failed = rows.filter(~pl.col("_parsed")).select("line", "raw")
+        unparsed = failed.filter(pl.col("raw").str.strip_chars() != "")["line"].sort()
+        events = rows.filter(pl.col("_parsed")).drop("_parsed")
         return ParseResult(events, unparsed)
 
 
@@ -77,7 +78,7 @@ def _fields(lines: pl.LazyFrame) -> pl.LazyFrame:
 def _fast_fields(frame: pl.LazyFrame) -> pl.LazyFrame:
     p = pl.col("_p")
     head = p.list.get(0).str.extract_groups(_HEAD + "$")
-    mid = p.list.get(2).str.extract_groups(r"^ (?P<status>\d+|-) (?P<size>\d+|-) $")
+    mid = p.list.get(2).str.extract_groups(r"^ (?P<status>[0-9]+|-) (?P<size>[0-9]+|-) $")
     out = (
         frame.with_columns(pl.col("text").str.split('"').alias("_p"))
         .with_columns(
@@ -86,10 +87,10 @@ def _fast_fields(frame: pl.LazyFrame) -> pl.LazyFrame:
             p.list.get(1).alias("req"),
             p.list.get(3).alias("referer"),
             p.list.get(5).alias("ua"),
-            p.list.get(6).str.extract(r"^ (\d+|-) $").alias("count"),
+            p.list.get(6).str.extract(r"^ ([0-9]+|-) $").alias("count"),
             p.list.get(7).alias("router"),
             p.list.get(9).alias("svc"),
-            p.list.get(10).str.extract(r"^ (\d+)ms$").alias("dur"),
+            p.list.get(10).str.extract(r"^ ([0-9]+)ms$").alias("dur"),
             # the separators between quoted fields must be single spaces, or this is not the layout
             ((p.list.get(4) == " ") & (p.list.get(8) == " ")).alias("_ok"),
         )
@@ -147,8 +148,8 @@ def _events(fields: pl.LazyFrame) -> pl.LazyFrame:
     # the target in between may hold spaces (Traefik writes the path raw).
     req = pl.col("req").str.splitn(" ", 2)
     rest = req.struct.field("field_1")
-    proto = rest.str.extract(r" (\S+)$", 1)
-    target = rest.str.head(rest.str.len_chars() - proto.str.len_chars() - 1)
+    proto = rest.str.extract(r" ([^ ]+)$", 1)
+    target = rest.str.strip_suffix(pl.lit(" ") + proto)
     ts = pl.col("ts_raw").str.to_datetime(
         "%d/%b/%Y:%H:%M:%S %z", time_unit="us", time_zone="UTC", strict=False
     )
@@ -176,11 +177,10 @@ def _events(fields: pl.LazyFrame) -> pl.LazyFrame:
             "message"
         ),
         (pl.col("ts_raw").is_not_null() | pl.col("req").is_not_null()).alias("_parsed"),
-        (pl.col("text").str.strip_chars() == "").alias("_blank"),
     ).select(
         "line", "ts", "ts_end", "kind", "level", "message", "method", "path", "query", "protocol", "status",
         "size", "duration_ms", "router", "upstream", "client", "user_agent", "eio", "transport", "sid", "t", "raw",
-        "_parsed", "_blank",
+        "_parsed",
     )  # fmt: skip
 
 

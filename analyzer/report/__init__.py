@@ -12,6 +12,14 @@ if TYPE_CHECKING:
     from analyzer.analysis import Analysis
 
 
+def terminal() -> Console:
+    """A console for stdout: the terminal's width, or 120 columns when writing to a pipe or file."""
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=120)
+    return console
+
+
 def build_json(analysis: Analysis) -> dict[str, object]:
     """The ``wsdiag.report/1`` document of an analysis."""
     from analyzer.report.json_report import build_report
@@ -29,7 +37,7 @@ def build_json(analysis: Analysis) -> dict[str, object]:
 
 
 def write_report(analysis: Analysis, *, fmt: str, output: str | None) -> None:
-    """Render ``analysis`` as ``fmt`` (text, markdown, json) to ``output`` or stdout."""
+    """Render ``analysis`` as ``fmt`` (text, markdown, json, html) to ``output`` or stdout."""
     if fmt == "text":
         if output:
             with Path(output).open("w", encoding="utf-8") as fh:
@@ -39,12 +47,16 @@ def write_report(analysis: Analysis, *, fmt: str, output: str | None) -> None:
             return
         from analyzer.report.text import render_text
 
-        render_text(analysis, Console(highlight=False))
+        render_text(analysis, terminal())
         return
     if fmt == "markdown":
         from analyzer.report.markdown import render_markdown
 
         data = render_markdown(analysis)
+    elif fmt == "html":
+        from analyzer.report.html import render_html
+
+        data = render_html(analysis)
     else:
         from analyzer.report.json_report import dumps
 

@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.table import Table
 
 from analyzer.model import by_time
+from analyzer.redact import redact_events
+from analyzer.report.safe import printable
 
 _TABLE_COLUMNS = ("ts", "source", "kind", "status", "method", "path", "transport", "sid", "router", "message")
 _TABLE_DEFAULT_LIMIT = 50
@@ -24,11 +26,15 @@ def iso_columns(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def write_events(events: pl.DataFrame, *, fmt: str, output: str | None, limit: int | None) -> None:
-    """Write ``events`` in ``fmt`` to ``output`` (a path) or stdout."""
+def write_events(
+    events: pl.DataFrame, *, fmt: str, output: str | None, limit: int | None, redact: bool = True
+) -> None:
+    """Write ``events`` in ``fmt`` to ``output`` (a path) or stdout, secrets masked unless ``redact`` is off."""
     events = by_time(events)
     if limit is not None:
         events = events.head(limit)
+    if redact:
+        events = redact_events(events)
     if fmt == "parquet":
         events.write_parquet(output if output else sys.stdout.buffer)
         return
@@ -36,6 +42,13 @@ def write_events(events: pl.DataFrame, *, fmt: str, output: str | None, limit: i
         _print_table(events, output, limit)
         return
     text = iso_columns(events)
+    if fmt == "csv":
+        # CSV is read with cat and less too: no terminal escape sequence may reach a screen from it
+        text = text.with_columns(
+            pl.col(pl.String)
+            .str.replace_all("\x1b", "\\x1b", literal=True)
+            .str.replace_all(r"[\x00-\x08\x0b-\x1f\x7f]", "\ufffd")
+        )
     data = text.write_ndjson() if fmt == "jsonl" else text.write_csv()
     if output:
         with open(output, "w", encoding="utf-8") as fh:
@@ -69,4 +82,4 @@ def _print_table(events: pl.DataFrame, output: str | None, limit: int | None) ->
 def _cell(value: object) -> str:
     if value is None:
         return ""
-    return str(value)
+    return printable(str(value))

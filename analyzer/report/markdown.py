@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from analyzer.report.json_report import iso
 from analyzer.report.safe import md_code_block, md_inline, md_prose
+from analyzer.report.text import offset_text, shorten
 
 if TYPE_CHECKING:
     from analyzer.analysis import Analysis
@@ -62,7 +63,7 @@ def render_markdown(analysis: Analysis) -> str:
         if info.error:
             out.append(f"| {md_inline(info.label)} | - | - | - | - | - | skipped: {md_inline(info.error)} |")
             continue
-        offset = f"{info.clock_offset_ms:+.0f} ms" if info.aligned else "not aligned"
+        offset = offset_text(info)
         notes = ([f"times without zone read as {info.tz}"] if info.tz else []) + info.notes
         out.append(
             f"| {md_inline(info.label)} | {info.source} | {info.format} | {info.events} | {info.unparsed_lines} |"
@@ -89,6 +90,6 @@ def _finding(number: int, f: Finding) -> list[str]:
         rows = []
         for ev in f.evidence:
             where = f"{ev.path}{f'[{ev.stream}]' if ev.stream else ''}:{ev.line}"
-            rows.append(f"{ev.source:<8} {iso(ev.ts) or '-':<24} {where}\n  {ev.text}")
+            rows.append(f"{ev.source:<8} {iso(ev.ts) or '-':<24} {where}\n  {shorten(ev.text)}")
         lines += ["Evidence:", "", md_code_block("\n".join(rows)), ""]
     return lines

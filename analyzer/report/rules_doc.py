@@ -9,6 +9,8 @@ from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
+from analyzer.report import terminal
+
 if TYPE_CHECKING:
     from analyzer.rules.schema import Rule
     from analyzer.rules.testing import TestOutcome
@@ -48,7 +50,7 @@ def print_rule(rule: Rule) -> None:
 
 def print_test_outcomes(outcomes: list[TestOutcome]) -> None:
     """One line per embedded test case, then a count."""
-    console = Console(highlight=False)
+    console = terminal()
     for o in outcomes:
         mark = ("xfail" if not o.passed else "XPASS") if o.todo else ("ok" if o.passed else "FAIL")
         style = {"ok": "green", "FAIL": "bold red"}.get(mark, "yellow")
@@ -58,3 +60,26 @@ def print_test_outcomes(outcomes: list[TestOutcome]) -> None:
         console.print(line)
     failed = sum(1 for o in outcomes if not o.passed and not o.todo)
     console.print(f"{len(outcomes)} cases, {failed} failed")
+
+
+def catalog_markdown(rules: list[Rule]) -> str:
+    """The whole catalog as one Markdown page (``docs/rule-catalog.md``)."""
+    parts = [
+        "# Rule catalog\n",
+        "Generated from `patterns/*.toml` by `python -m analyzer.report.rules_doc`; do not edit by hand.\n",
+        "| id | severity | sources | title |",
+        "|---|---|---|---|",
+    ]
+    ordered = sorted(rules, key=lambda r: r.id)
+    parts += [f"| [`{r.id}`](#{r.id}) | {r.severity} | {', '.join(r.sources)} | {r.title} |" for r in ordered]
+    parts.append("")
+    parts += [rule_markdown(r) for r in ordered]
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    import sys
+
+    from analyzer.rules import default_rule_dirs, load_rules
+
+    sys.stdout.write(catalog_markdown(load_rules(default_rule_dirs())))

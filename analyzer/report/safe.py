@@ -44,6 +44,25 @@ def html_text(text: str) -> str:
 _CODE_SPAN = re.compile(r"(``.+?``|`[^`\n]*`)")
 
 
+def html_prose(text: str) -> str:
+    """wsdiag's own prose as HTML paragraphs: everything escaped, its `code spans` as ``<code>``.
+
+    As in :func:`md_prose`, values from logs reach templates without backticks, so a hostile value
+    cannot open a span; span content is escaped like the rest.
+    """
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    out = []
+    for para in paragraphs:
+        parts = _CODE_SPAN.split(re.sub(r"\s*\n\s*", " ", para))
+        out.append(
+            "".join(
+                f"<code>{html_text(p.strip('`').strip())}</code>" if i % 2 else html_text(p)
+                for i, p in enumerate(parts)
+            )
+        )
+    return "".join(f"<p>{p}</p>" for p in out if p)
+
+
 def md_prose(text: str) -> str:
     """Escape Markdown prose but keep its `code spans` (wsdiag's own templates use them).
 

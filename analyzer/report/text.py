@@ -15,6 +15,7 @@ from analyzer.report.safe import printable
 if TYPE_CHECKING:
     from analyzer.analysis import Analysis
     from analyzer.findings import Finding
+    from analyzer.ingest import InputInfo
 
 _STYLE = {
     "critical": "bold white on red",
@@ -91,7 +92,7 @@ def _finding(number: int, f: Finding) -> Group:
             parts.append(
                 Text.assemble("     ", (f"{ev.source:<8}", "bold"), f"{when}  ", (printable(where), "cyan"))
             )
-            parts.append(Text("       " + printable(ev.text), style="dim", overflow="fold"))
+            parts.append(Text("       " + printable(shorten(ev.text)), style="dim", overflow="fold"))
     return Group(*parts)
 
 
@@ -111,10 +112,28 @@ def _inputs(analysis: Analysis) -> Table:
             else (f"{info.clock_offset_ms:+.0f} ms" if info.aligned else "not aligned")
         )
         notes = [*info.notes]
-        if info.tz:
+        if info.tz and not any("read as" in n for n in notes):
             notes.insert(0, f"times without zone read as {info.tz}")
         table.add_row(
             printable(info.label), info.source or "", info.format or "", str(info.events),
             str(info.unparsed_lines), offset, printable("; ".join(notes)),
         )  # fmt: skip
     return table
+
+
+#: Evidence lines longer than this are cut in the text and Markdown reports (JSON carries them whole).
+EVIDENCE_CHARS = 400
+
+
+def shorten(text: str) -> str:
+    """An evidence line for people: whole up to EVIDENCE_CHARS, else cut with a note of the size."""
+    return text if len(text) <= EVIDENCE_CHARS else f"{text[:EVIDENCE_CHARS]}… ({len(text)} characters)"
+
+
+def offset_text(info: InputInfo) -> str:
+    """How an input's clock was aligned, for the inputs tables."""
+    if info.clock_reference:
+        return "reference"
+    if info.aligned is None:
+        return "-"
+    return f"{info.clock_offset_ms or 0:+.0f} ms" if info.aligned else "not aligned"

@@ -7,11 +7,11 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from analyzer.redact import redact
+from analyzer.report import terminal
 from analyzer.report.json_report import iso
 from analyzer.report.safe import printable
 
@@ -82,7 +82,7 @@ def render_timeline(
             doc["stories"] = {cid: story(correlated, cid, redact_lines=redact) for cid in ids[:limit]}
         sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n")
         return
-    console = Console(highlight=False)
+    console = terminal()
     if not stories:
         console.print(_connection_table(conns))
         return

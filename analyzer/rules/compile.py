@@ -163,13 +163,21 @@ def _aggregate(match: Match, table: pl.DataFrame) -> pl.DataFrame:
         pl.len().alias("_count"),
     ]
     if match.within_ms is not None and match.group_by:
+        # sliding windows (a quarter-window step), so a burst across a clock boundary is not cut in two;
+        # each group keeps its busiest window
+        step = max(1, int(match.within_ms // 4))
         grouped = (
             selected.filter(pl.col("ts").is_not_null())
             .sort("ts")
-            .group_by_dynamic("ts", every=f"{int(match.within_ms)}ms", group_by=list(match.group_by))
+            .group_by_dynamic(
+                "ts", every=f"{step}ms", period=f"{int(match.within_ms)}ms", offset=f"-{int(match.within_ms) - step}ms",
+                group_by=list(match.group_by),
+            )
             .agg(aggs)
             .drop("ts")
-        )
+            .sort("_count", descending=True)
+            .unique(subset=list(match.group_by), keep="first", maintain_order=True)
+        )  # fmt: skip
     else:
         grouped = _group(selected, list(match.group_by), aggs)
     if windowed:

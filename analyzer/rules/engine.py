@@ -58,7 +58,7 @@ def run_rules(
             run.findings.append(
                 _finding(rule, hit, events, connections, totals, redact_evidence=redact_evidence)
             )
-    _link_root_causes(run.findings, {r.id: r for r in rules})
+    link_root_causes(run.findings, {r.id: r for r in rules})
     run.findings = rank(run.findings)
     return run
 
@@ -160,14 +160,15 @@ def _evidence(rows: pl.DataFrame, limit: int, *, redact_evidence: bool) -> list[
     return out
 
 
-def _link_root_causes(findings: list[Finding], rules: dict[str, Rule]) -> None:
+def link_root_causes(findings: list[Finding], rules: dict[str, Rule]) -> None:
     """A finding whose rule lists another's id in ``explains`` is that finding's root cause."""
     fired = {f.rule for f in findings}
     by_strength = sorted(findings, key=lambda f: f.sort_key())
     for cause in by_strength:
         if cause.explained_by:
             continue
-        for effect_id in rules[cause.rule].explains:
+        rule = rules.get(cause.rule)
+        for effect_id in rule.explains if rule else ():
             if effect_id not in fired:
                 continue
             if effect_id not in cause.explains:

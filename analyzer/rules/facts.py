@@ -34,10 +34,12 @@ def row_facts() -> dict[str, pl.Expr]:
             | (pl.col("kind") == "ws_upgrade")
             | pl.col("path").str.contains(r"^/(?:[^/]+/)*(?:socket\.io|engine\.io)/").fill_null(False)
         ),
+        # decided by the request itself: correlation gives a successful handshake the sid it received
         "is_handshake": (
             (pl.col("transport") == "polling")
-            & pl.col("sid").is_null()
+            & ~pl.col("query").str.contains(r"(?:^|&)sid=").fill_null(False)
             & (pl.col("method").is_null() | (pl.col("method") == "GET"))
+            & pl.col("kind").is_in(["http_request", "ws_upgrade"])
         ).fill_null(False),
     }
 
@@ -84,6 +86,8 @@ def add_facts(events: pl.DataFrame, connections: pl.DataFrame | None = None) -> 
             pl.col("outcome").alias("conn_outcome"),
             pl.col("upgrade_outcome").alias("conn_upgrade_outcome"),
             pl.col("polling_ok").alias("conn_polling_ok"),
+            pl.col("server_closed").alias("conn_server_closed"),
+            pl.col("engine_error_code").alias("conn_engine_error"),
         )
         ev = ev.join(per_conn, on="conn_id", how="left", maintain_order="left")
     return ev

@@ -439,6 +439,7 @@ KNOWN_FIELDS: Final[frozenset[str]] = frozenset(
         # facts (analyzer/rules/facts.py)
         "is_sio", "is_handshake", "router_sio_ok", "router_rest", "router_ws_config", "sio_routers_ok",
         "ws_routers_config", "upstream_sio", "config_present", "sid_upstreams", "sid_backends", "conn_outcome",
-        "conn_upgrade_outcome", "conn_polling_ok", "polling_requests", "polling_ok", "span_ms",
+        "conn_upgrade_outcome", "conn_polling_ok", "polling_requests", "polling_ok", "span_ms", "server_closed",
+        "conn_server_closed", "conn_engine_error",
     ]
 )  # fmt: skip

@@ -48,6 +48,8 @@ class FileEntry:
     format: str | None = None
     first_ts: datetime | None = None
     last_ts: datetime | None = None
+    #: The path as discovered from what the user gave (``display`` may be relative to a folder given).
+    given: str = ""
 
     def ref(self) -> FileRef:
         return FileRef(self.display, Path(self.path), self.group, (self.order, ""))
@@ -118,6 +120,7 @@ def _index_file(
         "size": st.st_size,
         "mtime_ns": st.st_mtime_ns,
         "key": key,
+        "given": str(path),
     }
     manifest = cache.load(key) if use_cache else None
     if manifest is not None:

@@ -359,7 +359,7 @@ def paths_by_time(
         parts = manifests[f.key].parts
         lows = [p.min_ts for p in parts if p.min_ts is not None]
         highs = [p.max_ts for p in parts if p.max_ts is not None]
-        out.append((f.display, min(lows) if lows else f.first_ts, max(highs) if highs else f.last_ts))
+        out.append((f.given or f.path, min(lows) if lows else f.first_ts, max(highs) if highs else f.last_ts))
     return out
 
 
