@@ -138,9 +138,10 @@ def main() -> None:
         [*scan, "--cache-dir", str(cache)], env=env, check=False, capture_output=True, text=True
     )
     report = json.loads(first.stdout)
-    skipped = sorted({i["path"] for i in report["inputs"] if i.get("error")})
+    # inputs are shown relative to the folder scanned
+    skipped = sorted({str(args.archive / i["path"]) for i in report["inputs"] if i.get("error")})
     reasons = sorted({i["error"] for i in report["inputs"] if i.get("error")})
-    files = sorted({i["path"] for i in report["inputs"] if not i.get("error")})
+    files = sorted({str(args.archive / i["path"]) for i in report["inputs"] if not i.get("error")})
     lines = count_lines(files)
     proxy = proxy_access_files(args.archive)
     proxy_lines = count_lines(proxy)
