@@ -7,6 +7,7 @@ length limit, bytes that are not UTF-8) are returned as notes so the report can 
 from __future__ import annotations
 
 import bz2
+import importlib
 import io
 import lzma
 import os
@@ -42,7 +43,7 @@ _INFLATE_STEP = 16 * 1024 * 1024
 
 _inflate_lib: Any
 try:  # zlib-ng inflates gzip about 2.5x faster than zlib; it is optional (``wsdiag[fast]``)
-    from zlib_ng import zlib_ng as _inflate_lib
+    _inflate_lib = importlib.import_module("zlib_ng.zlib_ng")
 except ImportError:  # pragma: no cover - depends on the environment
     _inflate_lib = zlib
 _INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error, _inflate_lib.error)
