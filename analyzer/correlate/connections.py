@@ -41,12 +41,21 @@ SERVER_REASONS = [
 
 
 def is_attempt() -> pl.Expr:
-    """Events that belong to some WebSocket / Socket.IO connection attempt even without a sid."""
+    """Events that belong to some WebSocket / Socket.IO connection attempt even without a sid.
+
+    A browser failure counts when it is about a WebSocket or a Socket.IO URL; a 404 on a favicon or a
+    REST call is not a connection attempt.
+    """
     browser_failure = (pl.col("source") == "browser") & pl.col("kind").is_in(_BROWSER_FAILURES)
+    about_socket = (
+        pl.col("kind").is_in(["ws_failure", "ws_error"])
+        | pl.col("scheme").is_in(["ws", "wss"])
+        | pl.col("path").str.contains(r"(?:^|/)(?:socket\.io|engine\.io)/").fill_null(False)
+    )
     return (
         pl.col("transport").is_not_null()
         | (pl.col("kind") == "ws_upgrade")
-        | (browser_failure & (pl.col("path").is_not_null() | pl.col("host").is_not_null()))
+        | (browser_failure & about_socket)
     )
 
 
