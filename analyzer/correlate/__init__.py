@@ -31,34 +31,33 @@ class Correlated:
 
 
 def correlate(events: pl.DataFrame, inputs: list[InputInfo]) -> Correlated:
-    """Link, align and group ``events``; record each input's offset in its :class:`InputInfo`."""
+    """Link, align and group ``events``; record each input's offset in its :class:`InputInfo`.
+
+    The event table is wide (the raw line, ~50 columns): every step computes on the few columns it
+    needs and adds its result back as columns, never joining the whole table.
+    """
     ev = link_sids(events.with_columns(input_label().alias("_input")))
     # configuration files carry no time: they have no clock to align
     timed = [info for info in inputs if info.error is None and info.events and info.source != "config"]
     groups = clock_groups(timed)
-    mapping = pl.DataFrame(
-        {"_input": [i.label for i in timed], "_clock": [groups[i.label] for i in timed]},
-        schema={"_input": pl.String, "_clock": pl.String},
+    ev = ev.with_columns(
+        pl.col("_input").replace_strict(groups, default=None, return_dtype=pl.String).alias("_clock")
     )
-    ev = ev.join(mapping, on="_input", how="left", maintain_order="left")
     sources = {groups[i.label]: i.source or "" for i in timed}
     clocks = estimate(
-        ev.with_columns(pl.col("_clock").alias("_input")), sorted(set(groups.values())), sources
+        ev.select(*_CLOCK_COLUMNS, pl.col("_clock").alias("_input")), sorted(set(groups.values())), sources
     )
-    offsets = pl.DataFrame(
-        {"_clock": list(clocks), "_offset": [c.offset_ms for c in clocks.values()]},
-        schema={"_clock": pl.String, "_offset": pl.Float64},
+    offset = pl.col("_clock").replace_strict(
+        {k: c.offset_ms for k, c in clocks.items()}, default=0.0, return_dtype=pl.Float64
     )
-    shift = pl.duration(microseconds=(pl.col("_offset") * 1000).round().cast(pl.Int64))
+    shift = pl.duration(microseconds=(pl.col("clock_offset_ms") * 1000).round().cast(pl.Int64))
     ev = (
-        ev.join(offsets, on="_clock", how="left", maintain_order="left")
-        .with_columns(pl.col("_offset").fill_null(0.0))
+        ev.with_columns(offset.alias("clock_offset_ms"))
         .with_columns(
             (pl.col("ts") + shift).cast(UTC_US).alias("ts"),
             (pl.col("ts_end") + shift).cast(UTC_US).alias("ts_end"),
-            pl.col("_offset").alias("clock_offset_ms"),
         )
-        .drop("_offset", "_input", "_clock")
+        .drop("_input", "_clock")
     )
     ev = place_estimated(ev)
     ev = assign_connections(ev)
@@ -79,6 +78,13 @@ def correlate(events: pl.DataFrame, inputs: list[InputInfo]) -> Correlated:
     return Correlated(ev, connections(ev), clocks)
 
 
+#: What clock estimation reads of the event table.
+_CLOCK_COLUMNS = (
+    "ts", "ts_end", "ts_estimated", "source", "kind", "method", "transport", "status", "duration_ms", "path",
+    "query", "t", "request_id", "sid",
+)  # fmt: skip
+
+
 def clock_groups(inputs: list[InputInfo]) -> dict[str, str]:
     """Inputs that share a clock: the files of one format in one folder (rotated siblings, one console
     export per tab, replicas' logs collected side by side). Returns input label -> group key."""
@@ -97,7 +103,7 @@ def place_estimated(events: pl.DataFrame) -> pl.DataFrame:
     marked as estimated."""
     estimated = pl.col("ts_estimated").fill_null(False)
     has_url = pl.col("path").is_not_null() & (pl.col("source") == "browser")
-    if events.filter(estimated & has_url).height == 0:
+    if events.select((estimated & has_url).any()).item() is not True:
         return events
     url = pl.concat_str("path", pl.coalesce("query", pl.lit("")), separator="?")
     timed = (
@@ -105,11 +111,8 @@ def place_estimated(events: pl.DataFrame) -> pl.DataFrame:
         .group_by(url.alias("_url"))
         .agg(pl.col("ts").min().alias("_seen"), pl.len().alias("_n"))
         .filter(pl.col("_n") == 1)
-        .drop("_n")
     )
-    return (
-        events.with_columns(pl.when(estimated & has_url).then(url).alias("_url"))
-        .join(timed, on="_url", how="left", maintain_order="left")
-        .with_columns(pl.coalesce("_seen", "ts").alias("ts"))
-        .drop("_url", "_seen")
-    )
+    seen = events.select(pl.when(estimated & has_url).then(url).alias("_url")).join(
+        timed, on="_url", how="left", maintain_order="left"
+    )["_seen"]
+    return events.with_columns(pl.coalesce(seen, pl.col("ts")).alias("ts"))

@@ -161,7 +161,7 @@ def _url_vote_pairs(ev: pl.DataFrame) -> pl.DataFrame:
 def estimate(events: pl.DataFrame, inputs: list[str], sources: dict[str, str]) -> dict[str, ClockEstimate]:
     """Offsets for every input: the proxy with most events is the reference; others join through pairs."""
     strong = pairs(events)
-    weak = pairs(events, fuzzy=True)
+    weak: pl.DataFrame | None = None  # URL pairs cost a self-join: built only if some input needs them
     estimates = {name: ClockEstimate(name) for name in inputs}
     if not inputs:
         return estimates
@@ -183,6 +183,8 @@ def estimate(events: pl.DataFrame, inputs: list[str], sources: dict[str, str]) -
         candidates = strong.filter(open_edge)
         fuzzy = candidates.height == 0
         if fuzzy:
+            if weak is None:
+                weak = pairs(events, fuzzy=True)
             candidates = weak.filter(open_edge)
         if candidates.height == 0:
             break

@@ -64,7 +64,10 @@ def assign_connections(events: pl.DataFrame) -> pl.DataFrame:
 
     Events of one attempt share its request (``t`` or request id); anything else is its own attempt.
     """
-    events = events.with_row_index("_row")
+    narrow = events.select(
+        "sid", "transport", "kind", "source", "scheme", "path", "host", "t", "request_id", "ts"
+    )
+    narrow = narrow.with_row_index("_row")
     key = (
         pl.when(pl.col("sid").is_not_null())
         .then(pl.concat_str(pl.lit("sid:"), pl.col("sid")))
@@ -78,30 +81,35 @@ def assign_connections(events: pl.DataFrame) -> pl.DataFrame:
         )
         .alias("_key")
     )
-    events = events.with_columns(key)
+    narrow = narrow.with_columns(key)
     attempts = (
-        events.filter(pl.col("_key").is_not_null() & pl.col("sid").is_null())
+        narrow.filter(pl.col("_key").is_not_null() & pl.col("sid").is_null())
         .group_by("_key")
         .agg(pl.col("ts").min().alias("_first"), pl.col("_row").min().alias("_first_row"))
         .sort(["_first", "_first_row"], nulls_last=True)
         .with_row_index("_n", offset=1)
         .select("_key", pl.concat_str(pl.lit("a"), pl.col("_n").cast(pl.String)).alias("_attempt"))
     )
-    return (
-        events.join(attempts, on="_key", how="left", maintain_order="left")
-        .with_columns(
+    conn_id = (
+        narrow.join(attempts, on="_key", how="left", maintain_order="left")
+        .select(
             pl.when(pl.col("sid").is_not_null())
             .then(pl.col("sid"))
             .otherwise(pl.col("_attempt"))
             .alias("conn_id")
         )
-        .drop("_key", "_attempt", "_row")
+        .to_series()
     )
+    return events.with_columns(conn_id)
 
 
 def connections(events: pl.DataFrame) -> pl.DataFrame:
     """Summarize each connection (see the module doc for the outcome labels)."""
-    ev = events.filter(pl.col("conn_id").is_not_null()).sort("ts", nulls_last=True, maintain_order=True)
+    used = (
+        "conn_id", "sid", "client", "host", "path", "transport", "request_id", "router", "upstream", "stream", "ts",
+        "ts_end", "status", "method", "kind", "duration_ms", "close_code", "reason", "message", "error_code", "source",
+    )  # fmt: skip
+    ev = events.select(used).filter(pl.col("conn_id").is_not_null()).sort("ts", nulls_last=True, maintain_order=True)
     proxy = pl.col("source") == "proxy"
     browser = pl.col("source") == "browser"
     backend = pl.col("source") == "backend"

@@ -27,12 +27,30 @@ def input_label() -> pl.Expr:
     )
 
 
+#: What linking reads of the event table (it works on these alone, not on the wide table).
+_KEY_COLUMNS = (
+    "sid",
+    "socket_id",
+    "request_id",
+    "t",
+    "transport",
+    "method",
+    "kind",
+    "status",
+    "client",
+    "file",
+    "ts",
+)
+
+
 def link_sids(events: pl.DataFrame) -> pl.DataFrame:
     """Fill ``sid`` where another event proves which session an event belongs to."""
-    events = _from_socket_ids(events)
-    events = _from_shared_key(events, "request_id")
-    events = _from_shared_key(events, "t")
-    return _from_handshake_follow_up(events)
+    narrow = events.select(_KEY_COLUMNS)
+    narrow = _from_socket_ids(narrow)
+    narrow = _from_shared_key(narrow, "request_id")
+    narrow = _from_shared_key(narrow, "t")
+    narrow = _from_handshake_follow_up(narrow)
+    return events.with_columns(narrow["sid"])
 
 
 def _from_socket_ids(events: pl.DataFrame) -> pl.DataFrame:
