@@ -109,7 +109,11 @@ def connections(events: pl.DataFrame) -> pl.DataFrame:
         "conn_id", "sid", "client", "host", "path", "transport", "request_id", "router", "upstream", "stream", "ts",
         "ts_end", "status", "method", "kind", "duration_ms", "close_code", "reason", "message", "error_code", "source",
     )  # fmt: skip
-    ev = events.select(used).filter(pl.col("conn_id").is_not_null()).sort("ts", nulls_last=True, maintain_order=True)
+    ev = (
+        events.select(used)
+        .filter(pl.col("conn_id").is_not_null())
+        .sort("ts", nulls_last=True, maintain_order=True)
+    )
     proxy = pl.col("source") == "proxy"
     browser = pl.col("source") == "browser"
     backend = pl.col("source") == "backend"

@@ -69,9 +69,9 @@ def add_facts(events: pl.DataFrame, connections: pl.DataFrame | None = None) -> 
         .group_by("_site")
         .agg(pl.col("router").n_unique().alias("sio_routers_ok"))
     )
-    ev = ev.join(ok_routers, on="_site", how="left", maintain_order="left").with_columns(
-        pl.col("sio_routers_ok").fill_null(0)
-    )
+    # joins on the key column alone, then added back: the event table is wide
+    per_site = ev.select("_site").join(ok_routers, on="_site", how="left", maintain_order="left")
+    ev = ev.with_columns(per_site["sio_routers_ok"].fill_null(0))
     proxy_sid = (pl.col("source") == "proxy") & pl.col("sid").is_not_null()
     backend_sid = (pl.col("source") == "backend") & pl.col("sid").is_not_null()
     ev = ev.with_columns(
@@ -89,7 +89,11 @@ def add_facts(events: pl.DataFrame, connections: pl.DataFrame | None = None) -> 
             pl.col("server_closed").alias("conn_server_closed"),
             pl.col("engine_error_code").alias("conn_engine_error"),
         )
-        ev = ev.join(per_conn, on="conn_id", how="left", maintain_order="left")
+        ev = ev.hstack(
+            ev.select("conn_id")
+            .join(per_conn, on="conn_id", how="left", maintain_order="left")
+            .drop("conn_id")
+        )
     return ev
 
 
