@@ -15,43 +15,52 @@ _BLOCK = 4096
 OK = "_json_ok"
 
 
-def read_json_objects(texts: pl.Series) -> pl.DataFrame:
+def read_json_objects(texts: pl.Series, schema: dict[str, PolarsDataType] | None = None) -> pl.DataFrame:
     """Decode each string of ``texts`` as one JSON object: one row per input, in order.
 
-    Keys become columns (types inferred over all rows). Rows whose text is not a JSON object are
+    Keys become columns (types inferred over all rows; with ``schema``, only those keys, typed as given,
+    which is several times faster on wide objects). Rows whose text is not a JSON object are
     all-null with ``_json_ok`` false. polars decodes a whole block at once and fails on the first
     bad line, so failing blocks are retried line by line with the standard library; in that slow
     path nested values are kept as JSON text and scalars as strings (callers cast non-strictly).
     """
-    looks = texts.str.strip_chars().str.contains(r"^\{.*\}$").fill_null(False)
+    looks = (
+        (texts.str.starts_with("{") | texts.str.contains(r"^\s+\{"))
+        & (texts.str.ends_with("}") | texts.str.contains(r"\}\s+$"))
+    ).fill_null(False)
     blocks = []
     for start in range(0, texts.len(), _BLOCK * 64):
-        blocks.append(_decode(texts.slice(start, _BLOCK * 64), looks.slice(start, _BLOCK * 64)))
+        blocks.append(_decode(texts.slice(start, _BLOCK * 64), looks.slice(start, _BLOCK * 64), schema))
     if not blocks:
         return pl.DataFrame({OK: pl.Series([], dtype=pl.Boolean)})
     return pl.concat(blocks, how="diagonal_relaxed")
 
 
-def _decode(texts: pl.Series, looks: pl.Series) -> pl.DataFrame:
-    fast = _fast(texts, looks)
+def _decode(texts: pl.Series, looks: pl.Series, schema: dict[str, PolarsDataType] | None) -> pl.DataFrame:
+    fast = _fast(texts, looks, schema)
     if fast is not None:
         return fast
     if texts.len() > _BLOCK:
         parts = [
-            _decode(texts.slice(i, _BLOCK), looks.slice(i, _BLOCK)) for i in range(0, texts.len(), _BLOCK)
+            _decode(texts.slice(i, _BLOCK), looks.slice(i, _BLOCK), schema)
+            for i in range(0, texts.len(), _BLOCK)
         ]
         return pl.concat(parts, how="diagonal_relaxed")
-    return _slow(texts)
+    slow = _slow(texts)
+    return slow.select([c for c in slow.columns if c in schema or c == OK]) if schema else slow
 
 
-def _fast(texts: pl.Series, looks: pl.Series) -> pl.DataFrame | None:
+def _fast(
+    texts: pl.Series, looks: pl.Series, schema: dict[str, PolarsDataType] | None
+) -> pl.DataFrame | None:
     """One polars pass; None when any candidate line does not decode."""
     payload = texts.zip_with(looks, pl.Series(["{}"])).fill_null("{}")
-    if payload.str.contains("\n", literal=True).any():
-        return None
-    data = ("\n".join(payload.to_list()) + "\n").encode()
+    data = (payload.str.join("\n").item() + "\n").encode()
     try:
-        frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
+        if schema:
+            frame = pl.read_ndjson(io.BytesIO(data), schema=schema)
+        else:
+            frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
     except (pl.exceptions.PolarsError, ValueError, OverflowError):
         return None
     if frame.height != texts.len():
