@@ -18,6 +18,7 @@ from analyzer.findings import SEVERITIES, SEVERITY_RANK
 from analyzer.ingest import Ingested, ReadOptions, load, parse_forced
 
 if TYPE_CHECKING:
+    from analyzer.analysis import AnalyzeOptions
     from analyzer.findings import Finding
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -209,6 +210,32 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
+def _analyze_options(
+    tz: str,
+    on_date: datetime | None,
+    forced: tuple[str, ...],
+    pattern_dirs: tuple[str, ...],
+    only: tuple[str, ...],
+    disable: tuple[str, ...],
+    since: datetime | None,
+    until: datetime | None,
+    no_redact: bool,
+) -> AnalyzeOptions:
+    """The options ``analyze`` and ``scan`` share, from their command-line values."""
+    from analyzer.analysis import AnalyzeOptions
+
+    _check_tz(tz)
+    return AnalyzeOptions(
+        read=ReadOptions(tz=tz, date=on_date.date() if on_date else None, forced=parse_forced(forced)),
+        rule_dirs=tuple(Path(p) for p in pattern_dirs),
+        only=only,
+        disable=disable,
+        since=_utc(since),
+        until=_utc(until),
+        redact=not no_redact,
+    )
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @read_options
@@ -233,21 +260,11 @@ def analyze(
     PATHS are files, folders (read recursively) or - for stdin. Exit code 0 when the analysis ran,
     1 when a finding reaches --fail-on, 2 when nothing could be read or an option is wrong.
     """
-    from analyzer.analysis import AnalyzeOptions
     from analyzer.analysis import analyze as run_analysis
     from analyzer.report import write_report
 
     with user_errors():
-        _check_tz(tz)
-        options = AnalyzeOptions(
-            read=ReadOptions(tz=tz, date=on_date.date() if on_date else None, forced=parse_forced(forced)),
-            rule_dirs=tuple(Path(p) for p in pattern_dirs),
-            only=only,
-            disable=disable,
-            since=_utc(since),
-            until=_utc(until),
-            redact=not no_redact,
-        )
+        options = _analyze_options(tz, on_date, forced, pattern_dirs, only, disable, since, until, no_redact)
         analysis = run_analysis(list(paths), options)
         from analyzer.report.inputs import print_input_summary
 
@@ -318,25 +335,15 @@ def scan(
     windows in which a root cause fired, with the command that re-analyses each one in detail.
     Exit codes as for analyze.
     """
-    from analyzer.analysis import AnalyzeOptions
     from analyzer.report.scan_progress import ScanProgress, print_scan_summary
     from analyzer.report.scan_report import write_scan_report
     from analyzer.scan.pipeline import ScanOptions
     from analyzer.scan.pipeline import scan as run_scan
 
     with user_errors():
-        _check_tz(tz)
         options = ScanOptions(
-            analyze=AnalyzeOptions(
-                read=ReadOptions(
-                    tz=tz, date=on_date.date() if on_date else None, forced=parse_forced(forced)
-                ),
-                rule_dirs=tuple(Path(p) for p in pattern_dirs),
-                only=only,
-                disable=disable,
-                since=_utc(since),
-                until=_utc(until),
-                redact=not no_redact,
+            analyze=_analyze_options(
+                tz, on_date, forced, pattern_dirs, only, disable, since, until, no_redact
             ),
             window=_duration(window_text),
             jobs=jobs,

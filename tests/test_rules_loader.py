@@ -49,7 +49,7 @@ def test_all_errors_of_a_folder_at_once():
         "unknown op 'equals'",
         "unknown field 'colour'",
         "bad regex '(unclosed'",
-        "template placeholder {nonexistent} is not known",
+        "template field {nonexistent} is not known",
         "needs at least one 'match' and one 'no_match' test",
     ]
     for needle in expected:

@@ -222,7 +222,7 @@ def _rule(
     match = _match(data.get("match"), where, errors, macros)
     tests = tuple(_test(t, where, errors) for t in data.get("tests", []))
     if match is not None:
-        _check_placeholders(explanation + remediation, match, tuple(report.get("keys", [])), where, errors)
+        _check_template_fields(explanation + remediation, match, tuple(report.get("keys", [])), where, errors)
     experimental = bool(data.get("experimental", False))
     if not experimental and (
         not any(t.expect == "match" for t in tests) or not any(t.expect == "no_match" for t in tests)
@@ -405,7 +405,7 @@ def _test(data: dict[str, Any], where: str, errors: list[str]) -> RuleTest:
     return RuleTest(name=name, expect=str(expect), events=tuple(events), keys=dict(data.get("keys", {})))
 
 
-def _check_placeholders(
+def _check_template_fields(
     text: str, match: Match, keys: tuple[str, ...], where: str, errors: list[str]
 ) -> None:
     allowed = set(ALWAYS_PLACEHOLDERS) | set(match.group_by) | set(keys) | {m.name for m in match.metrics}
@@ -417,7 +417,7 @@ def _check_placeholders(
     for _, name, _, _ in string.Formatter().parse(text):
         if name and name.split(".")[0] not in allowed:
             errors.append(
-                f"{where}: template placeholder {{{name}}} is not known (known: {', '.join(sorted(allowed))})"
+                f"{where}: template field {{{name}}} is not known (known: {', '.join(sorted(allowed))})"
             )
 
 
