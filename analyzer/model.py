@@ -106,8 +106,6 @@ KINDS: Final[dict[str, str]] = {
     "log": "any other line",
 }
 
-EventFrame = pl.DataFrame
-
 
 def empty_events() -> pl.DataFrame:
     """Return an event table with no rows."""

@@ -100,6 +100,15 @@ class Placed:
     estimated: pl.Series
     notes: list[str]
 
+    def columns(self) -> list[pl.Expr]:
+        """``ts`` and ``ts_estimated`` for the records: an estimated record takes the shipper's timestamp
+        (``docker logs -t``) where there is one, and is then no longer estimated."""
+        by_shipper = self.estimated & pl.col("shipper_ts").is_not_null()
+        return [
+            pl.when(by_shipper).then(pl.col("shipper_ts")).otherwise(self.ts).alias("ts"),
+            (self.estimated & pl.col("shipper_ts").is_null()).alias("ts_estimated"),
+        ]
+
 
 def place_times_of_day(tod: pl.Series, ctx: ParseContext, *, what: str = "records") -> Placed:
     """Turn times of day (ms since local midnight, in file order; null = no time) into UTC instants.

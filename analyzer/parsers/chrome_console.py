@@ -59,14 +59,7 @@ class ChromeConsole(Parser):
     def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
         records = fold(doc.lines)
         placed = place_times_of_day(records["tod"], ctx, what="console messages")
-        records = records.with_columns(placed.ts.alias("ts"), placed.estimated.alias("ts_estimated"))
-        records = records.with_columns(
-            pl.when(pl.col("ts_estimated") & pl.col("shipper_ts").is_not_null())
-            .then(pl.col("shipper_ts"))
-            .otherwise(pl.col("ts"))
-            .alias("ts"),
-            (pl.col("ts_estimated") & pl.col("shipper_ts").is_null()).alias("ts_estimated"),
-        )
+        records = records.with_columns(placed.columns())
         events = classify(records, anchor=pl.col("src"))
         events = events.with_columns(
             json_attrs(

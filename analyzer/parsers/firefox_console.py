@@ -47,13 +47,7 @@ class FirefoxConsole(Parser):
     def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
         records = fold(doc.lines)
         placed = place_times_of_day(records["tod"], ctx, what="console messages")
-        records = records.with_columns(
-            pl.when(placed.estimated & pl.col("shipper_ts").is_not_null())
-            .then(pl.col("shipper_ts"))
-            .otherwise(placed.ts)
-            .alias("ts"),
-            (placed.estimated & pl.col("shipper_ts").is_null()).alias("ts_estimated"),
-        )
+        records = records.with_columns(placed.columns())
         events = classify(records)
         events = events.with_columns(
             json_attrs(
