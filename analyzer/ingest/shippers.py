@@ -28,6 +28,7 @@ from analyzer.ingest.wrappers import (
     LABEL_STREAM_KEYS,
     LINE_NUMBERS,
     PREFIXES,
+    PROMPT,
     QUOTE,
     Prefix,
     TimeKind,
@@ -48,6 +49,10 @@ _SAMPLE = 200
 _MAX_LAYERS = 8
 #: Candidate views of one file at most (each ambiguous layer doubles them).
 _MAX_VIEWS = 4
+#: Terminals wrap at 80 columns or wider; shorter equal lines are no sign of wrapping.
+_WRAP_MIN = 80
+#: Characters compared to tell a record's start from a wrapped line's continuation.
+_SHAPE_CHARS = 3
 
 
 @dataclass
@@ -83,6 +88,9 @@ def unwrap(lines: pl.DataFrame, options: UnwrapOptions | None = None) -> list[Vi
     view = _paste_marks(view)
     done: list[View] = []
     todo = [view]
+    joined = _terminal_wrap(view)
+    if joined is not None:
+        todo.append(joined)
     while todo and len(done) + len(todo) <= _MAX_VIEWS:
         current = todo.pop(0)
         stripped = _next_layer(current, options)
@@ -208,7 +216,8 @@ def _label(labels: pl.Expr) -> pl.Expr:
 
 
 def _paste_marks(view: View) -> View:
-    """Quote marks (nested too), line numbers that count up, then the indentation every line shares."""
+    """Quote marks (nested too), line numbers that count up, the indentation every line shares, and the
+    shell command the paste starts with."""
     for _ in range(_MAX_LAYERS):
         if _share(view.lines, QUOTE.pattern) < _QUORUM:
             break
@@ -216,7 +225,11 @@ def _paste_marks(view: View) -> View:
     numbered = _line_numbers(view.lines)
     if numbered is not None:
         view = View(numbered, [*view.wrappers, "line-numbers"], view.shipper_time)
-    return _dedent(view)
+    view = _dedent(view)
+    prompts = view.lines["text"].str.contains(ascii_classes(PROMPT))
+    if prompts.any():
+        view = View(view.lines.filter(~prompts), [*view.wrappers, "shell-prompt"], view.shipper_time)
+    return view
 
 
 def _line_numbers(frame: pl.DataFrame) -> pl.DataFrame | None:
@@ -229,6 +242,52 @@ def _line_numbers(frame: pl.DataFrame) -> pl.DataFrame | None:
     if numbers.len() < 2 or int((steps == 1).sum()) < 0.9 * steps.len():
         return None
     return _strip(frame, LINE_NUMBERS)
+
+
+def _terminal_wrap(view: View) -> View | None:
+    """The view with records a terminal hard-wrapped at a fixed width joined again, when it may have been.
+
+    The sign is several lines exactly as long as the longest (80 columns or more), each followed by a
+    line that does not start the way its record started (``192.168.1.1 - - [`` then ``se&previous=…``).
+    A log can have equal longest lines of its own, so this is one more candidate view; the sniffers decide.
+    """
+    frame = view.lines
+    if frame.height < 3:
+        return None
+    width = frame["text"].str.len_chars()
+    widest = int(width.max() or 0)  # type: ignore[arg-type]
+    candidates = (width == widest).arg_true().to_list()
+    if widest < _WRAP_MIN or len(candidates) < 2:
+        return None
+    texts = frame["text"]
+    cut = [False] * frame.height
+    for i in candidates:  # a few lines: the longest ones
+        if i + 1 >= frame.height:
+            continue
+        start = i
+        while start > 0 and cut[start - 1]:
+            start -= 1
+        cut[i] = _shape(texts[i + 1]) != _shape(texts[start])
+    if sum(cut) < 2:
+        return None
+    record = pl.Series(cut).shift(1, fill_value=False).not_().cum_sum().alias("_rec")
+    joined = (
+        frame.with_columns(record)
+        .group_by("_rec", maintain_order=True)
+        .agg(
+            pl.col("line").first(),
+            pl.col("text").str.join(""),
+            pl.col("shipper_ts").first(),
+            pl.col("stream").first(),
+        )
+        .drop("_rec")
+    )
+    return View(joined, [*view.wrappers, "terminal-wrap"], view.shipper_time)
+
+
+def _shape(text: str) -> str:
+    """The kinds of a line's first characters (``192.`` → ``ddd.``): how its record starts."""
+    return "".join("d" if c.isdigit() else "a" if c.isalpha() else c for c in text[:_SHAPE_CHARS])
 
 
 def _dedent(view: View) -> View:

@@ -70,7 +70,9 @@ PREFIXES: Final[tuple[Prefix, ...]] = (
         quorum=0.5,
         header=r"^(?:Attaching to |Gracefully stopping|Stopping |Aborting on container exit|\S+ exited with code )",
     ),
-    Prefix("pipe", r"^\s*\| ?(?P<rest>.*)$"),
+    # a bare "| " (docker service logs copied without its task column): a record's continuation lines
+    # (pretty-printed headers) may lack it
+    Prefix("pipe", r"^\s*\| ?(?P<rest>.*)$", quorum=0.5),
     Prefix("kubectl-prefix", r"^\[(?P<stream>pod/[^\]\s]+)\] (?P<rest>.*)$", quorum=0.5),
     Prefix("docker-cloud", r"^\[(?P<stream>[A-Za-z0-9][\w.]*(?:-[\w.]+)*-\d+)\] ?(?P<rest>.*)$", quorum=0.5),
     # -- time-stamping collectors -----------------------------------------------------------------------
@@ -86,10 +88,12 @@ PREFIXES: Final[tuple[Prefix, ...]] = (
     ),
     Prefix(
         "grafana",
-        r"^\d{10,16}\t(?P<ts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)\t(?P<rest>.*)$",
+        r"^\d{1,16}\t(?P<ts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)\t(?P<rest>.*)$",
         time="zoned",
         header=r'^[\w .()-]+: (?:".*"|[\d.]+|true|false|null|\{.*\}|\[.*\])$',
     ),
+    # lines copied from Grafana's logs panel: the time in the browser's zone with its offset, a tab
+    Prefix("grafana", rf"^(?P<ts>{_RFC3339})\t(?P<rest>.*)$", time="zoned"),
     Prefix(
         "grafana",
         r"^(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})\t(?P<rest>.*)$",
@@ -102,10 +106,20 @@ PREFIXES: Final[tuple[Prefix, ...]] = (
         time="zoned",
     ),
     Prefix("syslog", rf"^(?:<\d{{1,3}}>)?(?P<ts>{_RFC3339}) {_HOST_TAG} ?(?P<rest>.*)$", time="zoned"),
+    # RFC 3164 ends the tag with any non-alphanumeric character, usually ":" or "[", sometimes a space
     Prefix(
         "syslog",
-        rf"^(?:<\d{{1,3}}>)?(?P<ts>[A-Z][a-z]{{2}} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{{1,6}})?) {_HOST_TAG} ?(?P<rest>.*)$",
+        r"^(?:<\d{1,3}>)?(?P<ts>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})?) \S+ "
+        r"(?P<stream>[^\s:\[\]]+)(?:\[\d+\])?:? (?P<rest>.*)$",
         time="yearless",
+    ),
+    # Heroku's logplex (``heroku logs``, log drains): ``<RFC 3339> <source>[<dyno>]: `` (no host)
+    Prefix("heroku", rf"^(?P<ts>{_RFC3339}) (?P<stream>[a-z][\w-]*\[[\w.-]+\]): (?P<rest>.*)$", time="zoned"),
+    # Cloud Foundry ``cf logs``: ``<RFC 3339, ±hhmm> [APP/PROC/WEB/0] OUT|ERR ``
+    Prefix(
+        "cf-logs",
+        rf"^(?P<ts>{_RFC3339}) \[(?P<stream>[A-Z][\w-]*(?:/[\w.-]+)*)\] (?:OUT|ERR) (?P<rest>.*)$",
+        time="zoned",
     ),
     Prefix(
         "journal-short-full",
@@ -115,15 +129,23 @@ PREFIXES: Final[tuple[Prefix, ...]] = (
     Prefix("journal-short-unix", rf"^(?P<ts>\d{{9,10}}\.\d{{6}}) {_HOST_TAG} ?(?P<rest>.*)$", time="epoch_s"),
     Prefix("journal-short-monotonic", rf"^\[\s*\d+\.\d{{6}}\] {_HOST_TAG} ?(?P<rest>.*)$"),
     # -- a time alone before the line: the payload may start the same way ----------------------------------
-    Prefix("timestamps", rf"^(?P<ts>{_RFC3339}) (?P<rest>.*)$", time="zoned", ambiguous=True),
+    # (both readings are tried, so half the lines suffice)
+    Prefix("timestamps", rf"^(?P<ts>{_RFC3339}) (?P<rest>.*)$", time="zoned", quorum=0.5, ambiguous=True),
     Prefix(
         "docker-desktop",
         r"^(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) (?P<rest>.*)$",
         time="naive",
+        quorum=0.5,
         ambiguous=True,
     ),
 )
 
+#: The shell command a paste starts with (``user@host:~$ docker compose logs -f traefik``): not a log line.
+PROMPT: Final = (
+    r"^(?:[\w.-]+@[\w.-]+(?::\S*)?\s?[$#%]|[$#%>]|PS [A-Z]:\\\S*>)\s*(?:sudo\s+)?"
+    r"(?:docker(?:-compose)?|kubectl|k|oc|podman|journalctl|tail|cat|less|grep|zcat|logcli|heroku|cf|eb|npm|yarn|node"
+    r"|python3?|flask|uvicorn|gunicorn|daphne|go|traefik|systemctl|sudo)\b"
+)
 #: Paste marks, stripped before any tool's layer: ``> `` quotes (nested too).
 QUOTE: Final = Prefix("quote", r"^ {0,3}> ?(?P<rest>.*)$")
 #: Line numbers pasted with the lines (``12 ``, ``12: ``, ``12 | ``); stripped only when they count up.
