@@ -11,7 +11,8 @@ ms). Lines without a time of their own are sent right after the line before them
     python capture/wrap.py rsyslog sample_logs/go-upgrade-headers-stripped/backend/chat-go.log \
         --tag chat-go --out tests/data/wrapped/rsyslog [--tz America/New_York]
 
-Needs (Debian): systemd (systemd-journald, systemd-cat, journalctl), rsyslog, bsdutils (logger), faketime.
+Needs (Debian): systemd (systemd-journald, systemd-cat, journalctl), rsyslog, bsdutils (logger), faketime
+(libfaketime). Run one at a time: a second journald cannot take the journal's sockets.
 journald is started by this script (no systemd is PID 1 here) and stopped by its PID at the end; its entries
 go to the host's journal and are read back by their tag (SYSLOG_IDENTIFIER).
 """
@@ -70,8 +71,14 @@ def schedule(lines: list[str]) -> list[float]:
     return times
 
 
-def faketime_spec(start: float) -> str:
-    return "@" + datetime.fromtimestamp(start, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+#: libfaketime itself, preloaded (the `faketime` command forks, so its PID would not be the daemon's).
+LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+
+
+def faked(start: float, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment that starts a process's clock at `start` (then running at the real pace)."""
+    spec = "@" + datetime.fromtimestamp(start, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return {**(env or os.environ), "LD_PRELOAD": LIBFAKETIME, "FAKETIME": spec, "FAKETIME_DONT_RESET": "1"}
 
 
 #: Seconds the daemons' fake clocks start before the first line: journald can take several seconds to open
@@ -116,9 +123,8 @@ def wait_socket(path: Path, kind: int, timeout: float = 10.0) -> None:
 
 
 def via_journald(lines: list[str], times: list[float], tag: str, out: Path) -> list[str]:
-    spec = faketime_spec(times[0] - LEAD)
     t0 = time.monotonic()
-    journald = subprocess.Popen(["faketime", "-f", spec, "/lib/systemd/systemd-journald"])
+    journald = subprocess.Popen(["/lib/systemd/systemd-journald"], env=faked(times[0] - LEAD))
     try:
         wait_socket(Path("/run/systemd/journal/stdout"), socket.SOCK_STREAM)
         cat = subprocess.Popen(["systemd-cat", "-t", tag, "--level-prefix=false"], stdin=subprocess.PIPE)
@@ -144,7 +150,8 @@ def via_rsyslog(lines: list[str], times: list[float], tag: str, out: Path, tz: s
     work = Path(tempfile.mkdtemp(prefix="wsdiag-rsyslog-"))
     sock = work / "log.sock"
     suffix = "" if tz == "UTC" else "-" + tz.replace("/", "_")
-    targets = {name: out / f"{tag}.rsyslog-{name}{suffix}.log" for name in RSYSLOG_TEMPLATES}
+    # rsyslog's omfile takes absolute paths only
+    targets = {name: out.resolve() / f"{tag}.rsyslog-{name}{suffix}.log" for name in RSYSLOG_TEMPLATES}
     for target in targets.values():
         target.unlink(missing_ok=True)
     actions = "\n".join(
@@ -155,14 +162,14 @@ def via_rsyslog(lines: list[str], times: list[float], tag: str, out: Path, tz: s
     conf.write_text(
         f'global(workDirectory="{work}")\n'
         'module(load="imuxsock" SysSock.Use="off")\n'
-        f'input(type="imuxsock" Socket="{sock}")\n'
+        # stamped by rsyslogd's own (faked) clock, not by the kernel's SO_TIMESTAMP
+        f'input(type="imuxsock" Socket="{sock}" UseSysTimeStamp="off")\n'
         f"{actions}\n"
     )
-    spec = faketime_spec(times[0] - LEAD)
     env = {**os.environ, "TZ": tz}
     t0 = time.monotonic()
     rsyslogd = subprocess.Popen(
-        ["faketime", "-f", spec, "rsyslogd", "-n", "-f", str(conf), "-i", str(work / "rsyslogd.pid")], env=env
+        ["rsyslogd", "-n", "-f", str(conf), "-i", str(work / "rsyslogd.pid")], env=faked(times[0] - LEAD, env)
     )
     try:
         wait_socket(sock, socket.SOCK_DGRAM)
