@@ -12,7 +12,7 @@ With daphne in INSTALLED_APPS the command is daphne's, whose lines the ``channel
 
 from __future__ import annotations
 
-from analyzer.parsers.backend.engine import LineParser
+from analyzer.parsers.backend.layout import LearningLineParser
 from analyzer.parsers.backend.shapes import DJANGO_SERVER, PYTHON, family_score
 
 _DISTINCT = (
@@ -21,7 +21,7 @@ _DISTINCT = (
 )
 
 
-class DjangoRunserver(LineParser):
+class DjangoRunserver(LearningLineParser):
     name = "django-runserver"
     description = "Django's runserver request log (django.server) and banner"
     shapes = (DJANGO_SERVER, *(s for s in PYTHON if s is not DJANGO_SERVER))

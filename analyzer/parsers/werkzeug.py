@@ -11,7 +11,7 @@ python-engineio lines share the stream; a ``logging`` config puts its own prefix
 
 from __future__ import annotations
 
-from analyzer.parsers.backend.engine import LineParser
+from analyzer.parsers.backend.layout import LearningLineParser
 from analyzer.parsers.backend.shapes import ACCESS, PYTHON, SERVER_BANNER, family_score
 
 #: werkzeug's request line: ``[dd/Mon/yyyy HH:MM:SS]`` (a space before the time; daphne and Apache use a
@@ -22,7 +22,7 @@ _DISTINCT = (
 )
 
 
-class Werkzeug(LineParser):
+class Werkzeug(LearningLineParser):
     name = "werkzeug"
     description = "werkzeug / Flask development server request lines, banner and python-engineio lines"
     shapes = (ACCESS, SERVER_BANNER, *(s for s in PYTHON if s not in (ACCESS, SERVER_BANNER)))
