@@ -77,6 +77,8 @@ def _klass(tokens: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _describe(text: str) -> _Line | None:
+    if text.lstrip().startswith("{"):
+        return None  # a JSON object's keys are no layout (the JSON readers take those lines)
     head = text[:_REACH]
     found = next(((i, m) for i, regex in enumerate(_TIME_RE) if (m := regex.search(head))), None)
     if found is None:
