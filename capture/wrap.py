@@ -31,6 +31,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 #: Times the recorded producers write (all recorded in UTC), enough to pace a replay; not a parser.
 _TIMES = [
@@ -76,9 +77,14 @@ LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 
 
 def faked(start: float, env: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment that starts a process's clock at `start` (then running at the real pace)."""
-    spec = "@" + datetime.fromtimestamp(start, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return {**(env or os.environ), "LD_PRELOAD": LIBFAKETIME, "FAKETIME": spec, "FAKETIME_DONT_RESET": "1"}
+    """The environment that starts a process's clock at `start` (then running at the real pace).
+
+    libfaketime reads the start as local time in the process's own TZ, so it is written in that zone.
+    """
+    base = {**(env or os.environ)}
+    zone = ZoneInfo(base.get("TZ") or "UTC")
+    spec = "@" + datetime.fromtimestamp(start, zone).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return {**base, "LD_PRELOAD": LIBFAKETIME, "FAKETIME": spec, "FAKETIME_DONT_RESET": "1"}
 
 
 #: Seconds the daemons' fake clocks start before the first line: journald can take several seconds to open

@@ -52,7 +52,11 @@ def test_werkzeug_request_lines_recorded_behind_traefik() -> None:
         "/socket.io/",
         200,
     )
-    assert (handshake["transport"], handshake["t"], handshake["client"]) == ("polling", "g63j2gye", "127.0.0.1")
+    assert (handshake["transport"], handshake["t"], handshake["client"]) == (
+        "polling",
+        "g63j2gye",
+        "127.0.0.1",
+    )
     assert (handshake["ts"], handshake["ts_estimated"]) == (utc("2026-12-02T18:16:22"), False)
     # " * Running on http://127.0.0.1:59725": the banner is read, placed by its neighbours
     banner = row(events, 6)
@@ -132,7 +136,12 @@ def test_channels_runserver_reject_recorded() -> None:
         "/ws/chat/",
     )
     http = events.filter(events["message"].str.starts_with("HTTP GET")).row(0, named=True)
-    assert (http["method"], http["path"], http["status"], http["duration_ms"]) == ("GET", "/rooms/", 200, 10.0)
+    assert (http["method"], http["path"], http["status"], http["duration_ms"]) == (
+        "GET",
+        "/rooms/",
+        200,
+        10.0,
+    )
     # no line of daphne's runserver carries a time except its start stamp "December 02, 2026 - 18:21:13"
     assert row(events, 4)["ts"] == utc("2026-12-02T18:21:13")
 
