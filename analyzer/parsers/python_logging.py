@@ -14,7 +14,7 @@ mtime) and marked ``ts_estimated``.
 from __future__ import annotations
 
 from analyzer.parsers.backend.layout import LearningLineParser, learn_shapes
-from analyzer.parsers.backend.shapes import PYTHON, any_of, family_score
+from analyzer.parsers.backend.shapes import _PY_LOGGERS, PYTHON, any_of, family_score
 from analyzer.parsers.base import share
 
 _DISTINCT = (
@@ -30,8 +30,9 @@ _DISTINCT = (
 )
 
 
-#: asctime's comma before milliseconds, or a level name only Python's logging uses.
-_PY_EVIDENCE = r"\d\d:\d\d:\d\d,\d{3}|\b(?:WARNING|CRITICAL)\b"
+#: What only Python writes: its level names WARNING / CRITICAL, or the loggers of the libraries wsdiag knows
+#: (asctime's ",mmm" alone is no evidence: logback writes it too).
+_PY_EVIDENCE = rf"\b(?:WARNING|CRITICAL)\b|[:\s\[]{_PY_LOGGERS}[:\s\]]"
 
 
 class PythonLogging(LearningLineParser):
@@ -47,5 +48,6 @@ class PythonLogging(LearningLineParser):
         if not learned:
             return score
         fits = share(sample, any_of((*learned, *PYTHON)))
-        python = share(sample, _PY_EVIDENCE)
-        return max(score, (0.85 if python else 0.5) * fits)
+        if not share(sample, _PY_EVIDENCE):
+            return score
+        return max(score, 0.85 * fits)
