@@ -7,6 +7,7 @@ manifest), and the expected output of the producers' own tests where no ticket s
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -95,3 +96,40 @@ def test_grafana_download_logs_text() -> None:
     assert wrappers == ["grafana"]
     assert [t for t in texts if t] == ["testEntry"]
     assert [t for t in times if t] == [datetime(1970, 1, 1, 0, 0, 0, 100000, tzinfo=UTC)]
+
+
+# -- recorded logs wrapped by the real journald and rsyslog (tests/data/wrapped/README.md) ----------------
+
+WRAPPED_DIR = Path("tests/data/wrapped")
+_RECORDED = {
+    "healthy-django-daphne": "chat-django",
+    "healthy-flask-socketio": "chat-flask",
+    "go-upgrade-headers-stripped": "chat-go",
+    "healthy-go-gin": "chat-go",
+    "flask-wrong-router": "chat-flask",
+}
+_LAYER = {"journal-json": "journald-json", "rsyslog-rfc5424": "syslog-5424", "journal-cat": None}
+
+
+@pytest.mark.parametrize(
+    "path", sorted(WRAPPED_DIR.glob("*/*/*.log")), ids=lambda p: f"{p.parent.name}/{p.name}"
+)
+def test_wrapped_recordings_read_exactly_like_the_recordings(path: Path) -> None:
+    """Every line of the recording comes back with its format, message and — where the line has a time
+    of its own — the same UTC time, whatever journald or rsyslog put around it, in whatever zone."""
+    scenario = path.parent.name
+    original = load([f"sample_logs/{scenario}/backend/{_RECORDED[scenario]}.log"], ReadOptions()).events
+    wrapped = load([str(path)], ReadOptions())
+    (info,) = wrapped.inputs
+    kind = path.name.split(".")[1].removesuffix("-America_New_York").removesuffix("-Europe_Berlin")
+    layer = _LAYER.get(kind, "syslog")
+    assert info.wrappers == ([layer] if layer else [])
+    assert info.unparsed_lines == 0
+    assert info.format == original["format"][0]
+    events = wrapped.events
+    assert events.height == original.height
+    # journalctl's short formats print a tab as spaces, and journald drops trailing blanks
+    spaces = pl.col("message").str.replace_all(r"\s+", " ").str.strip_chars()
+    assert events.select(spaces).to_series().to_list() == original.select(spaces).to_series().to_list()
+    own = ~original["ts_estimated"].fill_null(False)
+    assert events["ts"].filter(own).to_list() == original["ts"].filter(own).to_list()

@@ -39,6 +39,7 @@ from analyzer.regex import ascii_classes
 from analyzer.timeparse import DEFAULT_TZ, epoch_s_to_utc, iso_to_utc, read_times
 
 ANSI = r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]"
+_RSYSLOG_ANSI = r"#033\[[0-?]*[ -/]*[@-~]"
 _JSON_FILE = r'^\{"log":\s*"'  # the driver writes a string; a one-line HAR's "log" is an object
 _JOURNAL_JSON = r'^\{.*"__REALTIME_TIMESTAMP"\s*:\s*"\d+"'
 _LOKI_JSONL = r'^\{.*"line"\s*:\s*".*"timestamp"\s*:|^\{.*"timestamp"\s*:\s*"[^"]*".*"line"\s*:'
@@ -158,15 +159,32 @@ def _json_file(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _journal_json(frame: pl.DataFrame) -> pl.DataFrame:
-    """``journalctl -o json``: ``MESSAGE``, ``__REALTIME_TIMESTAMP`` (epoch µs) and the unit or container."""
+    """``journalctl -o json``: ``MESSAGE``, ``__REALTIME_TIMESTAMP`` (epoch µs) and the unit or container.
+
+    journald writes a ``MESSAGE`` that is not valid UTF-8 or holds control characters (colour codes) as an
+    array of byte values; those are decoded one by one (they are few).
+    """
     keys = ("MESSAGE", "__REALTIME_TIMESTAMP", *JOURNAL_STREAM_KEYS)
     decoded = read_json_objects(frame["text"], schema=dict.fromkeys(keys, pl.String))
     micros = decoded["__REALTIME_TIMESTAMP"].cast(pl.Int64, strict=False)
+    message = decoded["MESSAGE"]
+    as_bytes = frame["text"].str.contains(r'"MESSAGE"\s*:\s*\[')
+    if as_bytes.any():
+        rows = as_bytes.arg_true()
+        message = message.scatter(rows, [_byte_message(t) for t in frame["text"].gather(rows).to_list()])
     return frame.with_columns(
-        pl.coalesce(decoded["MESSAGE"], frame["text"]).alias("text"),
+        pl.coalesce(message, frame["text"]).str.replace_all(ANSI, "").alias("text"),
         pl.Series(micros).cast(UTC_US).alias("shipper_ts"),
         pl.coalesce([decoded[k] for k in JOURNAL_STREAM_KEYS]).alias("stream"),
     )
+
+
+def _byte_message(text: str) -> str | None:
+    try:
+        values = json.loads(text).get("MESSAGE")
+        return bytes(values).decode("utf-8", "replace") if isinstance(values, list) else None
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        return None
 
 
 def _loki_jsonl(frame: pl.DataFrame) -> pl.DataFrame:
@@ -175,7 +193,7 @@ def _loki_jsonl(frame: pl.DataFrame) -> pl.DataFrame:
         frame["text"], schema=dict.fromkeys(("labels", "line", "timestamp"), pl.String)
     )
     return frame.with_columns(
-        pl.coalesce(decoded["line"], frame["text"]).alias("text"),
+        pl.coalesce(decoded["line"], frame["text"]).str.replace_all(ANSI, "").alias("text"),
         decoded.select(iso_to_utc(pl.col("timestamp")))["timestamp"].alias("shipper_ts"),
         decoded.select(_label(pl.col("labels")))["labels"].alias("stream"),
     )
@@ -354,6 +372,12 @@ def _apply(view: View, layer: Prefix, options: UnwrapOptions) -> View:
             updates.append(pl.coalesce(pl.col("_t"), pl.col("shipper_ts")).alias("shipper_ts"))
             shipper_time = layer.time
     frame = frame.with_columns(updates)
+    if layer.name.startswith("syslog"):
+        # rsyslog writes control characters as "#" and three octal digits: colour codes ("#033[31m") go,
+        # tabs ("#011") come back
+        frame = frame.with_columns(
+            pl.col("text").str.replace_all(_RSYSLOG_ANSI, "").str.replace_all("#011", "\t", literal=True)
+        )
     if "part" in groups:
         frame = _join_partial(frame)
     frame = frame.drop([c for c in ("_p", "_t") if c in frame.columns])

@@ -102,10 +102,10 @@ PREFIXES: Final[tuple[Prefix, ...]] = (
     ),
     Prefix(
         "syslog-5424",
-        r"^<\d{1,3}>1 (?P<ts>\S+) \S+ (?P<stream>\S+) \S+ \S+ (?:-|(?:\[(?:[^\]\\\"]|\\.|\"(?:[^\"\\]|\\.)*\")*\])+) ?\ufeff?(?P<rest>.*)$",
+        r"^<\d{1,3}>1 (?P<ts>\S+) \S+ (?P<stream>\S+) \S+ \S+ (?:-|(?:\[(?:[^\]\\\"]|\\.|\"(?:[^\"\\]|\\.)*\")*\])+) \ufeff? ?(?P<rest>.*)$",
         time="zoned",
     ),
-    Prefix("syslog", rf"^(?:<\d{{1,3}}>)?(?P<ts>{_RFC3339}) {_HOST_TAG} ?(?P<rest>.*)$", time="zoned"),
+    Prefix("syslog", rf"^(?:<\d{{1,3}}>)?(?P<ts>{_RFC3339}) {_HOST_TAG}(?P<rest>.*)$", time="zoned"),
     # RFC 3164 ends the tag with any non-alphanumeric character, usually ":" or "[", sometimes a space
     Prefix(
         "syslog",
@@ -123,11 +123,11 @@ PREFIXES: Final[tuple[Prefix, ...]] = (
     ),
     Prefix(
         "journal-short-full",
-        rf"^(?P<ts>[A-Z][a-z]{{2}} \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{{1,6}})? [A-Za-z+\-0-9]{{1,6}}) {_HOST_TAG} ?(?P<rest>.*)$",
+        rf"^(?P<ts>[A-Z][a-z]{{2}} \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{{1,6}})? [A-Za-z+\-0-9]{{1,6}}) {_HOST_TAG}(?P<rest>.*)$",
         time="naive",
     ),
-    Prefix("journal-short-unix", rf"^(?P<ts>\d{{9,10}}\.\d{{6}}) {_HOST_TAG} ?(?P<rest>.*)$", time="epoch_s"),
-    Prefix("journal-short-monotonic", rf"^\[\s*\d+\.\d{{6}}\] {_HOST_TAG} ?(?P<rest>.*)$"),
+    Prefix("journal-short-unix", rf"^(?P<ts>\d{{9,10}}\.\d{{6}}) {_HOST_TAG}(?P<rest>.*)$", time="epoch_s"),
+    Prefix("journal-short-monotonic", rf"^\[\s*\d+\.\d{{6}}\] {_HOST_TAG}(?P<rest>.*)$"),
     # -- a time alone before the line: the payload may start the same way ----------------------------------
     # (both readings are tried, so half the lines suffice)
     Prefix("timestamps", rf"^(?P<ts>{_RFC3339}) (?P<rest>.*)$", time="zoned", quorum=0.5, ambiguous=True),
