@@ -302,6 +302,9 @@ def _offer(
             consumed = part["line"].filter(~part["line"].is_in(pl.concat([parsed.unparsed, blank]).implode()))
             if frame.height and consumed.len():
                 out.append((parser, frame, consumed))
+                info.notes.extend(n for n in parsed.notes if n not in info.notes)
+                if parsed.assumed_tz:
+                    info.tz = ctx.tz
                 pending = pending.filter(~pl.col("line").is_in(consumed.implode()))
     return out
 
