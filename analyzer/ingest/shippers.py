@@ -35,6 +35,7 @@ from analyzer.ingest.wrappers import (
 )
 from analyzer.jsonutil import read_json_objects, string_field
 from analyzer.model import UTC_US
+from analyzer.parsers.base import share
 from analyzer.regex import ascii_classes
 from analyzer.timeparse import DEFAULT_TZ, epoch_s_to_utc, iso_to_utc, read_times
 
@@ -332,10 +333,11 @@ def _next_layer(view: View, options: UnwrapOptions) -> tuple[Prefix, View] | Non
     """The outermost prefix most lines carry, stripped (None when none does, or enough were stripped)."""
     if len(view.wrappers) >= _MAX_LAYERS:
         return None
+    texts = _sample(view.lines)
     for layer in PREFIXES:
         if layer.name in view.wrappers:
             continue
-        if _share(view.lines, layer.pattern, header=layer.header) >= layer.quorum:
+        if _share(texts, layer.pattern, header=layer.header) >= layer.quorum:
             return layer, _apply(view, layer, options)
     return None
 
@@ -421,13 +423,15 @@ def _groups(pattern: str) -> list[str]:
     return re.findall(r"\(\?P<(\w+)>", pattern)
 
 
-def _share(frame: pl.DataFrame, pattern: str, *, header: str | None = None) -> float:
+def _share(frame: pl.DataFrame | list[str], pattern: str, *, header: str | None = None) -> float:
     """Share of the first non-blank lines (tool headers left out) that match ``pattern``."""
-    sample = frame.filter(pl.col("text").str.strip_chars().str.len_bytes() > 0)
+    texts = _sample(frame) if isinstance(frame, pl.DataFrame) else frame
     if header is not None:
-        sample = sample.filter(~pl.col("text").str.contains(ascii_classes(header)))
-    sample = sample.head(_SAMPLE)
-    if not sample.height:
-        return 0.0
-    hits = sample.select(pl.col("text").str.contains(ascii_classes(pattern)).sum()).item()
-    return float(hits) / sample.height
+        texts = [t for t in texts if not share([t], ascii_classes(header))]
+    return share(texts, ascii_classes(pattern))
+
+
+def _sample(frame: pl.DataFrame) -> list[str]:
+    """The first non-blank lines, as the layers are judged on."""
+    texts = frame["text"]
+    return texts.filter(texts.str.strip_chars().str.len_bytes() > 0).head(_SAMPLE).to_list()
