@@ -121,11 +121,14 @@ def split_streams(view: View) -> list[tuple[str | None, View]]:
 
 def _envelopes(view: View) -> View:
     frame = view.lines
-    if _share(frame, _JSON_FILE) >= _QUORUM:
+    texts = _sample(frame)
+    if not any(t.lstrip().startswith(("{", "[")) for t in texts):
+        return view
+    if _share(texts, _JSON_FILE) >= _QUORUM:
         return View(_json_file(frame), [*view.wrappers, "docker-json-file"], "zoned")
-    if _share(frame, _JOURNAL_JSON) >= _QUORUM:
+    if _share(texts, _JOURNAL_JSON) >= _QUORUM:
         return View(_journal_json(frame), [*view.wrappers, "journald-json"], "zoned")
-    if _share(frame, _LOKI_JSONL) >= _QUORUM:
+    if _share(texts, _LOKI_JSONL) >= _QUORUM:
         return View(_loki_jsonl(frame), [*view.wrappers, "logcli-jsonl"], "zoned")
     grafana = _grafana_json(frame)
     if grafana is not None:
@@ -311,6 +314,8 @@ def _shape(text: str) -> str:
 
 def _dedent(view: View) -> View:
     """Strip the indentation every non-blank line shares (a code block in a ticket, a quoted paste)."""
+    if any(not t[:1].isspace() for t in _sample(view.lines)):
+        return view
     texts = view.lines["text"]
     blank = texts.str.strip_chars() == ""
     indents = texts.filter(~blank).str.extract(r"^([ \t]*)", 1).str.len_chars()
@@ -433,5 +438,10 @@ def _share(frame: pl.DataFrame | list[str], pattern: str, *, header: str | None 
 
 def _sample(frame: pl.DataFrame) -> list[str]:
     """The first non-blank lines, as the layers are judged on."""
-    texts = frame["text"]
-    return texts.filter(texts.str.strip_chars().str.len_bytes() > 0).head(_SAMPLE).to_list()
+    found: list[str] = []
+    for text in frame["text"].head(_SAMPLE * 4).to_list():  # plain Python: a few hundred short strings
+        if text and text.strip():
+            found.append(text)
+            if len(found) == _SAMPLE:
+                break
+    return found
