@@ -53,6 +53,8 @@ _EXAMPLES = 5
 _SMALL_LINES = 5_000
 #: Waiting streams are parsed once they hold this many lines in all (memory stays bounded).
 _BATCH_LINES = 200_000
+#: The first lines of a stream its parser's batch key is decided from.
+_KEY_LINES = 400
 #: Leftover lines of a stream are offered to other parsers at most this many rounds.
 _ROUNDS = 4
 #: Up to this many leftover lines that no parser recognizes together are tried one by one.
@@ -258,7 +260,7 @@ def _can_wait(job: _Job) -> bool:
     parser = job.choice.parser
     return (
         parser is not None
-        and parser.line_independent
+        and parser.batchable
         and job.view.lines.height < _SMALL_LINES
         and int(job.view.lines["line"].max() or 0) < BATCH_STRIDE  # type: ignore[arg-type]
     )
@@ -270,7 +272,7 @@ def _finish_together(jobs: list[_Job]) -> list[tuple[int, pl.DataFrame]]:
     for job in jobs:
         parser = job.choice.parser
         assert parser is not None
-        key = (parser.name, parser.batch_key(sample_of(job.view)), job.ctx.tz)
+        key = (parser.name, parser.batch_key(job.view.lines["text"].head(_KEY_LINES).to_list()), job.ctx.tz)
         groups.setdefault(key, []).append(job)
     for group in groups.values():
         parser = group[0].choice.parser
@@ -294,7 +296,8 @@ def _finish_together(jobs: list[_Job]) -> list[tuple[int, pl.DataFrame]]:
             parts = conform(located).with_columns(index).partition_by("_doc", as_dict=True, include_key=False)
             empty = conform(located.clear())
             for i, (job, result) in enumerate(zip(chunk, results, strict=True)):
-                job.main = (parts.get((i,), empty), result)
+                if i not in whole.alone:
+                    job.main = (parts.get((i,), empty), result)
     return _finish(jobs)
 
 

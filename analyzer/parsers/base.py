@@ -67,6 +67,8 @@ class ParseResult:
     #: Line numbers (u32) of records read only by a catch-all layout (a time, then anything): another
     #: format's parser may know them better (a Traefik line in a backend stream).
     weak: pl.Series = field(default_factory=lambda: pl.Series("line", [], dtype=pl.UInt32))
+    #: Documents parsed together (:func:`parse_together`) that must be read again, each by itself.
+    alone: set[int] = field(default_factory=set)
 
 
 class Parser(ABC):
@@ -79,13 +81,14 @@ class Parser(ABC):
     description: ClassVar[str] = ""
     #: Generic parsers (the catch-all timestamped line) lose ties to specific ones.
     generic: ClassVar[bool] = False
-    #: What a line means never depends on other lines or on the file (only on ``ParseContext.tz``): many
-    #: small documents can be parsed as one (:func:`parse_together`).
-    line_independent: ClassVar[bool] = False
+    #: Many small documents can be parsed as one (:func:`parse_together`): lines :data:`BATCH_STRIDE` apart
+    #: belong to different documents, and a document whose reading could depend on its neighbours (the
+    #: parser knows which) is listed in :attr:`ParseResult.alone` to be read again by itself.
+    batchable: ClassVar[bool] = False
 
-    def batch_key(self, sample: list[str]) -> str:
-        """What documents parsed together must share, beyond the format (a line-independent format's
-        variant, decided per file from its sample); empty when nothing."""
+    def batch_key(self, head: list[str]) -> str:
+        """What documents parsed together must share beyond the format (a variant decided per file from
+        its first lines: a schema version, a time layout); empty when nothing."""
         return ""
 
     @abstractmethod
@@ -132,7 +135,7 @@ def parse_together(
     events = result.events.with_columns(
         (pl.col("line") // BATCH_STRIDE).cast(pl.UInt32).alias("_doc"), pl.col("line") % BATCH_STRIDE
     )
-    whole = ParseResult(events, result.unparsed, result.notes, result.assumed_tz, result.weak)
+    whole = ParseResult(events, result.unparsed, result.notes, result.assumed_tz, result.weak, result.alone)
 
     unparsed, weak = _by_doc(result.unparsed), _by_doc(result.weak)
     none = pl.Series("line", [], dtype=pl.UInt32)

@@ -47,7 +47,7 @@ _TRAEFIK_TAIL = r' (?:\d+|-) (?:"[^"]*"|-) (?:"[^"]*"|-) \d+ms$'
 class TraefikCLF(Parser):
     name = "traefik-clf"
     source = "proxy"
-    line_independent = True
+    batchable = True
     description = "Traefik access log, common (CLF) and genericCLF formats"
 
     def sniff(self, sample: list[str]) -> float:

@@ -26,7 +26,7 @@ import polars as pl
 
 from analyzer.model import UTC_US
 from analyzer.parsers.backend.classify import CLASSIFIED, classify, normalize_level, signature_index
-from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult
+from analyzer.parsers.base import BATCH_STRIDE, Document, ParseContext, Parser, ParseResult
 from analyzer.regex import ascii_classes
 from analyzer.timeparse import read_times
 
@@ -43,6 +43,8 @@ CONTINUATION = (
 _DIFF_UNIT_MS = {"ms": 1.0, "s": 1_000.0, "m": 60_000.0, "h": 3_600_000.0, "d": 86_400_000.0}
 #: Timestamps without a date (``16:03:44,244``) or without a year (``Nov 27 10:15:32``).
 _PARTIAL = r"^\W*\d{1,2}:\d\d|^\W*[A-Za-z]{3}\.? +\d{1,2} \d|^\W*\d{1,2} [A-Za-z]{3} \d\d:"
+#: Which document of several parsed together a line belongs to (see :func:`~analyzer.parsers.base.parse_together`).
+_DOC = pl.col("line") // BATCH_STRIDE
 #: Turns the rows whose text starts with ``{`` into records (:func:`records`); rows it leaves out are read
 #: as text.
 JsonReader = Callable[[pl.DataFrame], pl.DataFrame]
@@ -107,6 +109,12 @@ class LineParser(Parser):
     json_reader: ClassVar[JsonReader | None] = None
     #: Level words with a meaning of their own in this format (NestJS ``VERBOSE`` is below ``DEBUG``).
     level_words: ClassVar[dict[str, str]] = {}
+    batchable = True
+
+    def batch_key(self, head: list[str]) -> str:
+        # documents read together share how their times read: the layout of their time stamps, and
+        # which field of a numeric date the values show to be the day
+        return time_layouts(head)
 
     def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
         # a line in none of this format's layouts but with a time near its start is still a (generic) event
@@ -119,6 +127,29 @@ class LineParser(Parser):
             level_words=self.level_words,
             weak_shapes=weak,
         )
+
+
+_TIME_AT_START = tuple(re.compile(shape.pattern) for shape in (GENERIC, GENERIC_LATE))
+
+
+def time_layouts(head: list[str]) -> str:
+    """A signature of how the lines' times are written (``9999-99-99T99:99:99.999Z``), and the order a
+    numeric date's values prove (``d/m`` when a first field is above 12, ``m/d`` for the second)."""
+    shapes: set[str] = set()
+    orders: set[str] = set()
+    for line in head:
+        for pattern in _TIME_AT_START:
+            found = pattern.match(line[:200])
+            if found:
+                stamp = found.group("ts_raw")
+                shapes.add(re.sub(r"[A-Za-z]", "a", re.sub(r"\d", "9", stamp)))
+                fields = re.match(r"\D*(\d{1,2})[/.-](\d{1,2})[/.-]\d", stamp)
+                if fields:
+                    orders.add(
+                        "d/m" if int(fields.group(1)) > 12 else "m/d" if int(fields.group(2)) > 12 else ""
+                    )
+                break
+    return "|".join(sorted(shapes)) + "#" + ",".join(sorted(orders))
 
 
 def parse_lines(
@@ -158,12 +189,15 @@ def parse_lines(
         (pl.coalesce(pl.col("attrs"), pid_attrs) if "attrs" in records.columns else pid_attrs).alias("attrs")
     )
     events = classify(records)
-    events, assumed = _times(events, ctx, notes)
-    events = _place_undated(events, ctx, notes)
+    alone: set[int] = set()
+    events, assumed = _times(events, ctx, notes, alone)
+    events = _place_undated(events, ctx, notes, alone)
     if assumed:
         notes.insert(0, f"timestamps carry no time zone: read as {ctx.tz} (change with --tz)")
     keep = ["line", "ts", "ts_estimated", "level", "logger", "message", *CLASSIFIED, "attrs", "raw"]
-    return ParseResult(events.select(c for c in keep if c in events.columns), unparsed, notes, assumed, weak)
+    return ParseResult(
+        events.select(c for c in keep if c in events.columns), unparsed, notes, assumed, weak, alone
+    )
 
 
 def match_shapes(
@@ -233,7 +267,8 @@ def _assemble(parts: list[pl.DataFrame], rest: pl.DataFrame) -> tuple[pl.DataFra
             flags,
         ]
     ).sort("line")
-    after = (pl.col("_shape") | (pl.col("_known") & ~pl.col("_cont"))).cum_sum() > 0
+    # (per document: documents parsed together never lend each other continuation lines)
+    after = (pl.col("_shape") | (pl.col("_known") & ~pl.col("_cont"))).cum_sum().over(_DOC) > 0
     is_start = pl.col("_shape") | (pl.col("_known") & (~pl.col("_cont") | ~after))
     thin = thin.with_columns(is_start.alias("_start"), (~is_start & pl.col("_cont") & after).alias("_att"))
     unparsed = thin.filter(~pl.col("_start") & ~pl.col("_att"))["line"]
@@ -274,7 +309,13 @@ def _assemble(parts: list[pl.DataFrame], rest: pl.DataFrame) -> tuple[pl.DataFra
     return records.drop("_rec", "text", "msg"), unparsed.cast(pl.UInt32)
 
 
-def _times(events: pl.DataFrame, ctx: ParseContext, notes: list[str]) -> tuple[pl.DataFrame, bool]:
+def _batched(events: pl.DataFrame) -> bool:
+    return bool(events.height) and int(events["line"].max() or 0) >= BATCH_STRIDE  # type: ignore[arg-type]
+
+
+def _times(
+    events: pl.DataFrame, ctx: ParseContext, notes: list[str], alone: set[int]
+) -> tuple[pl.DataFrame, bool]:
     """``ts`` from ``ts_raw`` (records a JSON reader already timed keep their ``ts``)."""
     if "ts" not in events.columns:
         events = events.with_columns(pl.lit(None, dtype=UTC_US).alias("ts"))
@@ -286,7 +327,10 @@ def _times(events: pl.DataFrame, ctx: ParseContext, notes: list[str]) -> tuple[p
     utc = read.utc
     # a date or year a line lacks comes from --date, else the file's other lines, else its mtime
     partial = raw.str.contains(ascii_classes(_PARTIAL)).fill_null(False) & utc.is_not_null()
-    if ctx.date is None and partial.any():
+    if ctx.date is None and partial.any() and _batched(events):
+        # the file's other lines give the date: documents read together each go back to reading alone
+        alone.update(events.filter(partial).select(_DOC.unique())["line"].to_list())
+    elif ctx.date is None and partial.any():
         latest = utc.filter(~partial).max()
         if isinstance(latest, datetime):
             utc = utc.scatter(
@@ -303,7 +347,9 @@ def _times(events: pl.DataFrame, ctx: ParseContext, notes: list[str]) -> tuple[p
     return events, read.assumed_tz
 
 
-def _place_undated(events: pl.DataFrame, ctx: ParseContext, notes: list[str]) -> pl.DataFrame:
+def _place_undated(
+    events: pl.DataFrame, ctx: ParseContext, notes: list[str], alone: set[int]
+) -> pl.DataFrame:
     """Give records without a time of their own the shipper's time, or an estimate (``ts_estimated``).
 
     Elapsed time runs through the file on the debug module's ``+N`` diffs (each is the time since the
@@ -315,6 +361,10 @@ def _place_undated(events: pl.DataFrame, ctx: ParseContext, notes: list[str]) ->
     missing = events["ts"].is_null()
     if not missing.any():
         return events.with_columns(pl.lit(False).alias("ts_estimated"))
+    if _batched(events):
+        # times are placed by the file's neighbouring lines: each such document is read again alone
+        alone.update(events.filter(missing).select(_DOC.unique())["line"].to_list())
+        return events.with_columns(pl.lit(True).alias("ts_estimated"))
     diff = _diff_ms(pl.col("diff"))
     logger = pl.col("logger").fill_null("")
     frame = events.with_columns(diff.fill_null(0.0).alias("_d"))

@@ -26,8 +26,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import ClassVar
 
+import polars as pl
+
 from analyzer.parsers.backend.engine import LineParser, Shape, parse_lines, with_fallback
-from analyzer.parsers.base import Document, ParseContext, ParseResult
+from analyzer.parsers.base import BATCH_STRIDE, Document, ParseContext, ParseResult
 
 #: Times Python's ``asctime`` (default and common ``datefmt``s) and other loggers write.
 TIME_FORMS = (
@@ -223,9 +225,15 @@ class LearningLineParser(LineParser):
     #: Lines of the file the layouts are learned from.
     sample_lines: ClassVar[int] = 400
 
+    def batch_key(self, head: list[str]) -> str:
+        # documents read together also learn the same layouts
+        learned = learn_shapes(head[: self.sample_lines])
+        return super().batch_key(head) + "#" + "|".join(shape.pattern for shape in learned)
+
     def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
-        sample = doc.lines["text"].head(self.sample_lines).to_list()
-        learned = learn_shapes(sample)
+        # several documents read together share their layouts (batch_key): learned from the first one
+        first = doc.lines.filter(pl.col("line") < BATCH_STRIDE)
+        learned = learn_shapes(first["text"].head(self.sample_lines).to_list())
         shapes, weak = with_fallback((*learned, *self.shapes), generic=self.generic)
         return parse_lines(
             doc,
