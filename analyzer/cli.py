@@ -26,12 +26,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn wsdiag's own errors into a one-line message and exit code 2, never a traceback."""
+    """Turn wsdiag's own errors into a one-line message and exit code 2, never a traceback.
+
+    Messages may quote log content or file names: they are masked and made printable first.
+    """
     try:
         yield
     except WsdiagError as exc:
-        click.echo(f"wsdiag: error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
+        _fail(f"error: {exc}")
+    except click.BadParameter as exc:  # raised while options are turned into values
+        _fail(f"error: {exc.format_message()}")
     except (KeyboardInterrupt, SystemExit):
         raise
     except BrokenPipeError:
@@ -39,15 +43,25 @@ def user_errors() -> Iterator[None]:
         with contextlib.suppress(Exception):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         sys.exit(0)
+    except OSError as exc:  # -o into a missing or read-only folder, a full disk: the user's to fix
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(f"error: {where}{exc.strerror or exc}")
     except Exception as exc:  # a bug must still end in one line a user can report, not a traceback
         if os.environ.get("WSDIAG_DEBUG"):
             raise
-        click.echo(
-            f"wsdiag: internal error: {type(exc).__name__}: {exc} "
-            "(please report it; WSDIAG_DEBUG=1 shows the traceback)",
-            err=True,
+        _fail(
+            f"internal error: {type(exc).__name__}: {str(exc)[:300]} "
+            "(please report it; WSDIAG_DEBUG=1 shows the traceback)"
         )
-        sys.exit(EXIT_ERROR)
+
+
+def _fail(message: str) -> None:
+    """Print ``wsdiag: MESSAGE`` on one line of stderr (masked, printable) and exit 2."""
+    from analyzer.redact import redact
+    from analyzer.report.safe import printable
+
+    click.echo(f"wsdiag: {printable(redact(message)).replace(chr(10), ' ')}", err=True)
+    sys.exit(EXIT_ERROR)
 
 
 def read_options(fn: F) -> F:
@@ -225,13 +239,16 @@ def _analyze_options(
     from analyzer.analysis import AnalyzeOptions
 
     _check_tz(tz)
+    since, until = _utc(since), _utc(until)
+    if since is not None and until is not None and since > until:
+        raise UsageError(f"--since {since:%Y-%m-%d %H:%M:%S} is after --until {until:%Y-%m-%d %H:%M:%S}")
     return AnalyzeOptions(
         read=ReadOptions(tz=tz, date=on_date.date() if on_date else None, forced=parse_forced(forced)),
         rule_dirs=tuple(Path(p) for p in pattern_dirs),
         only=only,
         disable=disable,
-        since=_utc(since),
-        until=_utc(until),
+        since=since,
+        until=until,
         redact=not no_redact,
     )
 

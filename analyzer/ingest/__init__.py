@@ -60,6 +60,8 @@ class InputInfo:
     first_line: str | None = None
     #: Where the file is on disk (``path`` is how it is shown); None for stdin.
     location: str | None = None
+    #: The path could not be read at all (permissions, vanished, a special file): a gap in the diagnosis.
+    unread: bool = False
 
     @property
     def label(self) -> str:

@@ -1,4 +1,8 @@
-"""The per-input summary printed on stderr: what was read, as what, and what was not."""
+"""The per-input summary printed on stderr: what was read, as what, and what was not.
+
+stderr ends up in CI logs and terminals: every line is masked (whatever ``--no-redact`` says: nothing on
+stderr needs a secret) and its control characters and bidi overrides are made visible.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,24 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.markup import escape
 
+from analyzer.redact import redact_texts
+from analyzer.report.safe import printable
+
 if TYPE_CHECKING:
     from analyzer.ingest import InputInfo
 
 
 def describe_input(info: InputInfo) -> str:
-    """One line about one input, plain text."""
+    """One line about one input, plain text, masked and printable."""
+    return describe_inputs([info])[0]
+
+
+def describe_inputs(inputs: list[InputInfo]) -> list[str]:
+    """:func:`describe_input` of many inputs, masked in one batch."""
+    return [printable(text or "") for text in redact_texts([_describe(i) for i in inputs])]
+
+
+def _describe(info: InputInfo) -> str:
     if info.error:
         first = f" (first line: {info.first_line!r})" if info.first_line else ""
         text = f"{info.label}: skipped: {info.error}{first}"
@@ -39,7 +55,7 @@ def describe_input(info: InputInfo) -> str:
 def print_input_summary(inputs: list[InputInfo], *, console: Console | None = None) -> None:
     """Print one line per input on stderr (problems in colour on a terminal)."""
     console = console or Console(stderr=True, highlight=False, soft_wrap=True)
-    for info in inputs:
+    for info, described in zip(inputs, describe_inputs(inputs), strict=True):
         style = "yellow" if info.error else ("" if not info.unparsed_lines else "cyan")
-        text = escape(describe_input(info))
+        text = escape(described)
         console.print(f"[{style}]{text}[/]" if style else text)

@@ -122,5 +122,8 @@ def build_report(
 
 
 def dumps(report: dict[str, Any]) -> str:
-    """Serialize deterministically: the same input gives byte-identical JSON."""
-    return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+    """Serialize deterministically: the same input gives byte-identical JSON (controls and bidi overrides
+    escaped, so that ``cat report.json`` cannot drive a terminal)."""
+    from analyzer.report.safe import json_safe
+
+    return json_safe(json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False, default=str)) + "\n"

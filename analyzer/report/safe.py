@@ -1,23 +1,40 @@
-"""Making log-derived strings inert in each output: terminals, Markdown, HTML."""
+"""Making log-derived strings inert in each output: terminals, Markdown, HTML, JSON.
+
+Every pattern here is a character class or a literal run: matching is linear whatever the text.
+"""
 
 from __future__ import annotations
 
 import html
 import re
 
-# C0/C1 controls except tab and newline; ESC starts the terminal sequences that could rewrite a screen.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0/C1 controls except tab and newline (ESC starts the terminal sequences that could rewrite a screen),
+# and the bidirectional overrides and isolates that make a name read differently from what it is.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+# GitHub and GitLab turn @name (not part of a word: a@b is no mention) into a mention that notifies that
+# user: a word joiner after the @ defuses it
+_MENTION = re.compile(r"(?<![0-9A-Za-z_.@])@(?=[0-9A-Za-z])")
+
+
+def _visible(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def printable(text: str) -> str:
-    """Replace control characters (terminal escapes included) with visible ``\\xNN`` forms."""
-    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """Replace control characters (terminal escapes, bidi overrides) with visible ``\\xNN`` / ``\\uNNNN`` forms."""
+    return _CONTROLS.sub(lambda m: _visible(m.group()), text)
+
+
+def json_safe(document: str) -> str:
+    """JSON text with C1 controls and bidi overrides as ``\\uNNNN`` escapes: the same values, inert bytes."""
+    return _CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
 
 
 def md_inline(text: str) -> str:
-    """Escape text for Markdown prose and table cells: no links, images, HTML or table breaks."""
-    return _MD_SPECIAL.sub(r"\\\1", printable(text)).replace("\n", " ")
+    """Escape text for Markdown prose and table cells: no links, images, HTML, mentions or table breaks."""
+    return _MENTION.sub("@\u2060", _MD_SPECIAL.sub(r"\\\1", printable(text))).replace("\n", " ")
 
 
 def md_code_block(text: str, info: str = "") -> str:
@@ -53,7 +70,7 @@ def html_prose(text: str) -> str:
     paragraphs = re.split(r"\n\s*\n", text.strip())
     out = []
     for para in paragraphs:
-        parts = _CODE_SPAN.split(re.sub(r"\s*\n\s*", " ", para))
+        parts = _CODE_SPAN.split(_join_lines(para))
         out.append(
             "".join(
                 f"<code>{html_text(p.strip('`').strip())}</code>" if i % 2 else html_text(p)
@@ -70,5 +87,17 @@ def md_prose(text: str) -> str:
     hostile value cannot close a code span; outside spans every special character is escaped.
     """
     parts = _CODE_SPAN.split(printable(text).replace("\n\n", "\u2029").replace("\n", " "))
-    out = [p if i % 2 else _MD_SPECIAL.sub(r"\\\1", p) for i, p in enumerate(parts)]
+    out = [p if i % 2 else _MENTION.sub("@\u2060", _MD_SPECIAL.sub(r"\\\1", p)) for i, p in enumerate(parts)]
     return "".join(out).replace("\u2029", "\n\n")
+
+
+def _join_lines(para: str) -> str:
+    """The lines of a paragraph joined by one space (``re.sub(r"\\s*\\n\\s*", " ")`` backtracks
+    quadratically on a long run of spaces)."""
+    lines = para.split("\n")
+    if len(lines) == 1:
+        return para
+    last = len(lines) - 1
+    return " ".join(
+        (ln.lstrip() if i else ln).rstrip() if i < last else ln.lstrip() for i, ln in enumerate(lines)
+    )

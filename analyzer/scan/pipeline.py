@@ -16,7 +16,6 @@ import polars as pl
 from analyzer.analysis import AnalyzeOptions, select_rules
 from analyzer.errors import NoInputError, UsageError, WsdiagError
 from analyzer.findings import Evidence, Finding, rank
-from analyzer.redact import redact
 from analyzer.scan.cache import Cache, Manifest, default_cache_dir
 from analyzer.scan.incidents import Incident, analyze_command, merge_incidents
 from analyzer.scan.index import index_archive
@@ -98,6 +97,10 @@ class ScanResult:
     connections: int
     not_concluded: list[tuple[str, str]]
     stats: ScanStats
+    #: Whether reports mask secrets (``--no-redact`` turns it off).
+    redact: bool = True
+    #: What the diagnosis lacks because paths could not be read (set by ``report.boundary.outbound_scan``).
+    gaps: list[str] = field(default_factory=list)
 
     @property
     def period(self) -> tuple[datetime | None, datetime | None]:
@@ -225,7 +228,7 @@ def _scan(
     incidents = merge_incidents(results, {r.id: r.explains for r in rules})
     _commands(incidents, paths_by_time(files, manifests), margin, options)
     findings = rank([i.finding for i in incidents if i.finding is not None])
-    _fill_evidence(findings, files, manifests, cache, redact_text=options.analyze.redact)
+    _fill_evidence(findings, files, manifests, cache)
     return ScanResult(
         inputs=inputs,
         incidents=incidents,
@@ -237,6 +240,7 @@ def _scan(
         connections=sum(r.connections for r in results),
         not_concluded=_not_concluded(results),
         stats=stats,
+        redact=options.analyze.redact,
     )
 
 
@@ -401,8 +405,6 @@ def _fill_evidence(
     files: list[FileEntry],
     manifests: dict[str, Manifest],
     cache: Cache,
-    *,
-    redact_text: bool,
 ) -> None:
     """Replace each evidence line's text with its raw record, read back from the cache (windows skip it)."""
     wanted: dict[str, set[int]] = {}
@@ -431,10 +433,10 @@ def _fill_evidence(
             for line, stream, text in rows.iter_rows():
                 raw[(f.display, line, stream)] = text
     for finding in findings:
-        finding.evidence = [_with_raw(ev, raw, redact_text=redact_text) for ev in finding.evidence]
+        finding.evidence = [_with_raw(ev, raw) for ev in finding.evidence]
 
 
-def _with_raw(ev: Evidence, raw: dict[tuple[str, int, str | None], str], *, redact_text: bool) -> Evidence:
+def _with_raw(ev: Evidence, raw: dict[tuple[str, int, str | None], str]) -> Evidence:
     text = raw.get((ev.path, ev.line or 0, ev.stream))
     if text is None:
         return ev
@@ -443,7 +445,7 @@ def _with_raw(ev: Evidence, raw: dict[tuple[str, int, str | None], str], *, reda
         path=ev.path,
         line=ev.line,
         ts=ev.ts,
-        text=redact(text) if redact_text else text,
+        text=text,
         stream=ev.stream,
         offset_ms=ev.offset_ms,
         conn_id=ev.conn_id,

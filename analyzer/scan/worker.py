@@ -259,7 +259,7 @@ def analyze_window(task: WindowTask, slab: pl.DataFrame | None = None) -> Window
     # rules whose sources are absent still go to the engine, which reports them as not concluded
     may_fire = {r.id for r in screen.may_fire(events)}
     rules = [r for r in rules if r.id in may_fire or not present.intersection(r.sources)]
-    run = run_rules(rules, events, conns, redact_evidence=task.analyze.redact)
+    run = run_rules(rules, events, conns)
     result.not_concluded = run.not_concluded
     result.findings = [_affected(f, events) for f in run.findings]
     return result
