@@ -89,16 +89,39 @@ def read_options(fn: F) -> F:
                 metavar="KIND=PATH",
                 help="Force the format (or source) of a file or folder, e.g. traefik-json=logs/proxy.",
             ),
+            click.option(
+                "--follow-symlinks",
+                is_flag=True,
+                expose_value=False,
+                callback=_remember,
+                help="Follow symbolic links that lead out of a folder given (by default they are listed, not read).",
+            ),
         )
     ):
         fn = decorator(fn)
     return fn
 
 
+def _remember(ctx: click.Context, param: click.Parameter, value: object) -> object:
+    """Keep an option for the reading stage in the context (commands need not pass it on)."""
+    ctx.meta[f"wsdiag.{param.name}"] = value
+    return value
+
+
+def _follow_symlinks() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get("wsdiag.follow_symlinks"))
+
+
 def _read(paths: tuple[str, ...], tz: str, on_date: Any, forced: tuple[str, ...]) -> Ingested:
     """Read inputs, print their summary on stderr, and fail with exit 2 when nothing could be read."""
     _check_tz(tz)
-    options = ReadOptions(tz=tz, date=on_date.date() if on_date else None, forced=parse_forced(forced))
+    options = ReadOptions(
+        tz=tz,
+        date=on_date.date() if on_date else None,
+        forced=parse_forced(forced),
+        follow_symlinks=_follow_symlinks(),
+    )
     ingested = load(list(paths), options)
     from analyzer.report.inputs import print_input_summary
 
@@ -243,7 +266,12 @@ def _analyze_options(
     if since is not None and until is not None and since > until:
         raise UsageError(f"--since {since:%Y-%m-%d %H:%M:%S} is after --until {until:%Y-%m-%d %H:%M:%S}")
     return AnalyzeOptions(
-        read=ReadOptions(tz=tz, date=on_date.date() if on_date else None, forced=parse_forced(forced)),
+        read=ReadOptions(
+            tz=tz,
+            date=on_date.date() if on_date else None,
+            forced=parse_forced(forced),
+            follow_symlinks=_follow_symlinks(),
+        ),
         rule_dirs=tuple(Path(p) for p in pattern_dirs),
         only=only,
         disable=disable,

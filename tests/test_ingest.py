@@ -255,12 +255,13 @@ def test_file_vanishing_between_discovery_and_read(tmp_path, monkeypatch):
     (tmp_path / "b.log").write_text(clf_text(2))
     real = ingest_module.discover
 
-    def discover_then_delete(paths):
-        found = real(paths)
+    def discover_then_delete(paths, **options):
+        found = real(paths, **options)
         (tmp_path / "b.log").unlink()
         return found
 
     monkeypatch.setattr("analyzer.ingest.discover", discover_then_delete)
     result = load([str(tmp_path)])
     errors = {Path(i.path).name: i.error for i in result.inputs}
-    assert errors == {"a.log": None, "b.log": "No such file or directory"}
+    assert errors == {"a.log": None, "b.log": "no such file or directory (it vanished after it was listed)"}
+    assert [i.unread for i in result.inputs] == [False, True]

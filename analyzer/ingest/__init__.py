@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from analyzer.errors import InputError, UsageError, WsdiagError
+from analyzer.errors import InputError, UnreadableError, UsageError, WsdiagError
 from analyzer.ingest.discover import FileRef, discover
 from analyzer.ingest.reader import RawText, read_file
 from analyzer.ingest.shippers import View, unwrap
@@ -88,6 +88,8 @@ class ReadOptions:
     date: date | None = None
     #: (kind, path) pairs: kind is a format name or a source name, path a file or a folder.
     forced: tuple[tuple[str, str], ...] = ()
+    #: Follow symbolic links that lead out of a folder given (``--follow-symlinks``).
+    follow_symlinks: bool = False
 
 
 def parse_forced(values: Iterable[str]) -> tuple[tuple[str, str], ...]:
@@ -110,8 +112,8 @@ def parse_forced(values: Iterable[str]) -> tuple[tuple[str, str], ...]:
 def load(paths: list[str], options: ReadOptions | None = None) -> Ingested:
     """Read every log under ``paths`` into one event table (see :mod:`analyzer.model`)."""
     options = options or ReadOptions()
-    found = discover(paths)
-    inputs = [InputInfo(path, error=reason) for path, reason in found.problems]
+    found = discover(paths, follow_symlinks=options.follow_symlinks)
+    inputs = [InputInfo(path, error=reason, unread=True) for path, reason in found.problems]
     frames: list[pl.DataFrame] = []
     group_format: dict[str, str] = {}
     for ref in found.files:
@@ -125,7 +127,7 @@ def _load_file(
     try:
         raw = read_file(ref)
     except InputError as exc:
-        inputs.append(InputInfo(ref.display, error=str(exc.args[0])))
+        inputs.append(InputInfo(ref.display, error=str(exc.args[0]), unread=isinstance(exc, UnreadableError)))
         return []
     return parse_text(ref, raw, options, inputs, group_format)
 

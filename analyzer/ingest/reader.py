@@ -11,6 +11,7 @@ import importlib
 import io
 import lzma
 import os
+import stat
 import sys
 import zlib
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 import polars as pl
 
-from analyzer.errors import InputError, Location
+from analyzer.errors import InputError, Location, UnreadableError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -68,6 +69,40 @@ class RawText:
     notes: list[str] = field(default_factory=list)
 
 
+def open_regular(path: Path, where: Location) -> IO[bytes]:
+    """Open a file for reading only if it is a regular file, without ever blocking on a FIFO.
+
+    The check is made on the opened descriptor (``fstat``), so a file swapped for a pipe after it was
+    listed cannot block the read. Raises :class:`UnreadableError` with the reason.
+    """
+    from analyzer.ingest.discover import not_regular, special_kind
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise UnreadableError(_os_reason(exc), location=where) from exc
+    try:
+        mode = os.fstat(fd).st_mode
+        kind = special_kind(mode)
+        if kind is not None:
+            raise UnreadableError(not_regular(kind), location=where)
+        if stat.S_ISDIR(mode):
+            raise UnreadableError("is a directory", location=where)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, FileNotFoundError):
+        return "no such file or directory (it vanished after it was listed)"
+    return (exc.strerror or str(exc)).lower()
+
+
 def read_file(ref: FileRef, *, max_bytes: int | None = None) -> RawText:
     """Read a file (or stdin) into numbered lines; raise :class:`InputError` when nothing can be read."""
     max_bytes = max_bytes or MAX_FILE_BYTES
@@ -78,15 +113,11 @@ def read_file(ref: FileRef, *, max_bytes: int | None = None) -> RawText:
         if ref.path is None:
             data, compression = _read_stream(sys.stdin.buffer, max_bytes, notes)
         else:
-            mtime = datetime.fromtimestamp(ref.path.stat().st_mtime, tz=UTC)
-            with ref.path.open("rb") as fh:
+            with open_regular(ref.path, where) as fh:
+                mtime = datetime.fromtimestamp(os.fstat(fh.fileno()).st_mtime, tz=UTC)
                 data, compression = _read_stream(fh, max_bytes, notes)
-    except PermissionError as exc:
-        raise InputError("permission denied", location=where) from exc
-    except IsADirectoryError as exc:
-        raise InputError("is a directory", location=where) from exc
     except OSError as exc:
-        raise InputError(exc.strerror or str(exc), location=where) from exc
+        raise UnreadableError(_os_reason(exc), location=where) from exc
     if compression and not data and notes:
         raise InputError(notes[0], location=where)
     if _looks_binary(data):
@@ -102,7 +133,7 @@ def read_head(path: Path, *, limit: int = 64 * 1024) -> tuple[bytes, str | None]
     """
     where = Location(str(path))
     try:
-        with path.open("rb") as fh:
+        with open_regular(path, where) as fh:
             head = fh.read(limit)
             compression = next((name for magic, name in _MAGIC.items() if head.startswith(magic)), None)
             if compression is None:
@@ -117,14 +148,12 @@ def read_head(path: Path, *, limit: int = 64 * 1024) -> tuple[bytes, str | None]
                 data = bytes(out)
             else:
                 data = _opener(compression, _Prepend(head, fh)).read(limit)
-    except PermissionError as exc:
-        raise InputError("permission denied", location=where) from exc
-    except IsADirectoryError as exc:
-        raise InputError("is a directory", location=where) from exc
+    except InputError:
+        raise
     except _HEAD_ERRORS as exc:
         raise InputError(f"{compression} stream is corrupt at its start ({exc})", location=where) from exc
     except OSError as exc:
-        raise InputError(exc.strerror or str(exc), location=where) from exc
+        raise UnreadableError(_os_reason(exc), location=where) from exc
     if _looks_binary(data):
         raise InputError("binary data, not a text log", location=where)
     cut = data.rfind(b"\n")
@@ -224,16 +253,9 @@ def read_blocks(
     assert ref.path is not None
     max_bytes = max_bytes or MAX_FILE_BYTES
     where = Location(ref.display)
-    try:
-        mtime = datetime.fromtimestamp(ref.path.stat().st_mtime, tz=UTC)
-        fh = ref.path.open("rb")
-    except PermissionError as exc:
-        raise InputError("permission denied", location=where) from exc
-    except IsADirectoryError as exc:
-        raise InputError("is a directory", location=where) from exc
-    except OSError as exc:
-        raise InputError(exc.strerror or str(exc), location=where) from exc
+    fh = open_regular(ref.path, where)
     with fh:
+        mtime = datetime.fromtimestamp(os.fstat(fh.fileno()).st_mtime, tz=UTC)
         head = fh.read(_CHUNK)
         compression = next((name for magic, name in _MAGIC.items() if head.startswith(magic)), None)
         chunks = _inflate(compression, head, fh, max_bytes, notes) if compression else _plain(head, fh)
@@ -271,7 +293,7 @@ def read_blocks(
                 if produced >= max_bytes:
                     break
         except OSError as exc:
-            raise InputError(exc.strerror or str(exc), location=where) from exc
+            raise UnreadableError(_os_reason(exc), location=where) from exc
         if pending or not started:
             if compression and not pending and not started and notes:
                 raise InputError(notes[0], location=where)
