@@ -30,7 +30,7 @@ def describe_inputs(inputs: list[InputInfo]) -> list[str]:
 
 def _describe(info: InputInfo) -> str:
     if info.error:
-        first = f" (first line: {info.first_line!r})" if info.first_line else ""
+        first = f" (first line: '{info.first_line}')" if info.first_line else ""
         text = f"{info.label}: skipped: {info.error}{first}"
         return text + "".join(f"\n    note: {note}" for note in info.notes)
     parts = [f"{info.label}: {info.format} ({info.source})", f"{info.events} events"]

@@ -10,26 +10,26 @@ import re
 
 # C0/C1 controls except tab and newline (ESC starts the terminal sequences that could rewrite a screen),
 # and the bidirectional overrides and isolates that make a name read differently from what it is.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROLS = [
+    *range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0),
+    0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A),
+]  # fmt: skip
+_PRINTABLE = str.maketrans({c: (f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}") for c in _CONTROLS})
+_JSON_SAFE = str.maketrans({c: f"\\u{c:04x}" for c in _CONTROLS})
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 # GitHub and GitLab turn @name (not part of a word: a@b is no mention) into a mention that notifies that
 # user: a word joiner after the @ defuses it
 _MENTION = re.compile(r"(?<![0-9A-Za-z_.@])@(?=[0-9A-Za-z])")
 
 
-def _visible(char: str) -> str:
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
 def printable(text: str) -> str:
     """Replace control characters (terminal escapes, bidi overrides) with visible ``\\xNN`` / ``\\uNNNN`` forms."""
-    return _CONTROLS.sub(lambda m: _visible(m.group()), text)
+    return text.translate(_PRINTABLE)
 
 
 def json_safe(document: str) -> str:
     """JSON text with C1 controls and bidi overrides as ``\\uNNNN`` escapes: the same values, inert bytes."""
-    return _CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
+    return document.translate(_JSON_SAFE)
 
 
 def md_inline(text: str) -> str:
