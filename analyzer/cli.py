@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -25,12 +25,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 @contextlib.contextmanager
-def user_errors() -> Iterator[None]:
+def user_errors(*, output: str | None = None) -> Iterator[None]:
     """Turn wsdiag's own errors into a one-line message and exit code 2, never a traceback.
 
-    Messages may quote log content or file names: they are masked and made printable first.
+    ``output`` (``-o``) is checked first, so a typo in it fails before the work, not after. Messages may
+    quote log content or file names: they are masked and made printable first.
     """
     try:
+        if output:
+            _check_output(output)
         yield
     except WsdiagError as exc:
         _fail(f"error: {exc}")
@@ -55,7 +58,19 @@ def user_errors() -> Iterator[None]:
         )
 
 
-def _fail(message: str) -> None:
+def _check_output(output: str) -> None:
+    """Fail at once when ``-o`` cannot be written: its folder is missing, read-only or not ours."""
+    target = Path(output)
+    folder = target.parent
+    if target.is_dir():
+        raise UsageError(f"-o {output}: is a folder, not a file")
+    if not folder.is_dir():
+        raise UsageError(f"-o {output}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise UsageError(f"-o {output}: cannot write there (read-only or permission denied)")
+
+
+def _fail(message: str) -> NoReturn:
     """Print ``wsdiag: MESSAGE`` on one line of stderr (masked, printable) and exit 2."""
     from analyzer.redact import redact
     from analyzer.report.safe import printable
@@ -183,7 +198,7 @@ def events(
     """
     from analyzer.report.events import write_events
 
-    with user_errors():
+    with user_errors(output=output):
         ingested = _read(paths, tz, on_date, forced)
         write_events(ingested.events, fmt=fmt, output=output, limit=limit, redact=not no_redact)
 
@@ -308,7 +323,7 @@ def analyze(
     from analyzer.analysis import analyze as run_analysis
     from analyzer.report import write_report
 
-    with user_errors():
+    with user_errors(output=output):
         options = _analyze_options(tz, on_date, forced, pattern_dirs, only, disable, since, until, no_redact)
         analysis = run_analysis(list(paths), options)
         from analyzer.report.inputs import print_input_summary
@@ -385,7 +400,7 @@ def scan(
     from analyzer.scan.pipeline import ScanOptions
     from analyzer.scan.pipeline import scan as run_scan
 
-    with user_errors():
+    with user_errors(output=output):
         options = ScanOptions(
             analyze=_analyze_options(
                 tz, on_date, forced, pattern_dirs, only, disable, since, until, no_redact
@@ -570,7 +585,7 @@ def check_config(
     from analyzer.config import check_config as run_check
     from analyzer.report.config_text import print_files, write_check
 
-    with user_errors():
+    with user_errors(output=output):
         result = run_check(
             files,
             env_file=env_file,

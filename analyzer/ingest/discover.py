@@ -144,6 +144,8 @@ class _Walk:
 
     def show(self, path: Path, *, folder: bool = False) -> str:
         shown = str(path.relative_to(self.relative_to)) if self.relative_to is not None else str(path)
+        if shown == ".":  # the folder given itself
+            shown = str(path)
         return f"{shown.rstrip(os.sep)}{os.sep}" if folder else shown
 
     def problem(self, path: Path, reason: str, *, folder: bool = False) -> None:
