@@ -241,22 +241,52 @@ def _gunzip(head: bytes, fh: IO[bytes], max_bytes: int, notes: list[str]) -> Ite
         notes.append(f"gzip stream is corrupt after {produced} bytes ({exc}): kept what came before")
 
 
+@dataclass
+class Identity:
+    """What a file was when :func:`read_blocks` read it, taken from the same open descriptor as the bytes.
+
+    ``size`` and ``mtime_ns`` are the file's when it was opened, ``head`` its first ``head_bytes`` raw
+    bytes; exactly ``size`` bytes are read, so the content matches the identity unless the file was
+    truncated or rewritten meanwhile, which sets ``changed`` (such a read must not be cached).
+    """
+
+    head_bytes: int
+    size: int = 0
+    mtime_ns: int = 0
+    head: bytes = b""
+    changed: bool = False
+
+
 def read_blocks(
-    ref: FileRef, notes: list[str], *, block_bytes: int, max_bytes: int | None = None
+    ref: FileRef,
+    notes: list[str],
+    *,
+    block_bytes: int,
+    max_bytes: int | None = None,
+    identity: Identity | None = None,
 ) -> Iterator[RawText]:
     """A file as consecutive blocks of whole lines, about ``block_bytes`` each, numbered as in the file.
 
     Memory stays near one block whatever the file's size. Problems of the whole stream (a truncated
     archive, the size cap) are appended to ``notes`` once the stream is read; a block's own (cut lines)
-    are in its :attr:`RawText.notes`. Raises :class:`InputError` like :func:`read_file`.
+    are in its :attr:`RawText.notes`. With ``identity``, the file's identity is recorded from the same
+    read and only the bytes present at open are read (lines appended meanwhile wait for the next read).
+    Raises :class:`InputError` like :func:`read_file`.
     """
     assert ref.path is not None
     max_bytes = max_bytes or MAX_FILE_BYTES
     where = Location(ref.display)
-    fh = open_regular(ref.path, where)
-    with fh:
-        mtime = datetime.fromtimestamp(os.fstat(fh.fileno()).st_mtime, tz=UTC)
+    opened = open_regular(ref.path, where)
+    with opened:
+        st = os.fstat(opened.fileno())
+        mtime = datetime.fromtimestamp(st.st_mtime, tz=UTC)
+        fh: IO[bytes] = opened
+        if identity is not None:
+            identity.size, identity.mtime_ns = st.st_size, st.st_mtime_ns
+            fh = cast("IO[bytes]", _Limited(opened, st.st_size))
         head = fh.read(_CHUNK)
+        if identity is not None:
+            identity.head = head[: identity.head_bytes]
         compression = next((name for magic, name in _MAGIC.items() if head.startswith(magic)), None)
         chunks = _inflate(compression, head, fh, max_bytes, notes) if compression else _plain(head, fh)
         pending = bytearray()
@@ -294,10 +324,28 @@ def read_blocks(
                     break
         except OSError as exc:
             raise UnreadableError(_os_reason(exc), location=where) from exc
+        if identity is not None:
+            # any write moves the modification time; a truncation also shrinks the file
+            after = os.fstat(opened.fileno())
+            identity.changed = after.st_mtime_ns != st.st_mtime_ns or after.st_size < st.st_size
         if pending or not started:
             if compression and not pending and not started and notes:
                 raise InputError(notes[0], location=where)
             yield block(bytes(pending))
+
+
+class _Limited:
+    """A file read up to the size it had when opened (a live log keeps growing while it is read)."""
+
+    def __init__(self, fh: IO[bytes], size: int) -> None:
+        self._fh = fh
+        self._left = size
+
+    def read(self, n: int = -1) -> bytes:
+        want = self._left if n < 0 else min(n, self._left)
+        data = self._fh.read(want) if want > 0 else b""
+        self._left -= len(data)
+        return data
 
 
 def _plain(head: bytes, fh: IO[bytes]) -> Iterator[bytes]:

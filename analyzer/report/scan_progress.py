@@ -22,6 +22,7 @@ from rich.progress import Progress as RichProgress
 from rich.text import Text
 
 from analyzer.report.inputs import describe_inputs
+from analyzer.report.safe import printable
 
 if TYPE_CHECKING:
     from rich.progress import Task
@@ -108,6 +109,8 @@ def print_scan_summary(
     if quiet:
         return
     console = console or Console(stderr=True, highlight=False, soft_wrap=True)
+    for note in result.stats.cache_notes:
+        console.print(f"[yellow]{escape(printable(note))}[/]")
     problems = [info for info in result.inputs if info.error or info.notes]
     for described in describe_inputs(problems[:_SHOWN]):
         console.print(f"[yellow]{escape(described)}[/]")
