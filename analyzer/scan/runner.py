@@ -66,7 +66,7 @@ class PoolRunner:
             max_workers=jobs,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(threads,),
+            initargs=(threads, os.getpid()),
         )
         self._threads = threads
 
@@ -149,14 +149,15 @@ def make_runner(*, jobs: int, cluster: str | None) -> Runner:
     return PoolRunner(jobs)
 
 
-def _start_worker(threads: int) -> None:
+def _start_worker(threads: int, parent: int) -> None:
     """In each pool process: the polars thread budget, and a watch that ends it when its parent dies.
 
     A pool worker waits for tasks on a pipe; if the scan is killed (SIGKILL, OOM killer) nobody closes it
     and the worker would sleep for ever, holding its memory.
     """
     os.environ.setdefault("POLARS_MAX_THREADS", str(threads))
-    threading.Thread(target=_exit_with, args=(os.getppid(),), name="wsdiag-orphan-watch", daemon=True).start()
+    # the parent's pid comes from the parent: a worker that starts after it died sees another ppid at once
+    threading.Thread(target=_exit_with, args=(parent,), name="wsdiag-orphan-watch", daemon=True).start()
 
 
 def _exit_with(parent: int) -> None:
