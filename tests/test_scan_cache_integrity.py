@@ -259,7 +259,7 @@ def test_a_full_cache_device_ends_the_scan_with_one_clear_line(archive, tmp_path
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(device)]).returncode != 0:
         pytest.skip("cannot mount a tmpfs here")
     try:
-        with pytest.raises(WsdiagError, match="No space left on device|no space left"):
+        with pytest.raises(WsdiagError, match=r"No space left on device|no space left"):
             run(archive, device / "cache")
         from click.testing import CliRunner
 

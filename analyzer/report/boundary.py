@@ -74,6 +74,12 @@ def outbound_scan(result: ScanResult) -> ScanResult:
     )
 
 
+def outbound_inputs(inputs: list[InputInfo], message: str) -> tuple[list[InputInfo], str]:
+    """Inputs and an error message as a report of a run that read nothing shows them (always masked)."""
+    mask = _masker(True, lambda f: (_walk_inputs(inputs, f), f(message)))
+    return _walk_inputs(inputs, mask), mask(message)
+
+
 def gaps(inputs: list[InputInfo]) -> list[str]:
     """One sentence when some paths could not be read at all, saying what the diagnosis lacks."""
     unread = [i for i in inputs if i.unread]

@@ -33,11 +33,11 @@ def _describe(info: InputInfo) -> str:
         first = f" (first line: '{info.first_line}')" if info.first_line else ""
         text = f"{info.label}: skipped: {info.error}{first}"
         return text + "".join(f"\n    note: {note}" for note in info.notes)
-    parts = [f"{info.label}: {info.format} ({info.source})", f"{info.events} events"]
+    parts = [f"{info.label}: {info.format_label} ({info.source})", f"{info.events} events"]
     if info.unparsed_lines:
         more = "…" if info.unparsed_lines > len(info.unparsed_examples) else ""
         lines = ", ".join(map(str, info.unparsed_examples))
-        parts.append(f"{info.unparsed_lines} unparsed (line {lines}{more})")
+        parts.append(f"{info.unparsed_lines} unparsed (line {lines}{more}: '{info.first_line or ''}')")
     else:
         parts.append("0 unparsed")
     if info.wrappers:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from analyzer.parsers._lines import CONTINUATION, Shape
+from analyzer.parsers.backend.engine import CONTINUATION, Shape
 from analyzer.parsers.base import share
 
 # -- Node ----------------------------------------------------------------------------------------------
@@ -27,7 +27,8 @@ NEST_V6 = Shape(
     r"^\[[^\]]+\] (?P<pid>\d+)\s+-\s+(?P<ts_raw>[^\[\]]+?)\s+\[(?P<logger>[^\]]*)\] (?P<msg>.*?)(?: +\+(?P<elapsed>\d+)ms)?$",
     level="info",
 )
-_NS = r"[a-z][\w.-]*(?::[\w.*-]+)*"
+# a part after a colon starts with a letter: ``bundle.js:13156`` (a console source link) is no namespace
+_NS = r"[a-z][\w.-]*(?::[a-z*][\w.*-]*)*"
 #: ``debug`` without a TTY: ``2021-05-15T15:17:22.687Z engine handshaking client "…"``.
 DEBUG_ISO = Shape(
     "debug",
@@ -40,10 +41,11 @@ DEBUG_GMT = Shape(
     rf"^(?P<ts_raw>[A-Z][a-z]{{2}}, \d\d [A-Z][a-z]{{2}} \d{{4}} \d\d:\d\d:\d\d GMT) (?P<logger>{_NS}) (?P<msg>.*)$",
     level="debug",
 )
-#: ``debug`` on a TTY: two-space indent, namespace, message, ``+Nms`` since that namespace's last line.
+#: ``debug`` on a TTY: two-space indent, namespace, message, ``+Nms`` since that namespace's last line
+#: (the indent is gone when every line of a paste had it: the reader strips a shared indentation).
 DEBUG_TTY = Shape(
     "debug-tty",
-    rf"^ {{1,4}}(?P<logger>{_NS}) (?P<msg>.*?) ?\+(?P<diff>\d+(?:ms|s|m|h|d))$",
+    rf"^ {{0,4}}(?P<logger>{_NS}) (?P<msg>.*?) ?\+(?P<diff>\d+(?:ms|s|m|h|d))$",
     level="debug",
 )
 #: ``DEBUG_HIDE_DATE``: namespace and message only; recognized for Socket.IO's own namespaces.
