@@ -17,7 +17,7 @@ import polars as pl
 from analyzer.errors import InputError, UnreadableError, UsageError, WsdiagError
 from analyzer.ingest.detect import MIN_SCORE, Choice, choose, lines_each_parser_reads, path_hint, sample_of
 from analyzer.ingest.discover import FileRef, discover
-from analyzer.ingest.reader import RawText, read_file
+from analyzer.ingest.reader import RawText, ReadBudget, read_file
 from analyzer.ingest.shippers import UnwrapOptions, View, split_streams, unwrap
 from analyzer.ingest.times import fix_unknown_years, reconcile_times
 from analyzer.model import SOURCES, concat_events, conform
@@ -142,17 +142,22 @@ def load(paths: list[str], options: ReadOptions | None = None) -> Ingested:
     inputs = [InputInfo(path, error=reason, unread=True) for path, reason in found.problems]
     frames: list[pl.DataFrame] = []
     group_format: dict[str, str] = {}
+    budget = ReadBudget()
     for ref in found.files:
-        frames.extend(_load_file(ref, options, inputs, group_format))
+        frames.extend(_load_file(ref, options, inputs, group_format, budget))
     events = fix_unknown_years(concat_events(frames), inputs)
     return Ingested(events, inputs)
 
 
 def _load_file(
-    ref: FileRef, options: ReadOptions, inputs: list[InputInfo], group_format: dict[str, str]
+    ref: FileRef,
+    options: ReadOptions,
+    inputs: list[InputInfo],
+    group_format: dict[str, str],
+    budget: ReadBudget,
 ) -> list[pl.DataFrame]:
     try:
-        raw = read_file(ref)
+        raw = read_file(ref, budget=budget)
     except InputError as exc:
         inputs.append(InputInfo(ref.display, error=str(exc.args[0]), unread=isinstance(exc, UnreadableError)))
         return []

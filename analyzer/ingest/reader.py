@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 #: Decompressed bytes read from one file at most (``WSDIAG_MAX_FILE_BYTES`` overrides); the rest is
 #: skipped with a warning. Keeps memory bounded whatever the archive holds.
 MAX_FILE_BYTES = int(os.environ.get("WSDIAG_MAX_FILE_BYTES", 2 * 1024**3))
+#: Decompressed bytes all the inputs of one ``analyze`` / ``events`` / ``timeline`` run take together at
+#: most (``WSDIAG_MAX_TOTAL_BYTES`` overrides): the analysis holds them in memory, a few times over. Files
+#: past it are not read, and the report says so; ``wsdiag scan`` reads archives of any size in windows.
+MAX_TOTAL_BYTES = int(os.environ.get("WSDIAG_MAX_TOTAL_BYTES", 1024**3))
 #: Logs compress 5–50:1; past this ratio, and this size, a compressed file is a decompression bomb.
 BOMB_RATIO = 500
 BOMB_MIN_BYTES = 64 * 1024**2
@@ -103,10 +107,30 @@ def _os_reason(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
 
 
-def read_file(ref: FileRef, *, max_bytes: int | None = None) -> RawText:
-    """Read a file (or stdin) into numbered lines; raise :class:`InputError` when nothing can be read."""
+@dataclass
+class ReadBudget:
+    """What is left of :data:`MAX_TOTAL_BYTES` for the files one run still reads."""
+
+    left: int = MAX_TOTAL_BYTES
+    total: int = MAX_TOTAL_BYTES
+
+
+def read_file(ref: FileRef, *, max_bytes: int | None = None, budget: ReadBudget | None = None) -> RawText:
+    """Read a file (or stdin) into numbered lines; raise :class:`InputError` when nothing can be read.
+
+    With ``budget``, the file takes at most what is left of it (and uses it up); when nothing is left it
+    is not read at all (:class:`UnreadableError`: a gap the report names).
+    """
     max_bytes = max_bytes or MAX_FILE_BYTES
     where = Location(ref.display)
+    if budget is not None:
+        if budget.left <= 0:
+            raise UnreadableError(
+                f"not read: the inputs before it fill the {budget.total / 1024**3:g} GiB that one analysis holds "
+                "in memory (WSDIAG_MAX_TOTAL_BYTES); `wsdiag scan` reads archives of any size",
+                location=where,
+            )
+        max_bytes = min(max_bytes, budget.left)
     notes: list[str] = []
     mtime: datetime | None = None
     try:
@@ -122,6 +146,10 @@ def read_file(ref: FileRef, *, max_bytes: int | None = None) -> RawText:
         raise InputError(notes[0], location=where)
     if _looks_binary(data):
         raise InputError("binary data, not a text log", location=where)
+    if budget is not None:
+        budget.left -= len(data)
+        if budget.left <= 0 and notes and notes[-1].startswith(("file larger", "decompresses to more")):
+            notes[-1] = f"cut at {len(data)} bytes: one analysis holds {budget.total / 1024**3:g} GiB of logs"
     return RawText(ref.display, split_lines(data, notes), mtime, compression, notes)
 
 
