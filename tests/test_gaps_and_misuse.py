@@ -214,3 +214,40 @@ def test_a_window_that_is_not_a_duration_is_a_user_error(tmp_path, window):
     code, _, stderr = _run("scan", str(SAMPLE), "--window", window, "--cache-dir", str(tmp_path))
     assert code == 2 and stderr.startswith("wsdiag: error: ") and stderr.count("\n") == 1, stderr
     assert "--window" in stderr
+
+
+def test_output_onto_a_full_device_is_one_line_and_exit_2(tmp_path):
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("needs root to mount a tiny tmpfs")
+    device = tmp_path / "tiny"
+    device.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", str(device)]).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        code, _, stderr = _run("analyze", str(SAMPLE), "--format", "html", "-o", str(device / "report.html"))
+    finally:
+        subprocess.run(["umount", "-l", str(device)])
+    assert code == 2
+    assert stderr.splitlines()[-1].startswith("wsdiag: error: ") and "No space left on device" in stderr
+    assert "internal error" not in stderr
+
+
+def test_mentions_in_log_values_do_not_notify_anyone_from_a_markdown_report():
+    from analyzer.report.safe import md_inline, md_prose
+
+    # a router, a user agent or an error message may carry @names; GitHub would notify those users
+    assert md_inline("error from @octocat and @org/team") == "error from @\u2060octocat and @\u2060org/team"
+    assert md_prose("ping @octocat, see `@code`") == "ping @\u2060octocat, see `@code`"
+    assert md_inline("chat@docker") == "chat@docker"  # part of a word: no mention
+
+
+def test_the_scan_page_forbids_fetching_and_running_anything(tmp_path):
+    out = tmp_path / "scan.html"
+    code, _, _ = _run(
+        "scan", str(SAMPLE), "--format", "html", "-o", str(out), "-j", "1", "--cache-dir", str(tmp_path / "c")
+    )
+    page = out.read_text(encoding="utf-8")
+    assert code == 0
+    policy = page.split('http-equiv="Content-Security-Policy" content="')[1].split('"')[0]
+    assert policy.startswith("default-src 'none'; style-src 'sha256-") and "script-src" not in policy
+    assert "<script" not in page
