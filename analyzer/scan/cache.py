@@ -6,8 +6,16 @@ format). The path is deliberately not part of the key: logrotate renames ``acces
 ``access.log.2.gz`` every night, and a renamed file keeps its bytes and its mtime, so it is not read again.
 Events are stored with the path they were read under; readers substitute the current one.
 
+The key is computed from the same open file the content is read from (:class:`analyzer.ingest.reader.
+Identity`): a file that changed between the index and the parse is stored under the key of what was read,
+and one that changed while it was read is used once and never cached — an entry's content always matches
+its identity.
+
 Layout: ``<root>/<key[:2]>/<key>/manifest.json`` plus ``part-NNNNN.parquet``. Entries are written in a
-temporary folder and renamed into place, so concurrent workers (or two scans) never see half an entry.
+private staging folder (named after the writing process, so a killed scan's leftovers are recognised and
+removed) and renamed into place, so concurrent workers (or two scans) never see half an entry. Manifests
+carry their key and a checksum, parts their SHA-256 and size; a manifest is checked when it is loaded, a
+part when it is read, and what does not match is dropped and rebuilt (:class:`CacheDamaged`).
 """
 
 from __future__ import annotations
