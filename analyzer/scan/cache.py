@@ -137,6 +137,9 @@ class Manifest:
     def to_json(self) -> dict[str, Any]:
         data = {
             "format": CACHE_FORMAT,
+            # which wsdiag wrote it: entries of other versions are never hit again and may be pruned
+            "version": __version__,
+            "code": code_digest(),
             "key": self.key,
             "display": self.display,
             "size": self.size,

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from analyzer import __version__
 from analyzer.findings import Evidence, Finding
 from analyzer.scan.cache import checksum, code_digest
 from analyzer.scan.worker import WindowFinding, WindowResult
@@ -118,7 +119,14 @@ class WindowCache:
         """
         path = self._path(key)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        data = {"format": _FORMAT, "key": key, "files": files, "result": result_to_json(result)}
+        data = {
+            "format": _FORMAT,
+            "version": __version__,
+            "code": code_digest("analyse"),
+            "key": key,
+            "files": files,
+            "result": result_to_json(result),
+        }
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{os.getpid()}-")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
