@@ -45,6 +45,8 @@ class Analysis:
     correlated: Correlated
     #: Whether log lines a report pulls from ``events`` must be masked (``--no-redact`` turns it off).
     redact: bool = True
+    #: What the diagnosis lacks because paths could not be read (set by ``report.boundary.outbound``).
+    gaps: list[str] = field(default_factory=list)
 
 
 def select_rules(options: AnalyzeOptions) -> list[Rule]:
@@ -82,7 +84,7 @@ def analyze_ingested(ingested: Ingested, rules: list[Rule], options: AnalyzeOpti
     """The analysis of events already read (used by ``analyze`` and by ``scan`` per window)."""
     events = within_window(ingested.events, options.since, options.until)
     correlated = correlate(events, ingested.inputs)
-    run = run_rules(rules, correlated.events, correlated.connections, redact_evidence=options.redact)
+    run = run_rules(rules, correlated.events, correlated.connections)
     findings = run.findings
     shown = {
         i.location: i.path for i in ingested.inputs if i.source == "config" and i.error is None and i.location

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -25,13 +25,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 @contextlib.contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn wsdiag's own errors into a one-line message and exit code 2, never a traceback."""
+def user_errors(*, output: str | None = None) -> Iterator[None]:
+    """Turn wsdiag's own errors into a one-line message and exit code 2, never a traceback.
+
+    ``output`` (``-o``) is checked first, so a typo in it fails before the work, not after. Messages may
+    quote log content or file names: they are masked and made printable first.
+    """
     try:
+        if output:
+            _check_output(output)
         yield
     except WsdiagError as exc:
-        click.echo(f"wsdiag: error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
+        _fail(f"error: {exc}")
+    except click.BadParameter as exc:  # raised while options are turned into values
+        _fail(f"error: {exc.format_message()}")
     except (KeyboardInterrupt, SystemExit):
         raise
     except BrokenPipeError:
@@ -39,15 +46,37 @@ def user_errors() -> Iterator[None]:
         with contextlib.suppress(Exception):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         sys.exit(0)
+    except OSError as exc:  # -o into a missing or read-only folder, a full disk: the user's to fix
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(f"error: {where}{exc.strerror or exc}")
     except Exception as exc:  # a bug must still end in one line a user can report, not a traceback
         if os.environ.get("WSDIAG_DEBUG"):
             raise
-        click.echo(
-            f"wsdiag: internal error: {type(exc).__name__}: {exc} "
-            "(please report it; WSDIAG_DEBUG=1 shows the traceback)",
-            err=True,
+        _fail(
+            f"internal error: {type(exc).__name__}: {str(exc)[:300]} "
+            "(please report it; WSDIAG_DEBUG=1 shows the traceback)"
         )
-        sys.exit(EXIT_ERROR)
+
+
+def _check_output(output: str) -> None:
+    """Fail at once when ``-o`` cannot be written: its folder is missing, read-only or not ours."""
+    target = Path(output)
+    folder = target.parent
+    if target.is_dir():
+        raise UsageError(f"-o {output}: is a folder, not a file")
+    if not folder.is_dir():
+        raise UsageError(f"-o {output}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise UsageError(f"-o {output}: cannot write there (read-only or permission denied)")
+
+
+def _fail(message: str) -> NoReturn:
+    """Print ``wsdiag: MESSAGE`` on one line of stderr (masked, printable) and exit 2."""
+    from analyzer.redact import redact
+    from analyzer.report.safe import printable
+
+    click.echo(f"wsdiag: {printable(redact(message)).replace(chr(10), ' ')}", err=True)
+    sys.exit(EXIT_ERROR)
 
 
 def read_options(fn: F) -> F:
@@ -75,16 +104,39 @@ def read_options(fn: F) -> F:
                 metavar="KIND=PATH",
                 help="Force the format (or source) of a file or folder, e.g. traefik-json=logs/proxy.",
             ),
+            click.option(
+                "--follow-symlinks",
+                is_flag=True,
+                expose_value=False,
+                callback=_remember,
+                help="Follow symbolic links that lead out of a folder given (by default they are listed, not read).",
+            ),
         )
     ):
         fn = decorator(fn)
     return fn
 
 
+def _remember(ctx: click.Context, param: click.Parameter, value: object) -> object:
+    """Keep an option for the reading stage in the context (commands need not pass it on)."""
+    ctx.meta[f"wsdiag.{param.name}"] = value
+    return value
+
+
+def _follow_symlinks() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get("wsdiag.follow_symlinks"))
+
+
 def _read(paths: tuple[str, ...], tz: str, on_date: Any, forced: tuple[str, ...]) -> Ingested:
     """Read inputs, print their summary on stderr, and fail with exit 2 when nothing could be read."""
     _check_tz(tz)
-    options = ReadOptions(tz=tz, date=on_date.date() if on_date else None, forced=parse_forced(forced))
+    options = ReadOptions(
+        tz=tz,
+        date=on_date.date() if on_date else None,
+        forced=parse_forced(forced),
+        follow_symlinks=_follow_symlinks(),
+    )
     ingested = load(list(paths), options)
     from analyzer.report.inputs import print_input_summary
 
@@ -147,7 +199,7 @@ def events(
     """
     from analyzer.report.events import write_events
 
-    with user_errors():
+    with user_errors(output=output):
         ingested = _read(paths, tz, on_date, forced)
         write_events(ingested.events, fmt=fmt, output=output, limit=limit, redact=not no_redact)
 
@@ -226,13 +278,21 @@ def _analyze_options(
     from analyzer.analysis import AnalyzeOptions
 
     _check_tz(tz)
+    since, until = _utc(since), _utc(until)
+    if since is not None and until is not None and since > until:
+        raise UsageError(f"--since {since:%Y-%m-%d %H:%M:%S} is after --until {until:%Y-%m-%d %H:%M:%S}")
     return AnalyzeOptions(
-        read=ReadOptions(tz=tz, date=on_date.date() if on_date else None, forced=parse_forced(forced)),
+        read=ReadOptions(
+            tz=tz,
+            date=on_date.date() if on_date else None,
+            forced=parse_forced(forced),
+            follow_symlinks=_follow_symlinks(),
+        ),
         rule_dirs=tuple(Path(p) for p in pattern_dirs),
         only=only,
         disable=disable,
-        since=_utc(since),
-        until=_utc(until),
+        since=since,
+        until=until,
         redact=not no_redact,
     )
 
@@ -264,7 +324,7 @@ def analyze(
     from analyzer.analysis import analyze as run_analysis
     from analyzer.report import write_report
 
-    with user_errors():
+    with user_errors(output=output):
         options = _analyze_options(tz, on_date, forced, pattern_dirs, only, disable, since, until, no_redact)
         try:
             analysis = run_analysis(list(paths), options)
@@ -281,9 +341,10 @@ def analyze(
 
 
 def _write_unread(exc: NoInputError, output: str | None) -> None:
+    from analyzer.report.boundary import outbound_inputs
     from analyzer.report.json_report import dumps, unread_report
 
-    text = dumps(unread_report(exc.inputs, str(exc)))
+    text = dumps(unread_report(*outbound_inputs(exc.inputs, str(exc))))
     if output:
         Path(output).write_text(text, encoding="utf-8")
     else:
@@ -356,7 +417,7 @@ def scan(
     from analyzer.scan.pipeline import ScanOptions
     from analyzer.scan.pipeline import scan as run_scan
 
-    with user_errors():
+    with user_errors(output=output):
         options = ScanOptions(
             analyze=_analyze_options(
                 tz, on_date, forced, pattern_dirs, only, disable, since, until, no_redact
@@ -541,7 +602,7 @@ def check_config(
     from analyzer.config import check_config as run_check
     from analyzer.report.config_text import print_files, write_check
 
-    with user_errors():
+    with user_errors(output=output):
         result = run_check(
             files,
             env_file=env_file,

@@ -40,6 +40,10 @@ class InputError(WsdiagError):
     """An input path cannot be read (missing, unreadable, corrupt)."""
 
 
+class UnreadableError(InputError):
+    """An input path cannot be read at all (permissions, vanished, a special file): a gap, not a bad file."""
+
+
 class NoInputError(WsdiagError):
     """Nothing at all could be read from the given paths."""
 

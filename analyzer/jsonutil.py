@@ -13,16 +13,38 @@ if TYPE_CHECKING:
 
 _BLOCK = 4096
 OK = "_json_ok"
+#: Integers longer than this are read as floats: Python refuses to convert digit strings past 4,300 and
+#: would otherwise fail a whole document (a HAR, a block of lines) for one hostile number.
+MAX_INT_DIGITS = 4000
 
 
-def read_json_objects(texts: pl.Series, schema: dict[str, PolarsDataType] | None = None) -> pl.DataFrame:
+def lenient_int(text: str) -> int | float:
+    """``parse_int`` for :mod:`json`: an integer, or a float when it has more than :data:`MAX_INT_DIGITS` digits."""
+    return int(text) if len(text) <= MAX_INT_DIGITS else float(text)
+
+
+#: A decoder for ``raw_decode`` that survives hostile numbers.
+DECODER = json.JSONDecoder(parse_int=lenient_int)
+
+
+def loads(text: str) -> Any:
+    """:func:`json.loads` that survives hostile values: huge integers become floats, and nesting too deep
+    for the standard library raises :class:`ValueError` like any other undecodable text."""
+    try:
+        return json.loads(text, parse_int=lenient_int)
+    except RecursionError as exc:
+        raise ValueError("the JSON nests too deeply") from exc
+
+
+def read_json_objects(texts: pl.Series, schema: dict[str, PolarsDataType]) -> pl.DataFrame:
     """Decode each string of ``texts`` as one JSON object: one row per input, in order.
 
-    Keys become columns (types inferred over all rows; with ``schema``, only those keys, typed as given,
-    which is several times faster on wide objects). Rows whose text is not a JSON object are
-    all-null with ``_json_ok`` false. polars decodes a whole block at once and fails on the first
-    bad line, so failing blocks are retried line by line with the standard library; in that slow
-    path nested values are kept as JSON text and scalars as strings (callers cast non-strictly).
+    Only the keys of ``schema`` become columns, typed as given (``pl.String`` keeps nested values as JSON
+    text): a line with 10,000 distinct keys costs what a line with the parser's few keys costs, and the
+    columns do not depend on what the lines carry. Rows whose text is not a JSON object are all-null
+    with ``_json_ok`` false. polars decodes a whole block at once and fails on the first bad line, so
+    failing blocks are retried line by line with the standard library; in that slow path nested values
+    are kept as JSON text and scalars as strings (callers cast non-strictly).
     """
     looks = (
         (texts.str.starts_with("{") | texts.str.contains(r"^\s+\{"))
@@ -32,11 +54,11 @@ def read_json_objects(texts: pl.Series, schema: dict[str, PolarsDataType] | None
     for start in range(0, texts.len(), _BLOCK * 64):
         blocks.append(_decode(texts.slice(start, _BLOCK * 64), looks.slice(start, _BLOCK * 64), schema))
     if not blocks:
-        return pl.DataFrame({OK: pl.Series([], dtype=pl.Boolean)})
+        return pl.DataFrame(schema={**schema, OK: pl.Boolean})
     return pl.concat(blocks, how="diagonal_relaxed")
 
 
-def _decode(texts: pl.Series, looks: pl.Series, schema: dict[str, PolarsDataType] | None) -> pl.DataFrame:
+def _decode(texts: pl.Series, looks: pl.Series, schema: dict[str, PolarsDataType]) -> pl.DataFrame:
     fast = _fast(texts, looks, schema)
     if fast is not None:
         return fast
@@ -46,21 +68,15 @@ def _decode(texts: pl.Series, looks: pl.Series, schema: dict[str, PolarsDataType
             for i in range(0, texts.len(), _BLOCK)
         ]
         return pl.concat(parts, how="diagonal_relaxed")
-    slow = _slow(texts)
-    return slow.select([c for c in slow.columns if c in schema or c == OK]) if schema else slow
+    return _slow(texts, schema)
 
 
-def _fast(
-    texts: pl.Series, looks: pl.Series, schema: dict[str, PolarsDataType] | None
-) -> pl.DataFrame | None:
+def _fast(texts: pl.Series, looks: pl.Series, schema: dict[str, PolarsDataType]) -> pl.DataFrame | None:
     """One polars pass; None when any candidate line does not decode."""
     payload = texts.zip_with(looks, pl.Series(["{}"])).fill_null("{}")
     data = (payload.str.join("\n").item() + "\n").encode()
     try:
-        if schema:
-            frame = pl.read_ndjson(io.BytesIO(data), schema=schema)
-        else:
-            frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
+        frame = pl.read_ndjson(io.BytesIO(data), schema=schema)
     except (pl.exceptions.PolarsError, ValueError, OverflowError):
         return None
     if frame.height != texts.len():
@@ -68,21 +84,24 @@ def _fast(
     return frame.with_columns(looks.alias(OK))
 
 
-def _slow(texts: pl.Series) -> pl.DataFrame:
-    rows: list[dict[str, Any]] = []
+def _slow(texts: pl.Series, schema: dict[str, PolarsDataType]) -> pl.DataFrame:
+    """Line by line (at most one block of lines): only the schema's keys, as text, cast non-strictly."""
+    columns: dict[str, list[Any]] = {name: [] for name in schema}
+    ok: list[bool] = []
     for value in texts.to_list():
         try:
-            obj = json.loads(value) if value else None
-        except (ValueError, RecursionError):
+            obj = loads(value) if value else None
+        except ValueError:
             obj = None
-        row: dict[str, Any] = {str(k): _text(v) for k, v in obj.items()} if isinstance(obj, dict) else {}
-        row[OK] = isinstance(obj, dict)
-        rows.append(row)
-    names: dict[str, None] = {}
-    for row in rows:
-        names.update(dict.fromkeys(row))
-    schema = {name: (pl.Boolean if name == OK else pl.String) for name in names}
-    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+        is_object = isinstance(obj, dict)
+        ok.append(is_object)
+        for name, values in columns.items():
+            values.append(_text(obj.get(name)) if is_object else None)  # type: ignore[union-attr]
+    frame = pl.DataFrame({name: pl.Series(name, values, dtype=pl.String) for name, values in columns.items()})
+    return frame.with_columns(
+        *(pl.col(name).cast(dtype, strict=False) for name, dtype in schema.items() if dtype != pl.String),
+        pl.Series(OK, ok, dtype=pl.Boolean),
+    )
 
 
 def _text(value: Any) -> str | None:

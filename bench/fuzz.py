@@ -1,14 +1,21 @@
-"""Fuzz campaign over the whole ``analyze`` pipeline: hostile, broken and odd inputs must never crash it.
+"""Fuzz campaign over the whole pipeline: hostile, broken and odd inputs must never crash it or hang it.
 
 Each input is a folder of one to four files built from real line shapes of every supported format,
 mutated (bytes flipped, cut, quotes and NULs inserted, invalid UTF-8, Latin-1, CRLF), mixed with
 random bytes, empty files, huge lines, truncated and concatenated gzip members, JSON lines with wrong
-types, and HAR documents that are not JSON or are cut short. ``analyze`` is run in-process on each:
-the only acceptable failure is ``NoInputError`` (nothing readable), which the CLI turns into exit 2.
-Anything else is a crash: the input is kept under ``--crashes`` and the campaign fails.
+types, wide and deeply nested JSON, huge integers, long repeats of the shapes the masking patterns look
+for, HAR documents that are not JSON, are cut short or carry nested frames, and file names with terminal
+escapes and bidi overrides. ``analyze`` runs in-process on each and its reports are rendered through the
+same door as the CLI's (JSON for every input, every format for one in ten): the only acceptable failure is
+``NoInputError`` (nothing readable), which the CLI turns into exit 2. Anything else is a crash; an input
+that takes longer than ``--timeout`` is a hang. Either is kept under ``--crashes`` and the campaign fails.
 
-    python bench/fuzz.py --inputs 2000              # or --minutes 30
-    python bench/fuzz.py --inputs 50 --seed 7       # what the test suite runs (smaller)
+Input ``i`` of seed ``s`` is always the same folder (its generator is seeded with ``(s, i)``), so any
+finding is reproduced with ``--seed s --only i``. ``--workers`` processes share the inputs.
+
+    python bench/fuzz.py --inputs 100000 --workers 2 --seed 1     # the long campaign (a few hours)
+    python bench/fuzz.py --minutes 30
+    python bench/fuzz.py --inputs 50 --seed 7                     # what the test suite runs (smaller)
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 SHAPES = [
     # Traefik access log, CLF and JSON; Traefik's own log
@@ -92,7 +100,7 @@ def mutate(line: str, rng: random.Random) -> str:
 def text_file(rng: random.Random) -> bytes:
     base = rng.choice(SHAPES)
     lines = [
-        mutate(base if rng.random() < 0.7 else rng.choice(SHAPES), rng) for _ in range(rng.randrange(1, 40))
+        mutate(base if rng.random() < 0.7 else rng.choice(SHAPES), rng) for _ in range(rng.randrange(1, 25))
     ]
     sep = rng.choice(["\n", "\r\n", "\n\n"])
     text = sep.join(lines)
@@ -162,48 +170,220 @@ def compressed(rng: random.Random) -> bytes:
     return body + binary(rng)[:100]
 
 
+def wide_json(rng: random.Random) -> bytes:
+    """pino-shaped lines with many distinct keys (memory must stay bounded by the keys parsers read)."""
+    lines = []
+    for n in range(rng.randrange(1, 6)):
+        row: dict[str, object] = {"level": 30, "time": 1795644005000 + n, "msg": "request completed"}
+        row.update({f"k{n}_{j}": j for j in range(rng.randrange(100, 3000))})
+        lines.append(json.dumps(row))
+    return "\n".join(lines).encode()
+
+
+def nested_json(rng: random.Random) -> bytes:
+    """Deeply nested values and integers past Python's 4,300-digit limit, in JSON lines and HAR frames."""
+    depth = rng.randrange(100, 5000)
+    deep = "[" * depth + "]" * depth
+    big = "9" * rng.randrange(4000, 6000)
+    if rng.random() < 0.5:
+        return f'{{"level":30,"time":1795644005000,"msg":"x","n":{big}}}\n{{"level":30,"msg":"y","a":{deep}}}\n'.encode()
+    frame = {"type": "receive", "time": 1795644005.1, "opcode": 1, "data": "42" + deep}
+    entry = {
+        "startedDateTime": "2026-11-25T10:00:00.000Z",
+        "time": 1,
+        "request": {"method": "GET", "url": "wss://a/socket.io/?EIO=4&transport=websocket"},
+        "response": {"status": 101},
+        "_resourceType": "websocket",
+        "_webSocketMessages": [frame],
+    }
+    doc = json.dumps({"log": {"version": "1.2", "entries": [entry]}})
+    return doc.replace('"time": 1,', f'"time": {big},' if rng.random() < 0.5 else '"time": 1,').encode()
+
+
+#: Shapes the masking patterns look for, without their ends (see tests/test_redact.py).
+_REDOS = [
+    "token=",
+    'token="',
+    '"token":"',
+    "authorization: ",
+    "bearer ",
+    "http://a:",
+    "eyJ",
+    "{ token: '",
+    "'token': '",
+]
+
+
+def redos(rng: random.Random) -> bytes:
+    """A real line with a long repeat of a masking pattern's shape inside (a hostile User-Agent)."""
+    base = rng.choice(SHAPES[:3])
+    repeat = rng.choice(_REDOS) * rng.randrange(1000, 20000)
+    cut = rng.randrange(len(base))
+    return (base[:cut] + repeat + base[cut:] + "\n" + rng.choice(SHAPES)).encode()
+
+
 GENERATORS: list[tuple[str, Callable[[random.Random], bytes]]] = [
     ("text", text_file), ("text", text_file), ("text", text_file), ("json-wrong-types", json_wrong_types),
-    ("har", har), ("binary", binary), ("empty", lambda rng: b""), ("huge-line", huge_line), ("gzip", compressed),
+    ("har", har), ("binary", binary), ("empty", lambda rng: b""), ("gzip", compressed), ("wide-json", wide_json),
+    ("nested-json", nested_json), ("redos", redos), ("text", text_file),
 ]  # fmt: skip
+#: Inputs of megabytes are the slowest to make and read: one in this many.
+_HUGE_EVERY = 200
+_NAMES = ["", "\x1b]0;t\x07", "\u202e", " ", "é", "'$(x)"]
 
 
 def one_input(folder: Path, rng: random.Random) -> list[str]:
     names = []
-    for i in range(rng.randrange(1, 5)):
-        kind, make = rng.choice(GENERATORS)
+    for i in range(rng.choice((1, 1, 2, 2, 3, 4))):
+        kind, make = ("huge-line", huge_line) if rng.randrange(_HUGE_EVERY) == 0 else rng.choice(GENERATORS)
         suffix = {"gzip": ".log.gz", "har": ".har"}.get(kind, ".log")
-        name = f"{i}-{kind}{suffix}"
+        name = f"{i}-{kind}{rng.choice(_NAMES)}{suffix}"
         (folder / name).write_bytes(make(rng))
         names.append(name)
     return names
 
 
-def campaign(*, inputs: int, minutes: float | None, seed: int, crashes: Path | None) -> tuple[int, int]:
-    """Run the campaign; return (inputs tried, crashes)."""
+def check_one(folder: Path, *, every_format: bool) -> None:
+    """Analyse a folder and render its reports as the CLI would; raise on anything but NoInputError."""
+    import io
+
+    from rich.console import Console
+
     from analyzer.analysis import analyze
     from analyzer.errors import NoInputError
+    from analyzer.report import build_json
+    from analyzer.report.boundary import outbound
+    from analyzer.report.json_report import dumps
 
-    rng = random.Random(seed)
+    try:
+        analysis = analyze([str(folder)])
+    except NoInputError:
+        return
+    shown = outbound(analysis)
+    dumps(build_json(shown))
+    if every_format:
+        from analyzer.report.html import render_html
+        from analyzer.report.markdown import render_markdown
+        from analyzer.report.text import render_text
+
+        render_text(shown, Console(file=io.StringIO(), width=120))
+        render_markdown(shown)
+        render_html(shown)
+
+
+def _rng(seed: int, index: int) -> random.Random:
+    return random.Random(f"{seed}/{index}")
+
+
+def run_input(seed: int, index: int, crashes: Path | None) -> str | None:
+    """Make input ``index`` of ``seed`` and check it; the traceback of a crash, else None."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        one_input(folder, _rng(seed, index))
+        try:
+            check_one(folder, every_format=index % 10 == 0)
+        except Exception:
+            text = traceback.format_exc()
+            if crashes is not None:
+                target = crashes / f"crash-{seed}-{index}"
+                shutil.copytree(folder, target, dirs_exist_ok=True)
+                (target / "traceback.txt").write_text(text)
+            return text
+    return None
+
+
+def campaign(
+    *, inputs: int, minutes: float | None, seed: int, crashes: Path | None, start: int = 0
+) -> tuple[int, int]:
+    """Run inputs ``start, start+1, …`` in this process; return (inputs tried, crashes)."""
     deadline = time.monotonic() + minutes * 60 if minutes else None
     tried = failed = 0
+    index = start
     while (deadline is None and tried < inputs) or (deadline is not None and time.monotonic() < deadline):
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            one_input(folder, rng)
-            tried += 1
-            try:
-                analyze([str(folder)])
-            except NoInputError:
-                pass
-            except Exception:
-                failed += 1
-                if crashes is not None:
-                    target = crashes / f"crash-{seed}-{tried}"
-                    shutil.copytree(folder, target)
-                    (target / "traceback.txt").write_text(traceback.format_exc())
-                print(f"crash on input {tried}:\n{traceback.format_exc()}", file=sys.stderr)
+        problem = run_input(seed, index, crashes)
+        tried += 1
+        if problem:
+            failed += 1
+            print(f"crash on input {index} (seed {seed}):\n{problem}", file=sys.stderr)
+        index += 1
     return tried, failed
+
+
+def _worker(seed: int, slot: int, stride: int, first: int, crashes: str, queue: Any) -> None:
+    """One process of a parallel campaign: inputs first, first+stride, … reported on ``queue``."""
+    index = first
+    while True:
+        queue.put(("start", slot, index))
+        problem = run_input(seed, index, Path(crashes))
+        queue.put(("done", slot, index, problem))
+        index += stride
+
+
+def parallel(
+    *, inputs: int, minutes: float | None, seed: int, crashes: Path, workers: int, timeout: float
+) -> dict:
+    """Run the campaign on ``workers`` processes; an input that runs past ``timeout`` seconds is a hang.
+
+    A hung worker is killed (its input kept as a hang) and replaced by one that goes on after it.
+    """
+    import multiprocessing as mp
+    import queue as queues
+
+    ctx = mp.get_context("spawn")
+    results: Any = ctx.Queue()
+    procs: dict[int, Any] = {}
+    running: dict[int, tuple[int, float]] = {}
+    counts = {"tried": 0, "crashes": 0, "hangs": 0}
+
+    def launch(slot: int, first: int) -> None:
+        proc = ctx.Process(
+            target=_worker, args=(seed, slot, workers, first, str(crashes), results), daemon=True
+        )
+        proc.start()
+        procs[slot] = proc
+
+    for slot in range(workers):
+        launch(slot, slot)
+    deadline = time.monotonic() + minutes * 60 if minutes else None
+    started = time.monotonic()
+    try:
+        while (deadline is None and counts["tried"] < inputs) or (
+            deadline is not None and time.monotonic() < deadline
+        ):
+            try:
+                message = results.get(timeout=1.0)
+            except queues.Empty:
+                message = None
+            if message and message[0] == "start":
+                running[message[1]] = (message[2], time.monotonic())
+            elif message:
+                _, slot, index, problem = message
+                running.pop(slot, None)
+                counts["tried"] += 1
+                if problem:
+                    counts["crashes"] += 1
+                    print(f"crash on input {index} (seed {seed}):\n{problem}", file=sys.stderr)
+                if counts["tried"] % 1000 == 0:
+                    rate = counts["tried"] / (time.monotonic() - started)
+                    print(f"{counts['tried']} inputs, {rate:.1f}/s, {counts['crashes']} crashes, "
+                          f"{counts['hangs']} hangs", file=sys.stderr, flush=True)  # fmt: skip
+            for slot, (index, since) in list(running.items()):
+                if time.monotonic() - since > timeout:
+                    procs[slot].kill()
+                    procs[slot].join()
+                    counts["hangs"] += 1
+                    counts["tried"] += 1
+                    target = crashes / f"hang-{seed}-{index}"
+                    target.mkdir(parents=True, exist_ok=True)
+                    one_input(target, _rng(seed, index))
+                    print(f"hang on input {index} (seed {seed}): over {timeout:.0f} s", file=sys.stderr)
+                    running.pop(slot)
+                    launch(slot, index + workers)
+    finally:
+        for proc in procs.values():
+            proc.kill()
+            proc.join()
+    return counts
 
 
 def main() -> None:
@@ -211,13 +391,32 @@ def main() -> None:
     ap.add_argument("--inputs", type=int, default=500)
     ap.add_argument("--minutes", type=float, default=None, help="run for this long instead of --inputs")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=1, help="processes (each input still runs in-process)")
+    ap.add_argument("--timeout", type=float, default=120.0, help="seconds after which an input is a hang")
+    ap.add_argument("--only", type=int, default=None, help="run input N of --seed alone (to reproduce it)")
     ap.add_argument("--crashes", type=Path, default=Path("fuzz-crashes"))
     args = ap.parse_args()
     args.crashes.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    tried, failed = campaign(inputs=args.inputs, minutes=args.minutes, seed=args.seed, crashes=args.crashes)
-    print(f"{tried} inputs tried in {time.perf_counter() - start:.0f} s, {failed} crashes (seed {args.seed})")
-    sys.exit(1 if failed else 0)
+    if args.only is not None:
+        problem = run_input(args.seed, args.only, args.crashes)
+        print(problem or f"input {args.only} of seed {args.seed}: no crash")
+        sys.exit(1 if problem else 0)
+    if args.workers > 1:
+        counts = parallel(
+            inputs=args.inputs, minutes=args.minutes, seed=args.seed, crashes=args.crashes,
+            workers=args.workers, timeout=args.timeout,
+        )  # fmt: skip
+    else:
+        tried, failed = campaign(
+            inputs=args.inputs, minutes=args.minutes, seed=args.seed, crashes=args.crashes
+        )
+        counts = {"tried": tried, "crashes": failed, "hangs": 0}
+    print(
+        f"{counts['tried']} inputs tried in {time.perf_counter() - start:.0f} s, {counts['crashes']} crashes, "
+        f"{counts['hangs']} hangs (seed {args.seed})"
+    )
+    sys.exit(1 if counts["crashes"] or counts["hangs"] else 0)
 
 
 if __name__ == "__main__":

@@ -256,15 +256,16 @@ def test_file_vanishing_between_discovery_and_read(tmp_path, monkeypatch):
     (tmp_path / "b.log").write_text(clf_text(2))
     real = ingest_module.discover
 
-    def discover_then_delete(paths):
-        found = real(paths)
+    def discover_then_delete(paths, **options):
+        found = real(paths, **options)
         (tmp_path / "b.log").unlink()
         return found
 
     monkeypatch.setattr("analyzer.ingest.discover", discover_then_delete)
     result = load([str(tmp_path)])
     errors = {Path(i.path).name: i.error for i in result.inputs}
-    assert errors == {"a.log": None, "b.log": "No such file or directory"}
+    assert errors == {"a.log": None, "b.log": "no such file or directory (it vanished after it was listed)"}
+    assert [i.unread for i in result.inputs] == [False, True]
 
 
 def test_many_small_files_read_together_give_what_each_gives_alone(tmp_path):

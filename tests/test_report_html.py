@@ -22,6 +22,7 @@ import pytest
 from analyzer.analysis import analyze
 from analyzer.ingest import Ingested, InputInfo
 from analyzer.model import UTC_US, empty_events
+from analyzer.report.boundary import outbound
 from analyzer.report.html import first_sentence, render_html
 from analyzer.report.overview import MAX_STORIES, STORY_HEAD, STORY_TAIL, stories, story_ids
 from analyzer.report.safe import html_prose, html_text
@@ -73,7 +74,7 @@ class Page(HTMLParser):
 
 @pytest.fixture(scope="module")
 def incident():
-    return analysis_of(headers_stripped())
+    return outbound(analysis_of(headers_stripped()))
 
 
 @pytest.fixture(scope="module")
@@ -214,7 +215,7 @@ def test_no_external_urls_and_a_policy_that_allows_only_this_page(page):
 
 def test_secrets_are_masked_unless_redaction_is_off(page):
     assert SECRET not in page and "token=REDACTED" in page
-    unredacted = render_html(analysis_of(headers_stripped(), redact=False))
+    unredacted = render_html(outbound(analysis_of(headers_stripped(), redact=False)))
     assert f"token={SECRET}" in unredacted and "Not redacted" in unredacted
 
 

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from analyzer.errors import InputError, UsageError, WsdiagError
+from analyzer.errors import InputError, UnreadableError, UsageError, WsdiagError
 from analyzer.ingest.detect import MIN_SCORE, Choice, choose, lines_each_parser_reads, path_hint, sample_of
 from analyzer.ingest.discover import FileRef, discover
-from analyzer.ingest.reader import RawText, read_file
+from analyzer.ingest.reader import RawText, ReadBudget, read_file
 from analyzer.ingest.shippers import UnwrapOptions, View, split_streams, unwrap
 from analyzer.ingest.times import fix_unknown_years, reconcile_times
 from analyzer.model import SOURCES, concat_events, conform
@@ -93,6 +93,8 @@ class InputInfo:
     year_assumed: bool = False
     #: Where the file is on disk (``path`` is how it is shown); None for stdin.
     location: str | None = None
+    #: The path could not be read at all (permissions, vanished, a special file): a gap in the diagnosis.
+    unread: bool = False
 
     @property
     def label(self) -> str:
@@ -126,6 +128,8 @@ class ReadOptions:
     date: date | None = None
     #: (kind, path) pairs: kind is a format name or a source name, path a file or a folder.
     forced: tuple[tuple[str, str], ...] = ()
+    #: Follow symbolic links that lead out of a folder given (``--follow-symlinks``).
+    follow_symlinks: bool = False
 
 
 def parse_forced(values: Iterable[str]) -> tuple[tuple[str, str], ...]:
@@ -152,14 +156,15 @@ def load(paths: list[str], options: ReadOptions | None = None) -> Ingested:
     folder of thousands of small files costs a few parser calls, not thousands.
     """
     options = options or ReadOptions()
-    found = discover(paths)
-    inputs = [InputInfo(path, error=reason) for path, reason in found.problems]
+    found = discover(paths, follow_symlinks=options.follow_symlinks)
+    inputs = [InputInfo(path, error=reason, unread=True) for path, reason in found.problems]
     frames: list[tuple[int, pl.DataFrame]] = []
     group_format: dict[str, str] = {}
+    budget = ReadBudget()
     waiting: list[_Job] = []
     waiting_lines = 0
     for ref in found.files:
-        for job in _load_file(ref, options, inputs, group_format):
+        for job in _load_file(ref, options, inputs, group_format, budget):
             if _can_wait(job):
                 waiting.append(job)
                 waiting_lines += job.view.lines.height
@@ -175,12 +180,16 @@ def load(paths: list[str], options: ReadOptions | None = None) -> Ingested:
 
 
 def _load_file(
-    ref: FileRef, options: ReadOptions, inputs: list[InputInfo], group_format: dict[str, str]
+    ref: FileRef,
+    options: ReadOptions,
+    inputs: list[InputInfo],
+    group_format: dict[str, str],
+    budget: ReadBudget,
 ) -> list[_Job]:
     try:
-        raw = read_file(ref)
+        raw = read_file(ref, budget=budget)
     except InputError as exc:
-        inputs.append(InputInfo(ref.display, error=str(exc.args[0])))
+        inputs.append(InputInfo(ref.display, error=str(exc.args[0]), unread=isinstance(exc, UnreadableError)))
         return []
     return _plan_file(ref, raw, options, inputs, group_format)
 

@@ -11,6 +11,7 @@ import importlib
 import io
 import lzma
 import os
+import stat
 import sys
 import zlib
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 import polars as pl
 
-from analyzer.errors import InputError, Location
+from analyzer.errors import InputError, Location, UnreadableError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
 #: Decompressed bytes read from one file at most (``WSDIAG_MAX_FILE_BYTES`` overrides); the rest is
 #: skipped with a warning. Keeps memory bounded whatever the archive holds.
 MAX_FILE_BYTES = int(os.environ.get("WSDIAG_MAX_FILE_BYTES", 2 * 1024**3))
+#: Decompressed bytes all the inputs of one ``analyze`` / ``events`` / ``timeline`` run take together at
+#: most (``WSDIAG_MAX_TOTAL_BYTES`` overrides): the analysis holds them in memory, a few times over. Files
+#: past it are not read, and the report says so; ``wsdiag scan`` reads archives of any size in windows.
+MAX_TOTAL_BYTES = int(os.environ.get("WSDIAG_MAX_TOTAL_BYTES", 1024**3))
 #: Logs compress 5–50:1; past this ratio, and this size, a compressed file is a decompression bomb.
 BOMB_RATIO = 500
 BOMB_MIN_BYTES = 64 * 1024**2
@@ -69,29 +74,83 @@ class RawText:
     notes: list[str] = field(default_factory=list)
 
 
-def read_file(ref: FileRef, *, max_bytes: int | None = None) -> RawText:
-    """Read a file (or stdin) into numbered lines; raise :class:`InputError` when nothing can be read."""
+def open_regular(path: Path, where: Location) -> IO[bytes]:
+    """Open a file for reading only if it is a regular file, without ever blocking on a FIFO.
+
+    The check is made on the opened descriptor (``fstat``), so a file swapped for a pipe after it was
+    listed cannot block the read. Raises :class:`UnreadableError` with the reason.
+    """
+    from analyzer.ingest.discover import not_regular, special_kind
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise UnreadableError(_os_reason(exc), location=where) from exc
+    try:
+        mode = os.fstat(fd).st_mode
+        kind = special_kind(mode)
+        if kind is not None:
+            raise UnreadableError(not_regular(kind), location=where)
+        if stat.S_ISDIR(mode):
+            raise UnreadableError("is a directory", location=where)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, FileNotFoundError):
+        return "no such file or directory (it vanished after it was listed)"
+    return (exc.strerror or str(exc)).lower()
+
+
+@dataclass
+class ReadBudget:
+    """What is left of :data:`MAX_TOTAL_BYTES` for the files one run still reads."""
+
+    left: int = MAX_TOTAL_BYTES
+    total: int = MAX_TOTAL_BYTES
+
+
+def read_file(ref: FileRef, *, max_bytes: int | None = None, budget: ReadBudget | None = None) -> RawText:
+    """Read a file (or stdin) into numbered lines; raise :class:`InputError` when nothing can be read.
+
+    With ``budget``, the file takes at most what is left of it (and uses it up); when nothing is left it
+    is not read at all (:class:`UnreadableError`: a gap the report names).
+    """
     max_bytes = max_bytes or MAX_FILE_BYTES
     where = Location(ref.display)
+    if budget is not None:
+        if budget.left <= 0:
+            raise UnreadableError(
+                f"not read: the inputs before it fill the {budget.total / 1024**3:g} GiB that one analysis holds "
+                "in memory (WSDIAG_MAX_TOTAL_BYTES); `wsdiag scan` reads archives of any size",
+                location=where,
+            )
+        max_bytes = min(max_bytes, budget.left)
     notes: list[str] = []
     mtime: datetime | None = None
     try:
         if ref.path is None:
             data, compression = _read_stream(sys.stdin.buffer, max_bytes, notes)
         else:
-            mtime = datetime.fromtimestamp(ref.path.stat().st_mtime, tz=UTC)
-            with ref.path.open("rb") as fh:
+            with open_regular(ref.path, where) as fh:
+                mtime = datetime.fromtimestamp(os.fstat(fh.fileno()).st_mtime, tz=UTC)
                 data, compression = _read_stream(fh, max_bytes, notes)
-    except PermissionError as exc:
-        raise InputError("permission denied", location=where) from exc
-    except IsADirectoryError as exc:
-        raise InputError("is a directory", location=where) from exc
     except OSError as exc:
-        raise InputError(exc.strerror or str(exc), location=where) from exc
+        raise UnreadableError(_os_reason(exc), location=where) from exc
     if compression and not data and notes:
         raise InputError(notes[0], location=where)
     if _looks_binary(data):
         raise InputError("binary data, not a text log", location=where)
+    if budget is not None:
+        budget.left -= len(data)
+        if budget.left <= 0 and notes and notes[-1].startswith(("file larger", "decompresses to more")):
+            notes[-1] = f"cut at {len(data)} bytes: one analysis holds {budget.total / 1024**3:g} GiB of logs"
     return RawText(ref.display, split_lines(data, notes), mtime, compression, notes)
 
 
@@ -103,7 +162,7 @@ def read_head(path: Path, *, limit: int = 64 * 1024) -> tuple[bytes, str | None]
     """
     where = Location(str(path))
     try:
-        with path.open("rb") as fh:
+        with open_regular(path, where) as fh:
             head = fh.read(limit)
             compression = next((name for magic, name in _MAGIC.items() if head.startswith(magic)), None)
             if compression is None:
@@ -118,14 +177,12 @@ def read_head(path: Path, *, limit: int = 64 * 1024) -> tuple[bytes, str | None]
                 data = bytes(out)
             else:
                 data = _opener(compression, _Prepend(head, fh)).read(limit)
-    except PermissionError as exc:
-        raise InputError("permission denied", location=where) from exc
-    except IsADirectoryError as exc:
-        raise InputError("is a directory", location=where) from exc
+    except InputError:
+        raise
     except _HEAD_ERRORS as exc:
         raise InputError(f"{compression} stream is corrupt at its start ({exc})", location=where) from exc
     except OSError as exc:
-        raise InputError(exc.strerror or str(exc), location=where) from exc
+        raise UnreadableError(_os_reason(exc), location=where) from exc
     if _looks_binary(data):
         raise InputError("binary data, not a text log", location=where)
     cut = data.rfind(b"\n")
@@ -213,29 +270,52 @@ def _gunzip(head: bytes, fh: IO[bytes], max_bytes: int, notes: list[str]) -> Ite
         notes.append(f"gzip stream is corrupt after {produced} bytes ({exc}): kept what came before")
 
 
+@dataclass
+class Identity:
+    """What a file was when :func:`read_blocks` read it, taken from the same open descriptor as the bytes.
+
+    ``size`` and ``mtime_ns`` are the file's when it was opened, ``head`` its first ``head_bytes`` raw
+    bytes; exactly ``size`` bytes are read, so the content matches the identity unless the file was
+    truncated or rewritten meanwhile, which sets ``changed`` (such a read must not be cached).
+    """
+
+    head_bytes: int
+    size: int = 0
+    mtime_ns: int = 0
+    head: bytes = b""
+    changed: bool = False
+
+
 def read_blocks(
-    ref: FileRef, notes: list[str], *, block_bytes: int, max_bytes: int | None = None
+    ref: FileRef,
+    notes: list[str],
+    *,
+    block_bytes: int,
+    max_bytes: int | None = None,
+    identity: Identity | None = None,
 ) -> Iterator[RawText]:
     """A file as consecutive blocks of whole lines, about ``block_bytes`` each, numbered as in the file.
 
     Memory stays near one block whatever the file's size. Problems of the whole stream (a truncated
     archive, the size cap) are appended to ``notes`` once the stream is read; a block's own (cut lines)
-    are in its :attr:`RawText.notes`. Raises :class:`InputError` like :func:`read_file`.
+    are in its :attr:`RawText.notes`. With ``identity``, the file's identity is recorded from the same
+    read and only the bytes present at open are read (lines appended meanwhile wait for the next read).
+    Raises :class:`InputError` like :func:`read_file`.
     """
     assert ref.path is not None
     max_bytes = max_bytes or MAX_FILE_BYTES
     where = Location(ref.display)
-    try:
-        mtime = datetime.fromtimestamp(ref.path.stat().st_mtime, tz=UTC)
-        fh = ref.path.open("rb")
-    except PermissionError as exc:
-        raise InputError("permission denied", location=where) from exc
-    except IsADirectoryError as exc:
-        raise InputError("is a directory", location=where) from exc
-    except OSError as exc:
-        raise InputError(exc.strerror or str(exc), location=where) from exc
-    with fh:
+    opened = open_regular(ref.path, where)
+    with opened:
+        st = os.fstat(opened.fileno())
+        mtime = datetime.fromtimestamp(st.st_mtime, tz=UTC)
+        fh: IO[bytes] = opened
+        if identity is not None:
+            identity.size, identity.mtime_ns = st.st_size, st.st_mtime_ns
+            fh = cast("IO[bytes]", _Limited(opened, st.st_size))
         head = fh.read(_CHUNK)
+        if identity is not None:
+            identity.head = head[: identity.head_bytes]
         compression = next((name for magic, name in _MAGIC.items() if head.startswith(magic)), None)
         chunks = _inflate(compression, head, fh, max_bytes, notes) if compression else _plain(head, fh)
         pending = bytearray()
@@ -272,11 +352,29 @@ def read_blocks(
                 if produced >= max_bytes:
                     break
         except OSError as exc:
-            raise InputError(exc.strerror or str(exc), location=where) from exc
+            raise UnreadableError(_os_reason(exc), location=where) from exc
+        if identity is not None:
+            # any write moves the modification time; a truncation also shrinks the file
+            after = os.fstat(opened.fileno())
+            identity.changed = after.st_mtime_ns != st.st_mtime_ns or after.st_size < st.st_size
         if pending or not started:
             if compression and not pending and not started and notes:
                 raise InputError(notes[0], location=where)
             yield block(bytes(pending))
+
+
+class _Limited:
+    """A file read up to the size it had when opened (a live log keeps growing while it is read)."""
+
+    def __init__(self, fh: IO[bytes], size: int) -> None:
+        self._fh = fh
+        self._left = size
+
+    def read(self, n: int = -1) -> bytes:
+        want = self._left if n < 0 else min(n, self._left)
+        data = self._fh.read(want) if want > 0 else b""
+        self._left -= len(data)
+        return data
 
 
 def _plain(head: bytes, fh: IO[bytes]) -> Iterator[bytes]:

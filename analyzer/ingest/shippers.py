@@ -138,7 +138,7 @@ def _envelopes(view: View) -> View:
 
 def _json_file(frame: pl.DataFrame) -> pl.DataFrame:
     """Decode json-file driver lines; a ``log`` without a final newline continues on the next line."""
-    decoded = read_json_objects(frame["text"])
+    decoded = read_json_objects(frame["text"], schema={"log": pl.String, "time": pl.String})
     log = string_field(decoded, "log")
     decoded = frame.with_columns(
         decoded.select(log.alias("_log"), iso_to_utc(string_field(decoded, "time")).alias("_t"))

@@ -102,7 +102,8 @@ def _logfmt(text: pl.Expr, key: str) -> pl.Expr:
 
 
 def _parse_json(lines: pl.DataFrame) -> pl.DataFrame:
-    objects = read_json_objects(lines["text"])
+    keys = ("time", "level", "caller", "message", "msg", *_CONTEXT_KEYS)
+    objects = read_json_objects(lines["text"], schema=dict.fromkeys(keys, pl.String))
     frame = pl.concat([lines, objects], how="horizontal")
 
     def s(name: str) -> pl.Expr:

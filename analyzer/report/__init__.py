@@ -27,6 +27,8 @@ def build_json(analysis: Analysis) -> dict[str, object]:
     extra: dict[str, object] = {}
     if analysis.not_concluded:
         extra["not_concluded"] = [{"rule": r, "reason": why} for r, why in analysis.not_concluded]
+    if analysis.gaps:
+        extra["gaps"] = analysis.gaps
     return build_report(
         analysis.findings,
         analysis.inputs,
@@ -37,7 +39,13 @@ def build_json(analysis: Analysis) -> dict[str, object]:
 
 
 def write_report(analysis: Analysis, *, fmt: str, output: str | None) -> None:
-    """Render ``analysis`` as ``fmt`` (text, markdown, json, html) to ``output`` or stdout."""
+    """Render ``analysis`` as ``fmt`` (text, markdown, json, html) to ``output`` or stdout.
+
+    What is rendered is :func:`analyzer.report.boundary.outbound`'s copy: secrets masked, gaps stated.
+    """
+    from analyzer.report.boundary import outbound
+
+    analysis = outbound(analysis)
     if fmt == "text":
         if output:
             with Path(output).open("w", encoding="utf-8") as fh:

@@ -297,7 +297,9 @@ def describe_files(config: ConfigSet) -> list[str]:
 
 
 def print_files(config: ConfigSet, *, stream: TextIO | None = None) -> None:
-    """Print :func:`describe_files` on stderr."""
+    """Print :func:`describe_files` on stderr, masked and printable like every stderr line."""
+    from analyzer.redact import redact_texts
+
     stream = stream or sys.stderr
-    for line in describe_files(config):
-        print(line, file=stream)
+    for line in redact_texts(describe_files(config)):
+        print(printable(line or ""), file=stream)

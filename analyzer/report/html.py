@@ -173,9 +173,10 @@ def _verdict(analysis: Analysis) -> str:
             if analysis.not_concluded
             else ""
         )
+        where = "what could be read" if analysis.gaps else "these logs"
         return (
             '<section class="verdict healthy" id="verdict"><div class="kicker">Verdict</div>'
-            "<h1>No failure signature found in these logs.</h1>"
+            f"<h1>No failure signature found in {where}.</h1>{_gaps(analysis)}"
             f'<p class="sentence">{conns}{skipped}</p></section>'
         )
     root = findings[0]
@@ -194,8 +195,12 @@ def _verdict(analysis: Analysis) -> str:
         f'<div class="sentence">{html_prose(first_sentence(root.explanation))}</div>'
         f'<div class="fix"><div class="fix-label">Fix</div>{html_prose(root.remediation)}</div>'
         f'<p class="meta">{" · ".join(meta)} · <a href="#finding-1">evidence and details ↓</a></p>'
-        "</section>"
+        f"{_gaps(analysis)}</section>"
     )
+
+
+def _gaps(analysis: Analysis) -> str:
+    return "".join(f'<p class="sentence"><strong>Not read:</strong> {_e(g)}</p>' for g in analysis.gaps)
 
 
 def _outcome_counts(analysis: Analysis) -> dict[str, int]:

@@ -1,4 +1,8 @@
-"""The per-input summary printed on stderr: what was read, as what, and what was not."""
+"""The per-input summary printed on stderr: what was read, as what, and what was not.
+
+stderr ends up in CI logs and terminals: every line is masked (whatever ``--no-redact`` says: nothing on
+stderr needs a secret) and its control characters and bidi overrides are made visible.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +11,33 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.markup import escape
 
-from analyzer.redact import redact
+from analyzer.redact import redact_texts
+from analyzer.report.safe import printable
 
 if TYPE_CHECKING:
     from analyzer.ingest import InputInfo
 
 
 def describe_input(info: InputInfo) -> str:
-    """One line about one input, plain text."""
+    """One line about one input, plain text, masked and printable."""
+    return describe_inputs([info])[0]
+
+
+def describe_inputs(inputs: list[InputInfo]) -> list[str]:
+    """:func:`describe_input` of many inputs, masked in one batch."""
+    return [printable(text or "") for text in redact_texts([_describe(i) for i in inputs])]
+
+
+def _describe(info: InputInfo) -> str:
     if info.error:
-        first = f" (first line: {redact(info.first_line)!r})" if info.first_line else ""
+        first = f" (first line: '{info.first_line}')" if info.first_line else ""
         text = f"{info.label}: skipped: {info.error}{first}"
         return text + "".join(f"\n    note: {note}" for note in info.notes)
     parts = [f"{info.label}: {info.format_label} ({info.source})", f"{info.events} events"]
     if info.unparsed_lines:
         more = "…" if info.unparsed_lines > len(info.unparsed_examples) else ""
         lines = ", ".join(map(str, info.unparsed_examples))
-        parts.append(
-            f"{info.unparsed_lines} unparsed (line {lines}{more}: {redact(info.first_line or '')!r})"
-        )
+        parts.append(f"{info.unparsed_lines} unparsed (line {lines}{more}: '{info.first_line or ''}')")
     else:
         parts.append("0 unparsed")
     if info.wrappers:
@@ -43,7 +55,7 @@ def describe_input(info: InputInfo) -> str:
 def print_input_summary(inputs: list[InputInfo], *, console: Console | None = None) -> None:
     """Print one line per input on stderr (problems in colour on a terminal)."""
     console = console or Console(stderr=True, highlight=False, soft_wrap=True)
-    for info in inputs:
+    for info, described in zip(inputs, describe_inputs(inputs), strict=True):
         style = "yellow" if info.error else ("" if not info.unparsed_lines else "cyan")
-        text = escape(describe_input(info))
+        text = escape(described)
         console.print(f"[{style}]{text}[/]" if style else text)

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from analyzer import __version__
 from analyzer.findings import SEVERITIES, Evidence, Finding, rank
-from analyzer.redact import redact
 
 if TYPE_CHECKING:
     from analyzer.ingest import InputInfo
@@ -55,7 +54,7 @@ def input_entry(info: InputInfo) -> dict[str, Any]:
     if len(info.formats) > 1:
         entry["formats"] = info.formats
     if info.first_line is not None:
-        entry["first_unparsed_line"] = redact(info.first_line)
+        entry["first_unparsed_line"] = info.first_line  # masked with the rest (report.boundary)
     return entry
 
 
@@ -132,5 +131,8 @@ def unread_report(inputs: list[InputInfo], message: str) -> dict[str, Any]:
 
 
 def dumps(report: dict[str, Any]) -> str:
-    """Serialize deterministically: the same input gives byte-identical JSON."""
-    return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+    """Serialize deterministically: the same input gives byte-identical JSON (controls and bidi overrides
+    escaped, so that ``cat report.json`` cannot drive a terminal)."""
+    from analyzer.report.safe import json_safe
+
+    return json_safe(json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False, default=str)) + "\n"

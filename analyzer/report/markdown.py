@@ -28,7 +28,11 @@ def render_markdown(analysis: Analysis) -> str:
             "",
         ]
     else:
-        out += ["No failure signature found in these logs.", ""]
+        out += [
+            f"No failure signature found in {'what could be read' if analysis.gaps else 'these logs'}.",
+            "",
+        ]
+    out += [f"> **Not read:** {md_inline(gap)}\n" for gap in analysis.gaps]
     outcomes = (
         analysis.connections["outcome"].value_counts(sort=True).rows() if analysis.connections.height else []
     )

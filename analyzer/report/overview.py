@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 import polars as pl
 
 from analyzer.correlate.connections import OPEN_MIN_MS
-from analyzer.redact import redact
+from analyzer.redact import redact_expr
 from analyzer.report.svg import CATEGORIES, Axis, Lane, fmt_duration, nice_step
 
 if TYPE_CHECKING:
@@ -318,7 +318,6 @@ def stories(analysis: Analysis, ids: list[str]) -> list[Story]:
     """The stories of ``ids`` (page order), log text redacted unless the analysis was run without it."""
     if not ids:
         return []
-    clean = redact if analysis.redact else (lambda text: text)
     rows = (
         analysis.events.lazy()
         .filter(pl.col("conn_id").is_in(ids))
@@ -334,6 +333,9 @@ def stories(analysis: Analysis, ids: list[str]) -> list[Story]:
         .filter((pl.col("_i") < STORY_HEAD) | (pl.col("_i") >= pl.col("_n") - STORY_TAIL))
         .collect()
     )
+    conns = analysis.connections.filter(pl.col("conn_id").is_in(ids))
+    if analysis.redact:  # the rows the page carries, on their way out
+        rows, conns = _masked(rows), _masked(conns)
     by_conn: dict[str, list[StoryLine]] = {}
     totals: dict[str, int] = {}
     for row in rows.iter_rows(named=True):
@@ -343,38 +345,34 @@ def stories(analysis: Analysis, ids: list[str]) -> list[Story]:
                 ts=row["ts"],
                 source=row["source"],
                 kind=row["kind"] or "",
-                label=clean(_label(row)),
+                label=_label(row),
                 tone=row["_tone"],
                 path=f"{row['file']}[{row['stream']}]" if row["stream"] else (row["file"] or ""),
                 line=row["line"],
                 offset_ms=row["clock_offset_ms"] or 0.0,
-                text=clip_line(clean(text)),
+                text=clip_line(text),
                 elapsed_ms=row["_elapsed"],
             )
         )
         totals[row["conn_id"]] = row["_n"]
-    summaries = {
-        row["conn_id"]: row
-        for row in analysis.connections.filter(pl.col("conn_id").is_in(ids)).iter_rows(named=True)
-    }
+    summaries = {row["conn_id"]: row for row in conns.iter_rows(named=True)}
     out: list[Story] = []
     for conn_id in ids:
         if conn_id not in by_conn:
             continue
         lines = by_conn[conn_id]
-        summary = _summary(summaries.get(conn_id, {}), clean)
+        summary = summaries.get(conn_id, {})
         out.append(Story(len(out) + 1, conn_id, summary, lines, totals[conn_id] - len(lines)))
     return out
 
 
-def _summary(row: dict[str, Any], clean: Any) -> dict[str, Any]:
-    """The connection's row, its log-derived values redacted."""
-    out: dict[str, Any] = {}
-    for key, value in row.items():
-        if isinstance(value, str):
-            out[key] = clean(value)
-        elif isinstance(value, list):
-            out[key] = [clean(v) if isinstance(v, str) else v for v in value]
-        else:
-            out[key] = value
-    return out
+def _masked(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its log-derived strings masked (string columns and lists of strings)."""
+    return frame.with_columns(
+        [redact_expr(pl.col(name)) for name, dtype in frame.schema.items() if dtype == pl.String]
+        + [
+            pl.col(name).list.eval(redact_expr(pl.element()))
+            for name, dtype in frame.schema.items()
+            if dtype == pl.List(pl.String)
+        ]
+    )

@@ -1,23 +1,40 @@
-"""Making log-derived strings inert in each output: terminals, Markdown, HTML."""
+"""Making log-derived strings inert in each output: terminals, Markdown, HTML, JSON.
+
+Every pattern here is a character class or a literal run: matching is linear whatever the text.
+"""
 
 from __future__ import annotations
 
 import html
 import re
 
-# C0/C1 controls except tab and newline; ESC starts the terminal sequences that could rewrite a screen.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0/C1 controls except tab and newline (ESC starts the terminal sequences that could rewrite a screen),
+# and the bidirectional overrides and isolates that make a name read differently from what it is.
+_CONTROLS = [
+    *range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0),
+    0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A),
+]  # fmt: skip
+_PRINTABLE = str.maketrans({c: (f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}") for c in _CONTROLS})
+_JSON_SAFE = str.maketrans({c: f"\\u{c:04x}" for c in _CONTROLS})
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+# GitHub and GitLab turn @name (not part of a word: a@b is no mention) into a mention that notifies that
+# user: a word joiner after the @ defuses it
+_MENTION = re.compile(r"(?<![0-9A-Za-z_.@])@(?=[0-9A-Za-z])")
 
 
 def printable(text: str) -> str:
-    """Replace control characters (terminal escapes included) with visible ``\\xNN`` forms."""
-    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """Replace control characters (terminal escapes, bidi overrides) with visible ``\\xNN`` / ``\\uNNNN`` forms."""
+    return text.translate(_PRINTABLE)
+
+
+def json_safe(document: str) -> str:
+    """JSON text with C1 controls and bidi overrides as ``\\uNNNN`` escapes: the same values, inert bytes."""
+    return document.translate(_JSON_SAFE)
 
 
 def md_inline(text: str) -> str:
-    """Escape text for Markdown prose and table cells: no links, images, HTML or table breaks."""
-    return _MD_SPECIAL.sub(r"\\\1", printable(text)).replace("\n", " ")
+    """Escape text for Markdown prose and table cells: no links, images, HTML, mentions or table breaks."""
+    return _MENTION.sub("@\u2060", _MD_SPECIAL.sub(r"\\\1", printable(text))).replace("\n", " ")
 
 
 def md_code_block(text: str, info: str = "") -> str:
@@ -53,7 +70,7 @@ def html_prose(text: str) -> str:
     paragraphs = re.split(r"\n\s*\n", text.strip())
     out = []
     for para in paragraphs:
-        parts = _CODE_SPAN.split(re.sub(r"\s*\n\s*", " ", para))
+        parts = _CODE_SPAN.split(_join_lines(para))
         out.append(
             "".join(
                 f"<code>{html_text(p.strip('`').strip())}</code>" if i % 2 else html_text(p)
@@ -70,5 +87,17 @@ def md_prose(text: str) -> str:
     hostile value cannot close a code span; outside spans every special character is escaped.
     """
     parts = _CODE_SPAN.split(printable(text).replace("\n\n", "\u2029").replace("\n", " "))
-    out = [p if i % 2 else _MD_SPECIAL.sub(r"\\\1", p) for i, p in enumerate(parts)]
+    out = [p if i % 2 else _MENTION.sub("@\u2060", _MD_SPECIAL.sub(r"\\\1", p)) for i, p in enumerate(parts)]
     return "".join(out).replace("\u2029", "\n\n")
+
+
+def _join_lines(para: str) -> str:
+    """The lines of a paragraph joined by one space (``re.sub(r"\\s*\\n\\s*", " ")`` backtracks
+    quadratically on a long run of spaces)."""
+    lines = para.split("\n")
+    if len(lines) == 1:
+        return para
+    last = len(lines) - 1
+    return " ".join(
+        (ln.lstrip() if i else ln).rstrip() if i < last else ln.lstrip() for i, ln in enumerate(lines)
+    )

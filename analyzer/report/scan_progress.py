@@ -21,7 +21,8 @@ from rich.progress import (
 from rich.progress import Progress as RichProgress
 from rich.text import Text
 
-from analyzer.report.inputs import describe_input
+from analyzer.report.inputs import describe_inputs
+from analyzer.report.safe import printable
 
 if TYPE_CHECKING:
     from rich.progress import Task
@@ -108,9 +109,11 @@ def print_scan_summary(
     if quiet:
         return
     console = console or Console(stderr=True, highlight=False, soft_wrap=True)
+    for note in result.stats.cache_notes:
+        console.print(f"[yellow]{escape(printable(note))}[/]")
     problems = [info for info in result.inputs if info.error or info.notes]
-    for info in problems[:_SHOWN]:
-        console.print(f"[yellow]{escape(describe_input(info))}[/]")
+    for described in describe_inputs(problems[:_SHOWN]):
+        console.print(f"[yellow]{escape(described)}[/]")
     if len(problems) > _SHOWN:
         console.print(
             f"[yellow]… and {len(problems) - _SHOWN} more input(s) with problems (see the report)[/]"

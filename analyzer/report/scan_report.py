@@ -101,13 +101,19 @@ def build_scan_json(result: ScanResult) -> dict[str, Any]:
     }
     if result.not_concluded:
         extra["not_concluded"] = [{"rule": r, "reason": why} for r, why in result.not_concluded]
+    if result.gaps:
+        extra["gaps"] = result.gaps
     return build_report(
         result.findings, result.inputs, events=result.events, connections=result.connections, extra=extra
     )
 
 
 def write_scan_report(result: ScanResult, *, fmt: str, output: str | None) -> None:
-    """Render ``result`` as text, markdown, json or html to ``output`` or stdout."""
+    """Render ``result`` as text, markdown, json or html to ``output`` or stdout (masked, gaps stated:
+    see :func:`analyzer.report.boundary.outbound_scan`)."""
+    from analyzer.report.boundary import outbound_scan
+
+    result = outbound_scan(result)
     if fmt == "text":
         if output:
             with Path(output).open("w", encoding="utf-8") as fh:
@@ -178,6 +184,8 @@ def render_scan_text(result: ScanResult, console: Console) -> None:
     else:
         head.append(f"No incident over {_span(result)}.")
         console.print(Panel(head, title="wsdiag scan", title_align="left", border_style="green"))
+    for gap in result.gaps:
+        console.print(Text(f"Not read: {printable(gap)}", style="bold yellow"))
     console.print(
         Text(
             f"{result.events} events, {result.connections} connections, "
@@ -295,6 +303,7 @@ def _daily(result: ScanResult) -> Table:
 def render_scan_markdown(result: ScanResult) -> str:
     """The scan report as Markdown, for a ticket."""
     out = ["# wsdiag scan report", "", f"Period: {_span(result)}.", ""]
+    out += [f"> **Not read:** {md_inline(gap)}\n" for gap in result.gaps]
     out += [
         f"{result.events} events, {result.connections} connections, "
         f"{sum(w.failed for w in result.windows)} failed connections, {len(result.incidents)} incident(s).",

@@ -32,9 +32,12 @@ def render_text(analysis: Analysis, console: Console) -> None:
     if findings:
         console.print(_verdict(findings[0]))
     else:
+        where = "what could be read" if analysis.gaps else "these logs"
         console.print(
-            Panel(Text("No failure signature found in these logs."), title="wsdiag", border_style="green")
+            Panel(Text(f"No failure signature found in {where}."), title="wsdiag", border_style="green")
         )
+    for gap in analysis.gaps:
+        console.print(Text(f"Not read: {printable(gap)}", style="bold yellow"))
     console.print(_summary(analysis))
     for number, finding in enumerate(findings, start=1):
         console.print(_finding(number, finding))

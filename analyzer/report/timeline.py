@@ -10,7 +10,7 @@ import polars as pl
 from rich.table import Table
 from rich.text import Text
 
-from analyzer.redact import redact
+from analyzer.redact import redact_expr
 from analyzer.report import terminal
 from analyzer.report.json_report import iso
 from analyzer.report.safe import printable
@@ -44,6 +44,8 @@ def story(correlated: Correlated, conn_id: str, *, redact_lines: bool) -> list[d
         .sort(["ts", "source", "line"], nulls_last=True)
         .select("ts", "source", "kind", "file", "stream", "line", "clock_offset_ms", "raw")
     )
+    if redact_lines:  # the connection's rows only, on their way out
+        rows = rows.with_columns(redact_expr(pl.col("raw")))
     out = []
     for row in rows.iter_rows(named=True):
         text = row["raw"] or ""
@@ -56,7 +58,7 @@ def story(correlated: Correlated, conn_id: str, *, redact_lines: bool) -> list[d
                 "stream": row["stream"],
                 "line": row["line"],
                 "clock_offset_ms": round(row["clock_offset_ms"] or 0),
-                "text": redact(text) if redact_lines else text,
+                "text": text,
             }
         )
     return out
@@ -75,6 +77,10 @@ def render_timeline(
     """Print the connection list, or the stories of the selected connections."""
     ids = select_connections(correlated, key=key, client=client, failed=failed)
     conns = correlated.connections.filter(pl.col("conn_id").is_in(ids))
+    if redact:
+        conns = conns.with_columns(
+            redact_expr(pl.col("path")), pl.col("routers").list.eval(redact_expr(pl.element()))
+        )
     stories = key is not None or failed
     if fmt == "json":
         doc: dict[str, Any] = {"connections": _connection_rows(conns)}

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from analyzer.findings import Evidence, Finding, rank
-from analyzer.redact import redact
 from analyzer.rules.compile import ROW, run_match
 from analyzer.rules.facts import add_facts
 
@@ -38,9 +37,7 @@ def prepare(events: pl.DataFrame, connections: pl.DataFrame) -> tuple[pl.DataFra
     return events, connections
 
 
-def run_rules(
-    rules: list[Rule], events: pl.DataFrame, connections: pl.DataFrame, *, redact_evidence: bool = True
-) -> RuleRun:
+def run_rules(rules: list[Rule], events: pl.DataFrame, connections: pl.DataFrame) -> RuleRun:
     """Run every rule; a rule whose sources are all absent is reported as not concluded."""
     events, connections = prepare(events, connections)
     present = set(events["source"].unique().to_list()) if events.height else set()
@@ -55,9 +52,7 @@ def run_rules(
             continue
         hits = hits.sort("_count", descending=True).head(MAX_FINDINGS_PER_RULE)
         for hit in hits.iter_rows(named=True):
-            run.findings.append(
-                _finding(rule, hit, events, connections, totals, redact_evidence=redact_evidence)
-            )
+            run.findings.append(_finding(rule, hit, events, connections, totals))
     link_root_causes(run.findings, {r.id: r for r in rules})
     run.findings = rank(run.findings)
     return run
@@ -85,8 +80,6 @@ def _finding(
     events: pl.DataFrame,
     connections: pl.DataFrame,
     totals: dict[str, int],
-    *,
-    redact_evidence: bool,
 ) -> Finding:
     rows = _event_rows(rule, hit, events, connections)
     count = int(hit["_count"])
@@ -99,7 +92,7 @@ def _finding(
         else min(1.0, rows.height / totals["sio_events"])
     )
     keys = {k: _text(hit.get(k)) for k in (rule.keys or rule.match.group_by) if hit.get(k) is not None}
-    evidence = _evidence(rows, rule.evidence_limit, redact_evidence=redact_evidence)
+    evidence = _evidence(rows, rule.evidence_limit)
     values = {k: _text(v) for k, v in hit.items() if not k.startswith("_")}
     values |= {
         "count": str(count),
@@ -108,7 +101,7 @@ def _finding(
         "first_seen": _text(first),
         "last_seen": _text(last),
         "sources": ", ".join(sorted(set(rows["source"].to_list()))),
-        "examples": "; ".join(e.text[:160] for e in evidence[:2]),
+        "examples": "; ".join(_clip(e.text, 160) for e in evidence[:2]),
     }
     if rule.match.within_ms is not None:
         values["within"] = _duration(rule.match.within_ms)
@@ -130,8 +123,10 @@ def _finding(
     )
 
 
-def _evidence(rows: pl.DataFrame, limit: int, *, redact_evidence: bool) -> list[Evidence]:
-    """Up to ``limit`` lines, spread over the sources so each one that saw the failure is shown."""
+def _evidence(rows: pl.DataFrame, limit: int) -> list[Evidence]:
+    """Up to ``limit`` lines, spread over the sources so each one that saw the failure is shown.
+
+    The lines are the logs' own: reports mask them on the way out (``report.boundary``)."""
     if rows.height == 0:
         return []
     ordered = rows.sort(["ts", "file", "line"], nulls_last=True)
@@ -151,7 +146,7 @@ def _evidence(rows: pl.DataFrame, limit: int, *, redact_evidence: bool) -> list[
                 path=row["file"],
                 line=row["line"],
                 ts=row["ts"],
-                text=redact(text) if redact_evidence else text,
+                text=text,
                 stream=row["stream"],
                 offset_ms=row["clock_offset_ms"],
                 conn_id=row["conn_id"],
@@ -206,6 +201,14 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(_text(v) for v in value)
     return str(value)
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut at ``limit`` on a separator: half a secret would escape masking in the report."""
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind(sep, 0, limit) for sep in " ,&;")
+    return f"{text[:cut]}…" if cut > 0 else "…"
 
 
 def _duration(ms: float) -> str:

@@ -6,8 +6,16 @@ format). The path is deliberately not part of the key: logrotate renames ``acces
 ``access.log.2.gz`` every night, and a renamed file keeps its bytes and its mtime, so it is not read again.
 Events are stored with the path they were read under; readers substitute the current one.
 
+The key is computed from the same open file the content is read from (:class:`analyzer.ingest.reader.
+Identity`): a file that changed between the index and the parse is stored under the key of what was read,
+and one that changed while it was read is used once and never cached — an entry's content always matches
+its identity.
+
 Layout: ``<root>/<key[:2]>/<key>/manifest.json`` plus ``part-NNNNN.parquet``. Entries are written in a
-temporary folder and renamed into place, so concurrent workers (or two scans) never see half an entry.
+private staging folder (named after the writing process, so a killed scan's leftovers are recognised and
+removed) and renamed into place, so concurrent workers (or two scans) never see half an entry. Manifests
+carry their key and a checksum, parts their SHA-256 and size; a manifest is checked when it is loaded, a
+part when it is read, and what does not match is dropped and rebuilt (:class:`CacheDamaged`).
 """
 
 from __future__ import annotations
@@ -15,8 +23,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from functools import cache
@@ -31,7 +41,7 @@ if TYPE_CHECKING:
     from analyzer.ingest import ReadOptions
 
 #: Bump when the layout of entries changes.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 MANIFEST = "manifest.json"
 #: Bytes of the start of a file hashed into its identity.
 FINGERPRINT_BYTES = 64 * 1024
@@ -82,14 +92,29 @@ def cache_key(*, size: int, mtime_ns: int, fingerprint: str, forced: str | None,
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
+class CacheDamaged(Exception):
+    """A cached part or result does not match what was recorded when it was written (edited, swapped,
+    truncated, or written by something else): the entry is dropped and rebuilt."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(key, reason)  # both in args: it crosses process boundaries pickled
+        self.key = key
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"cache entry {self.key}: {self.reason}"
+
+
 @dataclass(frozen=True)
 class Part:
-    """One Parquet file of an entry: its events sorted by time."""
+    """One Parquet file of an entry: its events sorted by time, and what its bytes must hash to."""
 
     name: str
     rows: int
     min_ts: datetime | None
     max_ts: datetime | None
+    sha256: str = ""
+    bytes: int = 0
 
 
 @dataclass
@@ -104,10 +129,17 @@ class Manifest:
     parts: list[Part] = field(default_factory=list)
     #: Events that carry no time: kept out of every window (counted so the report can say so).
     undated: int = 0
+    #: The file changed while it was read: what was read is used once, never cached.
+    changed: bool = False
+    #: The key the index gave the file (``key`` is that of the content actually read).
+    indexed_key: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "format": CACHE_FORMAT,
+            # which wsdiag wrote it: entries of other versions are never hit again and may be pruned
+            "version": __version__,
+            "code": code_digest(),
             "key": self.key,
             "display": self.display,
             "size": self.size,
@@ -115,10 +147,18 @@ class Manifest:
             "undated": self.undated,
             "inputs": [_info_json(i) for i in self.inputs],
             "parts": [
-                {"name": p.name, "rows": p.rows, "min_ts": _iso(p.min_ts), "max_ts": _iso(p.max_ts)}
+                {
+                    "name": p.name,
+                    "rows": p.rows,
+                    "min_ts": _iso(p.min_ts),
+                    "max_ts": _iso(p.max_ts),
+                    "sha256": p.sha256,
+                    "bytes": p.bytes,
+                }
                 for p in self.parts
             ],
         }
+        return {**data, "checksum": checksum(data)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:
@@ -130,10 +170,49 @@ class Manifest:
             undated=data.get("undated", 0),
             inputs=[_info_from_json(i) for i in data["inputs"]],
             parts=[
-                Part(p["name"], p["rows"], _parse_ts(p["min_ts"]), _parse_ts(p["max_ts"]))
+                Part(
+                    p["name"],
+                    p["rows"],
+                    _parse_ts(p["min_ts"]),
+                    _parse_ts(p["max_ts"]),
+                    p["sha256"],
+                    p["bytes"],
+                )
                 for p in data["parts"]
             ],
         )
+
+
+def checksum(data: dict[str, Any]) -> str:
+    """The hash of a JSON document's canonical form (a stored ``checksum`` key left out)."""
+    body = {k: v for k, v in data.items() if k != "checksum"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verified_bytes(path: Path, part: Part | None = None, *, sha256: str = "", key: str = "") -> bytes:
+    """A part's bytes, after checking them against what its manifest recorded; raises :class:`CacheDamaged`."""
+    expected = part.sha256 if part is not None else sha256
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise CacheDamaged(key, f"{path.name} is missing") from exc
+    if not expected or hashlib.sha256(data).hexdigest() != expected:
+        raise CacheDamaged(key, f"{path.name} does not match its recorded hash")
+    return data
+
+
+#: Staging folders older than this are left over from a killed scan, whoever wrote them.
+STALE_SECONDS = 24 * 3600
 
 
 class Cache:
@@ -141,43 +220,132 @@ class Cache:
 
     Besides one entry per parsed file, it keeps each window's result under ``windows/`` (see
     :mod:`analyzer.scan.windows`), so re-scanning an archive only re-analyses the windows whose files changed.
+    Folders are created private to the user (0700) and files 0600: entries hold the logs' raw lines.
     """
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        #: Entries found damaged and dropped in this run (key → why), for the run's notes.
+        self.damaged: dict[str, str] = {}
 
     def entry_dir(self, key: str) -> Path:
         return self.root / key[:2] / key
 
     def load(self, key: str) -> Manifest | None:
-        """The entry's manifest, or None when there is none (or it cannot be read: then it is redone)."""
+        """The entry's manifest, verified (format, key, checksum, each part present with its size).
+
+        None when there is no entry; a damaged one is dropped, recorded in :attr:`damaged` and None: the
+        file is parsed again. The parts' content is checked against their hashes when they are read.
+        """
+        folder = self.entry_dir(key)
+        path = folder / MANIFEST
         try:
-            data = json.loads((self.entry_dir(key) / MANIFEST).read_text(encoding="utf-8"))
-            if data.get("format") != CACHE_FORMAT:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            self._drop(key, f"manifest unreadable ({exc.__class__.__name__})")
+            return None
+        try:
+            if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
+                self._drop(key, "written by another version of wsdiag")
+                return None
+            if data.get("key") != key or data.get("checksum") != checksum(data):
+                self._drop(key, "manifest does not match its checksum or its key")
                 return None
             manifest = Manifest.from_json(data)
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError) as exc:
+            self._drop(key, f"manifest malformed ({exc.__class__.__name__})")
             return None
-        if not all((self.entry_dir(key) / p.name).is_file() for p in manifest.parts):
-            return None
+        for part in manifest.parts:
+            try:
+                size = (folder / part.name).stat().st_size
+            except OSError:
+                self._drop(key, f"{part.name} is missing")
+                return None
+            if size != part.bytes:
+                self._drop(key, f"{part.name} has {size} bytes, {part.bytes} were written")
+                return None
         return manifest
 
+    def _drop(self, key: str, reason: str) -> None:
+        self.damaged[key] = reason
+        self.discard(key)
+
+    def discard(self, key: str) -> None:
+        """Remove an entry (moved aside first, so a reader never sees half of it)."""
+        target = self.entry_dir(key)
+        if not target.exists():
+            return
+        trash = target.with_name(f".trash-{os.getpid()}-{target.name}-{secrets.token_hex(4)}")
+        try:
+            target.rename(trash)
+        except OSError:
+            return
+        shutil.rmtree(trash, ignore_errors=True)
+
     def staging(self, key: str) -> Path:
-        """A fresh folder to write an entry into before :meth:`commit`."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{key[:8]}-", dir=self.root))
+        """A fresh private folder to write an entry into before :meth:`commit` (named after this process)."""
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".stage-{os.getpid()}-{key[:8]}-", dir=self.root))
 
     def commit(self, staging: Path, manifest: Manifest) -> None:
-        """Write the manifest and move the entry into place (the first writer wins a race)."""
-        (staging / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=1), encoding="utf-8")
+        """Write the manifest and move the entry into place atomically (an intact entry already there wins)."""
+        data = json.dumps(manifest.to_json(), indent=1)
+        fd = os.open(staging / MANIFEST, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
         target = self.entry_dir(manifest.key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            shutil.rmtree(target, ignore_errors=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if target.exists() and self.load(manifest.key) is not None:
+            shutil.rmtree(staging, ignore_errors=True)  # another worker or scan committed it meanwhile
+            return
         try:
             staging.rename(target)
-        except OSError:  # another worker committed the same entry in between: keep theirs
+        except OSError:  # committed by another process in between: keep theirs
             shutil.rmtree(staging, ignore_errors=True)
+
+    def clean_stale(self) -> list[str]:
+        """Remove staging and trash folders left by scans that were killed; return their names."""
+        removed: list[str] = []
+        if not self.root.is_dir():
+            return removed
+        now = time.time()
+        for path in self.root.iterdir():
+            if not path.name.startswith((".stage-", ".trash-", ".")) or not path.is_dir():
+                continue
+            pid = _pid_of(path.name)
+            try:
+                old = now - path.stat().st_mtime > STALE_SECONDS
+            except OSError:
+                continue
+            if old or (pid is not None and not _alive(pid)):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path.name)
+        for trash in self.root.glob("*/.trash-*"):
+            pid = _pid_of(trash.name)
+            if pid is None or not _alive(pid):
+                shutil.rmtree(trash, ignore_errors=True)
+                removed.append(trash.name)
+        return removed
+
+
+def _pid_of(name: str) -> int | None:
+    """The process id in a ``.stage-PID-…`` / ``.trash-PID-…`` name."""
+    parts = name.split("-")
+    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def _iso(ts: datetime | None) -> str | None:

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from analyzer.errors import InputError
+from analyzer.errors import InputError, Location, UnreadableError
 from analyzer.ingest import InputInfo, ReadOptions, forced_kind, parse_text
 from analyzer.ingest.discover import FileRef, discover
-from analyzer.ingest.reader import RawText, read_head, split_lines
+from analyzer.ingest.reader import RawText, open_regular, read_head, split_lines
 from analyzer.scan.cache import FINGERPRINT_BYTES, cache_key
 
 if TYPE_CHECKING:
@@ -69,8 +69,10 @@ def index_archive(
     paths: list[str], read: ReadOptions, cache: Cache, *, use_cache: bool = True
 ) -> ArchiveIndex:
     """Discover the files under ``paths`` and index each one (see the module doc)."""
-    found = discover(paths)
-    index = ArchiveIndex(problems=[InputInfo(path, error=reason) for path, reason in found.problems])
+    found = discover(paths, follow_symlinks=read.follow_symlinks)
+    index = ArchiveIndex(
+        problems=[InputInfo(path, error=reason, unread=True) for path, reason in found.problems]
+    )
     for order, ref in enumerate(found.files):
         if ref.path is None:
             index.problems.append(InputInfo(ref.display, error="scan reads files, not standard input"))
@@ -78,7 +80,8 @@ def index_archive(
         try:
             entry, manifest = _index_file(order, ref, read, cache, use_cache=use_cache)
         except InputError as exc:
-            index.problems.append(InputInfo(ref.display, error=str(exc.args[0])))
+            unread = isinstance(exc, UnreadableError)
+            index.problems.append(InputInfo(ref.display, error=str(exc.args[0]), unread=unread))
             continue
         if isinstance(entry, InputInfo):
             index.problems.append(entry)
@@ -94,14 +97,13 @@ def _index_file(
 ) -> tuple[FileEntry | InputInfo, Manifest | None]:
     assert ref.path is not None
     path = ref.path
+    where = Location(ref.display)
     try:
-        st = path.stat()
-        with path.open("rb") as fh:
+        with open_regular(path, where) as fh:
+            st = os.fstat(fh.fileno())
             head = fh.read(FINGERPRINT_BYTES)
-    except PermissionError as exc:
-        raise InputError("permission denied") from exc
     except OSError as exc:
-        raise InputError(exc.strerror or str(exc)) from exc
+        raise UnreadableError((exc.strerror or str(exc)).lower(), location=where) from exc
     if not head:
         return InputInfo(ref.display, error="empty file"), None
     forced = forced_kind(ref, read)
@@ -165,9 +167,13 @@ def _sniff(ref: FileRef, data: bytes, read: ReadOptions) -> tuple[InputInfo, dat
 
 def _last_ts(ref: FileRef, read: ReadOptions) -> datetime | None:
     assert ref.path is not None
-    with ref.path.open("rb") as fh:
-        fh.seek(max(0, os.fstat(fh.fileno()).st_size - _TAIL_BYTES))
-        data = fh.read(_TAIL_BYTES)
+    where = Location(ref.display)
+    try:
+        with open_regular(ref.path, where) as fh:
+            fh.seek(max(0, os.fstat(fh.fileno()).st_size - _TAIL_BYTES))
+            data = fh.read(_TAIL_BYTES)
+    except OSError as exc:
+        raise UnreadableError((exc.strerror or str(exc)).lower(), location=where) from exc
     data = data[data.find(b"\n") + 1 :]
     if not data:
         return None

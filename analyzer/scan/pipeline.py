@@ -16,10 +16,10 @@ import polars as pl
 from analyzer.analysis import AnalyzeOptions, select_rules
 from analyzer.errors import NoInputError, UsageError, WsdiagError
 from analyzer.findings import Evidence, Finding, rank
-from analyzer.redact import redact
-from analyzer.scan.cache import Cache, Manifest, default_cache_dir
+from analyzer.ingest import forced_kind
+from analyzer.scan.cache import Cache, CacheDamaged, Manifest, default_cache_dir
 from analyzer.scan.incidents import Incident, analyze_command, merge_incidents
-from analyzer.scan.index import index_archive
+from analyzer.scan.index import ArchiveIndex, index_archive
 from analyzer.scan.plan import LOOKAHEAD, PlannedPart, margin_for, parts_for, plan_windows
 from analyzer.scan.runner import make_runner
 from analyzer.scan.windows import WindowCache, rules_digest, window_key
@@ -31,6 +31,7 @@ from analyzer.scan.worker import (
     WindowTask,
     analyze_windows,
     parse_file,
+    verified_scan,
 )
 
 if TYPE_CHECKING:
@@ -82,6 +83,8 @@ class ScanStats:
     windows_cached: int = 0
     #: Wall seconds of each phase: index, parse, analyse.
     seconds: dict[str, float] = field(default_factory=dict)
+    #: Damaged cache entries found and rebuilt in this run.
+    cache_notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -98,6 +101,10 @@ class ScanResult:
     connections: int
     not_concluded: list[tuple[str, str]]
     stats: ScanStats
+    #: Whether reports mask secrets (``--no-redact`` turns it off).
+    redact: bool = True
+    #: What the diagnosis lacks because paths could not be read (set by ``report.boundary.outbound_scan``).
+    gaps: list[str] = field(default_factory=list)
 
     @property
     def period(self) -> tuple[datetime | None, datetime | None]:
@@ -119,10 +126,11 @@ def scan(
     scratch: Path | None = None
     folder = options.cache_dir or (default_cache_dir() if options.use_cache else Path(tempfile.gettempdir()))
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         if options.use_cache:
             tempfile.TemporaryFile(dir=folder).close()  # writable?
             cache = Cache(folder)
+            cache.clean_stale()
         else:
             # a scratch folder inside --cache-dir, so cluster workers that share the cache share it too
             scratch = Path(tempfile.mkdtemp(prefix="wsdiag-scan-", dir=folder))
@@ -130,13 +138,28 @@ def scan(
     except OSError as exc:
         raise UsageError(f"--cache-dir {folder}: cannot write there ({exc.strerror or exc})") from exc
     try:
-        return _scan(paths, options, progress, cache, margin, rules)
+        for _ in range(_ATTEMPTS):
+            try:
+                return _scan(paths, options, progress, cache, margin, rules)
+            except CacheDamaged as exc:  # found while reading a part: drop the entry, parse the file again
+                cache.damaged[exc.key] = exc.reason
+                cache.discard(exc.key)
+        raise WsdiagError(
+            f"scan stopped: the cache at {cache.root} keeps failing verification "
+            f"({'; '.join(sorted(set(cache.damaged.values())))}); remove it or give another --cache-dir"
+        )
     except OSError as exc:  # a full disk, a cache folder removed under our feet
         where = f" ({exc.filename})" if exc.filename else ""
         raise WsdiagError(f"scan stopped: {exc.strerror or exc}{where}") from exc
+    except pl.exceptions.PolarsError as exc:  # polars reports a full disk or a lost file in its own words
+        raise WsdiagError(f"scan stopped: {str(exc).splitlines()[0][:200]}") from exc
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+#: Runs of a scan at most when parts of its cache turn out damaged (each run rebuilds what it found).
+_ATTEMPTS = 3
 
 
 def _scan(
@@ -169,12 +192,20 @@ def _scan(
             if f.key in manifests:
                 progress.advance(nbytes=f.size, lines=manifests[f.key].lines)
         clock = time.perf_counter()
-        tasks = [ParseTask(f, read, str(cache.root)) for f in sorted(todo, key=lambda f: -f.size)]
+        tasks = [
+            ParseTask(f, read, str(cache.root), forced=forced_kind(f.ref(), read))
+            for f in sorted(todo, key=lambda f: -f.size)
+        ]
+        parsed: dict[str, str] = {}
         for manifest in runner.map(parse_file, tasks):
             manifests[manifest.key] = manifest
+            parsed[manifest.indexed_key] = manifest.key
             stats.parsed += 1
             stats.bytes_read += manifest.size
             progress.advance(nbytes=manifest.size, lines=manifest.lines)
+        # a file that changed since it was indexed is known by the key of what was read
+        files = [replace(f, key=parsed.get(f.key, f.key)) for f in files]
+        volatile = {m.key for m in manifests.values() if m.changed}
         seconds["parse"] = time.perf_counter() - clock
         clock = time.perf_counter()
         _check_something_read(files, manifests, options.cluster)
@@ -210,11 +241,14 @@ def _scan(
             runner.workers,
             rows_per_window=_rows_per_window(parts, options.window),
         )
+        # windows that read a file which changed while it was read are not kept: that read is not cached
+        passing = {t.index for t in window_tasks if any(p.key in volatile for p in t.parts)}
         for batch in runner.map(analyze_windows, units):
             results.extend(batch)
             if windows_cache is not None:
                 for result in batch:
-                    windows_cache.store(keys[result.index], result, shown)
+                    if result.index not in passing:
+                        windows_cache.store(keys[result.index], result, shown)
             progress.advance(done=len(batch), lines=sum(r.events for r in batch))
         seconds["analyse"] = time.perf_counter() - clock
     finally:
@@ -225,7 +259,10 @@ def _scan(
     incidents = merge_incidents(results, {r.id: r.explains for r in rules})
     _commands(incidents, paths_by_time(files, manifests), margin, options)
     findings = rank([i.finding for i in incidents if i.finding is not None])
-    _fill_evidence(findings, files, manifests, cache, redact_text=options.analyze.redact)
+    _fill_evidence(findings, files, manifests, cache)
+    for key in volatile:
+        cache.discard(key)
+    stats.cache_notes = _cache_notes(cache, windows_cache, index, files)
     return ScanResult(
         inputs=inputs,
         incidents=incidents,
@@ -237,6 +274,7 @@ def _scan(
         connections=sum(r.connections for r in results),
         not_concluded=_not_concluded(results),
         stats=stats,
+        redact=options.analyze.redact,
     )
 
 
@@ -334,7 +372,7 @@ def _planned_parts(files: list[FileEntry], manifests: dict[str, Manifest], cache
         for part in manifest.parts:
             if part.min_ts is None or part.max_ts is None:
                 continue
-            ref = PartRef(str(folder / part.name), f.display, f.order)
+            ref = PartRef(str(folder / part.name), f.display, f.order, part.sha256, f.key)
             out.append(PlannedPart(ref, part.min_ts, part.max_ts, part.rows))
     return out
 
@@ -385,6 +423,20 @@ def _commands(
         incident.command = analyze_command(incident, files, margin, extra)
 
 
+def _cache_notes(
+    cache: Cache, windows_cache: WindowCache | None, index: ArchiveIndex, files: list[FileEntry]
+) -> list[str]:
+    """What was found damaged in the cache and rebuilt (said on stderr: the report is the same)."""
+    names = {f.key: f.display for f in files} | {k: m.display for k, m in index.cached.items()}
+    notes = [
+        f"cache entry of {names.get(key, key)} was damaged ({why}): parsed again"
+        for key, why in cache.damaged.items()
+    ]
+    if windows_cache is not None and windows_cache.damaged:
+        notes.append(f"{len(windows_cache.damaged)} cached window result(s) were damaged: analysed again")
+    return notes
+
+
 def _not_concluded(results: list[WindowResult]) -> list[tuple[str, str]]:
     """Rules that could conclude in no window (a source they need is absent from the whole archive)."""
     if not results:
@@ -401,8 +453,6 @@ def _fill_evidence(
     files: list[FileEntry],
     manifests: dict[str, Manifest],
     cache: Cache,
-    *,
-    redact_text: bool,
 ) -> None:
     """Replace each evidence line's text with its raw record, read back from the cache (windows skip it)."""
     wanted: dict[str, set[int]] = {}
@@ -418,23 +468,23 @@ def _fill_evidence(
         if not lines:
             continue
         folder = cache.entry_dir(f.key)
+        if not folder.is_dir():
+            continue  # a cache this machine cannot see (a cluster's): the parsed message stays
         for part in manifests[f.key].parts:
-            try:
-                rows = (
-                    pl.scan_parquet(folder / part.name)
-                    .filter(pl.col("line").is_in(sorted(lines)))
-                    .select("line", "stream", "raw")
-                    .collect()
-                )
-            except (OSError, pl.exceptions.PolarsError):
-                continue  # a cache this machine cannot read (a cluster's): the parsed message stays
+            ref = PartRef(str(folder / part.name), f.display, f.order, part.sha256, f.key)
+            rows = (
+                verified_scan(ref)
+                .filter(pl.col("line").is_in(sorted(lines)))
+                .select("line", "stream", "raw")
+                .collect()
+            )
             for line, stream, text in rows.iter_rows():
                 raw[(f.display, line, stream)] = text
     for finding in findings:
-        finding.evidence = [_with_raw(ev, raw, redact_text=redact_text) for ev in finding.evidence]
+        finding.evidence = [_with_raw(ev, raw) for ev in finding.evidence]
 
 
-def _with_raw(ev: Evidence, raw: dict[tuple[str, int, str | None], str], *, redact_text: bool) -> Evidence:
+def _with_raw(ev: Evidence, raw: dict[tuple[str, int, str | None], str]) -> Evidence:
     text = raw.get((ev.path, ev.line or 0, ev.stream))
     if text is None:
         return ev
@@ -443,7 +493,7 @@ def _with_raw(ev: Evidence, raw: dict[tuple[str, int, str | None], str], *, reda
         path=ev.path,
         line=ev.line,
         ts=ev.ts,
-        text=redact(text) if redact_text else text,
+        text=text,
         stream=ev.stream,
         offset_ms=ev.offset_ms,
         conn_id=ev.conn_id,

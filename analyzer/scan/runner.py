@@ -14,6 +14,8 @@ import contextlib
 import multiprocessing
 import os
 import socket
+import threading
+import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlsplit
@@ -63,8 +65,8 @@ class PoolRunner:
         self._pool = ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_limit_threads,
-            initargs=(threads,),
+            initializer=_start_worker,
+            initargs=(threads, os.getpid()),
         )
         self._threads = threads
 
@@ -147,8 +149,24 @@ def make_runner(*, jobs: int, cluster: str | None) -> Runner:
     return PoolRunner(jobs)
 
 
-def _limit_threads(threads: int) -> None:
+def _start_worker(threads: int, parent: int) -> None:
+    """In each pool process: the polars thread budget, and a watch that ends it when its parent dies.
+
+    A pool worker waits for tasks on a pipe; if the scan is killed (SIGKILL, OOM killer) nobody closes it
+    and the worker would sleep for ever, holding its memory.
+    """
     os.environ.setdefault("POLARS_MAX_THREADS", str(threads))
+    # the parent's pid comes from the parent: a worker that starts after it died sees another ppid at once
+    threading.Thread(target=_exit_with, args=(parent,), name="wsdiag-orphan-watch", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_ORPHAN_POLL_SECONDS)
+    os._exit(1)
+
+
+_ORPHAN_POLL_SECONDS = 0.5
 
 
 @contextlib.contextmanager

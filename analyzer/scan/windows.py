@@ -17,8 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from analyzer import __version__
 from analyzer.findings import Evidence, Finding
-from analyzer.scan.cache import code_digest
+from analyzer.scan.cache import checksum, code_digest
 from analyzer.scan.worker import WindowFinding, WindowResult
 
 if TYPE_CHECKING:
@@ -58,39 +59,84 @@ def window_key(task: WindowTask, part_keys: list[str], rules: str) -> str:
     return hashlib.sha256("\x1f".join(words).encode()).hexdigest()[:32]
 
 
+#: Bump when the layout of a stored result changes.
+_FORMAT = 1
+
+
 class WindowCache:
-    """Window results under ``<cache>/windows/``."""
+    """Window results under ``<cache>/windows/``, each stored with its key and a checksum of its content."""
 
     def __init__(self, root: Path) -> None:
         self.root = root / _FOLDER
+        #: Results found damaged in this run (key → why): they are analysed again.
+        self.damaged: dict[str, str] = {}
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
 
     def load(self, key: str, paths: dict[str, str]) -> WindowResult | None:
-        """The stored result, its file paths renamed to what they are called now.
+        """The stored result, verified and its file paths renamed to what they are called now.
 
         ``paths`` maps a file's cache key to its path today: the key of a window does not depend on file
-        names (logrotate renames every numbered file each night), so its result may name old ones.
+        names (logrotate renames every numbered file each night), so its result may name old ones. A
+        result whose checksum, key or shape is wrong (edited, swapped with another, cut short) is a miss,
+        recorded in :attr:`damaged`.
         """
+        path = self._path(key)
         try:
-            data = json.loads(self._path(key).read_text(encoding="utf-8"))
-            result = result_from_json(data["result"])
-        except (OSError, ValueError, KeyError, TypeError):
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
             return None
-        renamed = {old: paths[k] for old, k in data["files"].items() if k in paths and paths[k] != old}
+        except OSError as exc:
+            self._damaged(key, f"unreadable ({exc.strerror})")
+            return None
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict) or data.get("format") != _FORMAT:
+                self._damaged(key, "written by another version of wsdiag")
+                return None
+            if data.get("key") != key or data.get("checksum") != checksum(data):
+                self._damaged(key, "does not match its checksum or its key")
+                return None
+            result = result_from_json(data["result"])
+            renamed = {old: paths[k] for old, k in data["files"].items() if k in paths and paths[k] != old}
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            self._damaged(key, f"malformed ({type(exc).__name__})")
+            return None
         if renamed:
             _rename(result, renamed)
         return result
 
+    def _damaged(self, key: str, reason: str) -> None:
+        self.damaged[key] = reason
+        self._path(key).unlink(missing_ok=True)
+
     def store(self, key: str, result: WindowResult, files: dict[str, str]) -> None:
-        """Keep ``result``; ``files`` maps the paths it shows to their cache keys (see :meth:`load`)."""
+        """Keep ``result``; ``files`` maps the paths it shows to their cache keys (see :meth:`load`).
+
+        Written to a private temporary file, flushed to disk, then renamed into place: a reader sees the
+        old result or the new one, never half of one.
+        """
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"files": files, "result": result_to_json(result)}, fh)
-        Path(tmp).replace(path)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        data = {
+            "format": _FORMAT,
+            "version": __version__,
+            "code": code_digest("analyse"),
+            "key": key,
+            "files": files,
+            "result": result_to_json(result),
+        }
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{os.getpid()}-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({**data, "checksum": checksum(data)}, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            Path(tmp).replace(path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
 
 def _rename(result: WindowResult, renamed: dict[str, str]) -> None:

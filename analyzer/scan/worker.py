@@ -18,6 +18,9 @@ Both functions take and return plain picklable values, so the same code runs loc
 
 from __future__ import annotations
 
+import hashlib
+import io
+import secrets
 import shutil
 from collections import Counter
 from collections.abc import Callable
@@ -33,11 +36,20 @@ from analyzer.analysis import AnalyzeOptions, select_rules
 from analyzer.correlate import correlate
 from analyzer.errors import InputError
 from analyzer.ingest import InputInfo, ReadOptions, parse_text
-from analyzer.ingest.reader import read_blocks
+from analyzer.ingest.reader import Identity, read_blocks
 from analyzer.model import SCHEMA, concat_events
 from analyzer.rules import run_rules
 from analyzer.rules.schema import Predicate
-from analyzer.scan.cache import Cache, Manifest, Part
+from analyzer.scan.cache import (
+    FINGERPRINT_BYTES,
+    Cache,
+    CacheDamaged,
+    Manifest,
+    Part,
+    cache_key,
+    file_sha256,
+    verified_bytes,
+)
 from analyzer.scan.prefilter import RuleScreen
 
 if TYPE_CHECKING:
@@ -70,6 +82,8 @@ class ParseTask:
     read: ReadOptions
     cache_root: str
     block_bytes: int = BLOCK_BYTES
+    #: The forced format of the file (``--input KIND=PATH``), part of its cache key.
+    forced: str | None = None
 
 
 def parse_file(task: ParseTask) -> Manifest:
@@ -84,11 +98,13 @@ def parse_file(task: ParseTask) -> Manifest:
     stream_notes: list[str] = []
     merged: dict[str | None, InputInfo] = {}
     group_format: dict[str, str] = {}
-    manifest = Manifest(entry.key, entry.display, entry.size, 0, [])
+    manifest = Manifest(entry.key, entry.display, entry.size, 0, [], indexed_key=entry.key)
+    identity = Identity(head_bytes=FINGERPRINT_BYTES)
     staging = cache.staging(entry.key)
     try:
         try:
-            for raw in read_blocks(ref, stream_notes, block_bytes=task.block_bytes):
+            blocks = read_blocks(ref, stream_notes, block_bytes=task.block_bytes, identity=identity)
+            for raw in blocks:
                 manifest.lines += raw.lines.height
                 inputs: list[InputInfo] = []
                 events = concat_events(parse_text(ref, raw, task.read, inputs, group_format))
@@ -98,11 +114,9 @@ def parse_file(task: ParseTask) -> Manifest:
                 manifest.undated += events["ts"].null_count()
                 events = events.filter(pl.col("ts").is_not_null()).sort("ts", maintain_order=True)
                 if events.height:
-                    name = f"part-{len(manifest.parts):05d}.parquet"
-                    events.write_parquet(
-                        staging / name, compression="lz4", row_group_size=ROW_GROUP_ROWS, statistics=True
+                    manifest.parts.append(
+                        _write_part(events, staging / f"part-{len(manifest.parts):05d}.parquet")
                     )
-                    manifest.parts.append(Part(name, events.height, events["ts"].min(), events["ts"].max()))  # type: ignore[arg-type]
                 del events
         except InputError as exc:
             if not merged:
@@ -111,6 +125,21 @@ def parse_file(task: ParseTask) -> Manifest:
                 return manifest
             stream_notes.append(f"reading stopped: {exc.args[0]}")
         manifest.inputs = list(merged.values())
+        # the key of what was read, from the same open file: if the file changed since it was indexed,
+        # this is the entry of its content now; if it changed while it was read, it matches no identity
+        fingerprint = hashlib.sha1(identity.head, usedforsecurity=False).hexdigest()
+        manifest.key = cache_key(
+            size=identity.size,
+            mtime_ns=identity.mtime_ns,
+            fingerprint=fingerprint,
+            forced=task.forced,
+            read=task.read,
+        )
+        manifest.size = identity.size
+        if identity.changed:
+            manifest.changed = True
+            manifest.key = f"changed-{secrets.token_hex(12)}"
+            stream_notes.append(CHANGED_NOTE)
         readable = [info for info in manifest.inputs if info.error is None]
         if readable:
             readable[0].notes.extend(n for n in stream_notes if n not in readable[0].notes)
@@ -126,6 +155,26 @@ def parse_file(task: ParseTask) -> Manifest:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return manifest
+
+
+#: Said of a file that was truncated or written to while it was read (logrotate's copytruncate, a live log).
+CHANGED_NOTE = (
+    "the file changed while it was read (truncated or written to): what was read is used, not cached"
+)
+
+
+def _write_part(events: pl.DataFrame, path: Path) -> Part:
+    """Write one Parquet part (private to the user) and record what its bytes hash to."""
+    events.write_parquet(path, compression="lz4", row_group_size=ROW_GROUP_ROWS, statistics=True)
+    path.chmod(0o600)
+    return Part(
+        path.name,
+        events.height,
+        events["ts"].min(),  # type: ignore[arg-type]
+        events["ts"].max(),  # type: ignore[arg-type]
+        sha256=file_sha256(path),
+        bytes=path.stat().st_size,
+    )
 
 
 def _merge_input(merged: dict[str | None, InputInfo], info: InputInfo) -> None:
@@ -153,11 +202,14 @@ def _merge_input(merged: dict[str | None, InputInfo], info: InputInfo) -> None:
 
 @dataclass(frozen=True)
 class PartRef:
-    """One Parquet part a window reads, and the path its events are shown under."""
+    """One Parquet part a window reads, the path its events are shown under, and what it must hash to."""
 
     path: str
     display: str
     order: int
+    sha256: str = ""
+    #: The cache entry the part belongs to (dropped and rebuilt when the part fails verification).
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -259,7 +311,7 @@ def analyze_window(task: WindowTask, slab: pl.DataFrame | None = None) -> Window
     # rules whose sources are absent still go to the engine, which reports them as not concluded
     may_fire = {r.id for r in screen.may_fire(events)}
     rules = [r for r in rules if r.id in may_fire or not present.intersection(r.sources)]
-    run = run_rules(rules, events, conns, redact_evidence=task.analyze.redact)
+    run = run_rules(rules, events, conns)
     result.not_concluded = run.not_concluded
     result.findings = [_affected(f, events) for f in run.findings]
     return result
@@ -270,17 +322,48 @@ def _read_range(task: WindowTask) -> tuple[datetime, datetime]:
 
 
 def read_rows(parts: tuple[PartRef, ...], low: datetime, high: datetime) -> pl.DataFrame:
-    """Rows of ``parts`` with ``low <= ts < high`` (row groups outside are skipped by their statistics)."""
+    """Rows of ``parts`` with ``low <= ts < high`` (row groups outside are skipped by their statistics).
+
+    Each part is checked against the hash its manifest recorded before its rows are used (once per
+    process: parts never change in place); a mismatch raises :class:`~analyzer.scan.cache.CacheDamaged`.
+    A part's schema must be the event table's: one that is not is damaged too.
+    """
     if not parts:
         return pl.DataFrame(schema=SCHEMA)
-    scans = [
-        pl.scan_parquet(part.path)
-        .filter((pl.col("ts") >= low) & (pl.col("ts") < high))
-        .select(WINDOW_COLUMNS)
-        .with_columns(pl.lit(part.display).alias("file"), pl.lit(None, dtype=pl.String).alias("raw"))
-        for part in sorted(parts, key=lambda p: (p.order, p.path))
-    ]
-    return pl.concat(scans, how="vertical").collect()
+    try:
+        scans = [
+            verified_scan(part)
+            .filter((pl.col("ts") >= low) & (pl.col("ts") < high))
+            .select(WINDOW_COLUMNS)
+            .with_columns(pl.lit(part.display).alias("file"), pl.lit(None, dtype=pl.String).alias("raw"))
+            for part in sorted(parts, key=lambda p: (p.order, p.path))
+        ]
+        return pl.concat(scans, how="vertical").collect()
+    except (pl.exceptions.PolarsError, OSError) as exc:  # verified bytes that polars cannot read as events
+        key = parts[0].key if len(parts) == 1 else ""
+        raise CacheDamaged(key, f"a part cannot be read as events ({type(exc).__name__})") from exc
+
+
+#: Parts already checked by this process: (path, inode, size, mtime) → their bytes' hash.
+_VERIFIED: dict[tuple[str, int, int, int], str] = {}
+
+
+def verified_scan(part: PartRef) -> pl.LazyFrame:
+    """A lazy scan of one part, its bytes checked against the recorded hash first."""
+    path = Path(part.path)
+    try:
+        st = path.stat()
+    except FileNotFoundError as exc:
+        raise CacheDamaged(part.key, f"{path.name} is missing") from exc
+    stamp = (part.path, st.st_ino, st.st_size, st.st_mtime_ns)
+    if _VERIFIED.get(stamp) == part.sha256:
+        return pl.scan_parquet(path)
+    data = verified_bytes(path, sha256=part.sha256, key=part.key)
+    scan = pl.scan_parquet(io.BytesIO(data))
+    if dict(scan.collect_schema()) != dict(SCHEMA):
+        raise CacheDamaged(part.key, f"{path.name} does not hold the event table")
+    _VERIFIED[stamp] = part.sha256
+    return scan
 
 
 def window_rows(task: WindowTask, rows: pl.DataFrame) -> pl.DataFrame:

@@ -35,11 +35,18 @@ _STACK = ("err.stack", "error.stack", "stack")
 _ATTRS = ("pid", "hostname", "name", "service", "label", "caller")
 
 
+def _top_keys(keys: JsonKeys) -> list[str]:
+    """The top-level keys this reader looks at (``req`` for ``req.method``): the only ones decoded."""
+    paths = (*keys.time, *keys.level, *keys.msg, *keys.logger, *_REQUEST_ID, *_METHOD, *_URL, *_STATUS,
+             *_DURATION, *_CLIENT, *_ERROR_TYPE, *_ERROR_MSG, *_STACK, *_ATTRS)  # fmt: skip
+    return list(dict.fromkeys(p.split(".")[0] for p in paths))
+
+
 def read_json_lines(rows: pl.DataFrame, keys: JsonKeys = JsonKeys()) -> pl.DataFrame:
     """Records for the rows whose text is a JSON object (the others are left out)."""
     if not rows.height:
         return rows.head(0)
-    decoded = read_json_objects(rows["text"])
+    decoded = read_json_objects(rows["text"], schema=dict.fromkeys(_top_keys(keys), pl.String))
     frame = pl.concat([rows, decoded], how="horizontal").filter(pl.col(OK))
     if not frame.height:
         return rows.head(0)

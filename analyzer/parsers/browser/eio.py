@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
+from analyzer.jsonutil import loads
+
 _ENGINE: Final = {
     "0": "open",
     "1": "close",
@@ -106,6 +108,6 @@ def _json(text: str) -> Any:
     if not text:
         return None
     try:
-        return json.loads(text)
-    except ValueError:
+        return loads(text)
+    except ValueError:  # not JSON, or nested past what can be read
         return None

@@ -15,6 +15,7 @@ from typing import Any, Final
 import polars as pl
 
 from analyzer.errors import InputError
+from analyzer.jsonutil import DECODER, lenient_int
 
 #: Lines this long were cut by the reader (``ingest.reader.MAX_LINE_CHARS`` is 1 MiB).
 _CUT_LINE: Final = 1_000_000
@@ -63,9 +64,9 @@ def repair_cut_lines(lines: pl.DataFrame) -> tuple[str, int]:
 def load(text: str, line_numbers: pl.Series) -> Loaded:
     """The HAR's ``log`` object and its entries; a cut or damaged file keeps what can be read."""
     try:
-        data = json.loads(text)
-    except RecursionError as exc:
-        raise InputError("not a readable HAR: the JSON nests too deeply") from exc
+        data = json.loads(text, parse_int=lenient_int)
+    except RecursionError:  # one entry nested past the standard library's limit: keep the others
+        return _salvage(text, json.JSONDecodeError("the JSON nests too deeply", text, 0), line_numbers)
     except json.JSONDecodeError as exc:
         return _salvage(text, exc, line_numbers)
     log = data.get("log") if isinstance(data, dict) else None
@@ -83,7 +84,7 @@ def _salvage(text: str, error: json.JSONDecodeError, line_numbers: pl.Series) ->
     opening = re.search(r'"entries"\s*:\s*\[', text)
     if opening is None:
         raise InputError(broken)
-    decoder = json.JSONDecoder()
+    decoder = DECODER
     entries: list[Any] = []
     positions: list[int] = []
     damaged: list[tuple[int, int]] = []

@@ -13,6 +13,8 @@ import re
 from datetime import datetime
 from typing import Any, Final
 
+from analyzer.jsonutil import loads
+
 #: Polling bodies up to this size are read for their Engine.IO / Socket.IO packets.
 _MAX_BODY: Final = 64 * 1024
 _NET_ERR: Final = re.compile(r"net::ERR_[A-Z0-9_]+")
@@ -182,7 +184,7 @@ def body(content: dict[str, Any]) -> str | None:
 def engine_error(body: str) -> dict[str, Any] | None:
     """Engine.IO's JSON error answer: ``{"code":1,"message":"Session ID unknown"}``."""
     try:
-        value = json.loads(body)
+        value = loads(body)
     except ValueError:
         return None
     return value if isinstance(value, dict) and "code" in value and "message" in value else None
