@@ -6,6 +6,11 @@ the connection lifetime), ``RouterName``, ``ServiceName``, ``ServiceURL`` (v2: a
 v3: a string), ``DownstreamStatus`` / ``OriginStatus`` (0 when nothing was written: a hijacked WebSocket),
 ``RequestHost``, ``RequestMethod``, ``RequestPath``, ``ClientHost`` (may be the raw X-Forwarded-For
 list), and kept headers as ``request_<Canonical-Name>``, ``origin_*``, ``downstream_*``.
+
+Traefik v1 (``middlewares/accesslog/logdata.go`` on the v1.4–v1.7 branches) writes the same object with its
+own names: ``FrontendName`` (the router's place; ``"backend not found"`` when no frontend matched),
+``BackendName`` (the service's) and ``BackendURL`` (a ``url.URL`` object, as v2's ``ServiceURL``); they go
+to the same columns.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ _KEYS: dict[str, PolarsDataType] = {
     **dict.fromkeys(
         ["StartUTC", "StartLocal", "time", "RequestMethod", "RequestScheme", "RequestHost", "RequestAddr",
          "RequestPath", "RequestProtocol", "entryPointName", "RouterName", "ServiceName", "ClientHost", "ClientAddr",
+         "FrontendName", "BackendName",
          "request_User-Agent", "request_Origin", "request_Upgrade", "request_Connection", "request_Traceparent",
          *_REQUEST_ID_HEADERS],
         pl.String,
@@ -68,29 +74,35 @@ _KEYS: dict[str, PolarsDataType] = {
 }  # fmt: skip
 
 
+#: The keys holding the upstream's URL: v2/v3 ``ServiceURL``, v1 ``BackendURL``.
+_URL_KEYS = ("ServiceURL", "BackendURL")
+
+
 def _schema(texts: pl.Series) -> dict[str, PolarsDataType]:
-    """The typed keys to decode; ``ServiceURL`` as Traefik v2 (a url.URL object) or v3 (a string) writes it."""
+    """The typed keys to decode; the URL keys as Traefik v1/v2 (a url.URL object) or v3 (a string) write them."""
     head = texts.head(200).str.join("\n").item() or ""
-    v2 = re.search(r'"ServiceURL"\s*:\s*\{', head) is not None
-    service_url: PolarsDataType = pl.Struct({"Scheme": pl.String, "Host": pl.String}) if v2 else pl.String
-    return {**_KEYS, "ServiceURL": service_url}
+    urls: dict[str, PolarsDataType] = {}
+    for key in _URL_KEYS:
+        as_object = re.search(rf'"{key}"\s*:\s*\{{', head) is not None
+        urls[key] = pl.Struct({"Scheme": pl.String, "Host": pl.String}) if as_object else pl.String
+    return {**_KEYS, **urls}
 
 
-def _service_url(frame: pl.DataFrame) -> pl.Expr:
-    """v3 writes ServiceURL as a string, v2 as a url.URL object; both become ``scheme://host``."""
-    if "ServiceURL" not in frame.columns:
+def _service_url(frame: pl.DataFrame, key: str) -> pl.Expr:
+    """v3 writes ServiceURL as a string, v1/v2 as a url.URL object; both become ``scheme://host``."""
+    if key not in frame.columns:
         return pl.lit(None, dtype=pl.String)
-    dtype = frame.schema["ServiceURL"]
+    dtype = frame.schema[key]
     if isinstance(dtype, pl.Struct):
         names = {f.name for f in dtype.fields}
         if {"Scheme", "Host"} <= names:
-            url = pl.col("ServiceURL")
+            url = pl.col(key)
             host = url.struct.field("Host")
             return pl.when(host.is_not_null() & (host != "")).then(
                 pl.concat_str(url.struct.field("Scheme"), pl.lit("://"), host)
             )
         return pl.lit(None, dtype=pl.String)
-    text = pl.col("ServiceURL").cast(pl.String, strict=False)
+    text = pl.col(key).cast(pl.String, strict=False)
     # the slow JSON path keeps a v2 object as JSON text
     from_object = pl.concat_str(
         text.str.json_path_match("$.Scheme"), pl.lit("://"), text.str.json_path_match("$.Host")
@@ -126,9 +138,17 @@ def _to_events(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
         s("RequestPath").alias("_target"),
         dash_null(s("RequestProtocol")).alias("protocol"),
         s("entryPointName").alias("entrypoint"),
-        dash_null(s("RouterName")).alias("router"),
-        dash_null(s("ServiceName")).alias("service"),
-        dash_null(_service_url(frame)).alias("upstream"),
+        pl.coalesce(
+            dash_null(s("RouterName")),
+            # v1 names "no frontend matched" itself
+            pl.when(s("FrontendName") != "backend not found").then(dash_null(s("FrontendName"))),
+        ).alias("router"),
+        pl.coalesce(
+            dash_null(s("ServiceName")),
+            # the request Traefik v1 answered itself names the backend "Traefik"
+            pl.when(s("FrontendName") != "backend not found").then(dash_null(s("BackendName"))),
+        ).alias("service"),
+        pl.coalesce(*(dash_null(_service_url(frame, key)) for key in _URL_KEYS)).alias("upstream"),
         dash_null(pl.coalesce(s("ClientHost"), s("ClientAddr").str.replace(r":\d+$", ""))).alias("_client"),
         s("request_User-Agent").alias("user_agent"),
         s("request_Origin").alias("origin"),
