@@ -69,9 +69,9 @@ def test_continuation_lines_fold_into_their_record(tmp_path):
     assert events["raw"][0].count("\n") == 2
 
 
-# -- real lines of every version, from public tickets (tests/data/traefik/github-issues_traefik-app-v1-v3.log) --
+# -- real lines of every version, from public tickets (tests/data/traefik/github-issues_traefik-app-v1-v3.txt) --
 
-APP_DATA = DATA / "traefik" / "github-issues_traefik-app-v1-v3.log"
+APP_DATA = DATA / "traefik" / "github-issues_traefik-app-v1-v3.txt"
 
 
 def _block(source: str) -> str:
