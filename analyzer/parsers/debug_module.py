@@ -13,7 +13,15 @@ The namespace goes to ``logger``; every line is level ``debug``.
 from __future__ import annotations
 
 from analyzer.parsers.backend.engine import LineParser
-from analyzer.parsers.backend.shapes import DEBUG_BARE, DEBUG_GMT, DEBUG_ISO, DEBUG_TTY, NODE, family_score
+from analyzer.parsers.backend.shapes import (
+    DEBUG_BARE,
+    DEBUG_GMT,
+    DEBUG_ISO,
+    DEBUG_TTY,
+    NODE,
+    NODE_UNTIMED,
+    family_score,
+)
 
 _NS = r"(?:engine|socket\.io|engine\.io-client|socket\.io-client|socket\.io-parser|[a-z][\w.-]*:[\w.*:-]+)"
 _DISTINCT = (
@@ -32,6 +40,7 @@ class DebugModule(LineParser):
         DEBUG_TTY,
         DEBUG_BARE,
         *(s for s in NODE if s not in (DEBUG_ISO, DEBUG_GMT, DEBUG_TTY, DEBUG_BARE)),
+        *NODE_UNTIMED,
     )
 
     def sniff(self, sample: list[str]) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from analyzer.parsers.backend.engine import CONTINUATION, Shape
+from analyzer.parsers.backend.engine import CONTINUATION, GENERIC, Shape
 from analyzer.parsers.base import share
 
 # -- Node ----------------------------------------------------------------------------------------------
@@ -55,6 +55,31 @@ WINSTON_TEXT = Shape(
     r"^(?P<ts_raw>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) - (?P<level>[a-z]+): (?P<msg>.*)$",
 )
 NODE = (NEST_V8, NEST_V6, DEBUG_ISO, DEBUG_GMT, DEBUG_TTY, DEBUG_BARE, WINSTON_TEXT)
+
+# -- Node lines without a time (read after every timed layout, placed by their neighbours) ----------------
+#: morgan's ``dev`` (``:method :url :status :response-time ms - :res[content-length]``) and ``tiny``
+#: (``:method :url :status :res[content-length] - :response-time ms``) formats (expressjs/morgan index.js).
+MORGAN = Shape(
+    "morgan",
+    r"^(?P<msg>(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) \S+ (?:\d{3}|-) "
+    r"(?:[\d.]+ ms - (?:\d+|-)|(?:\d+|-) - (?:[\d.]+|-) ms))$",
+    level="info",
+)
+#: http-proxy-middleware's logger: ``[HPM] Proxy created: /  ->  http://…``, ``[HPM] Upgrading to WebSocket``,
+#: ``[HPM] Error occurred while proxying request localhost:3000/socket.io/… to http://… [ECONNREFUSED]``; its
+#: own wordings are recognized when a paste lost the tag.
+HPM = Shape("http-proxy-middleware", r"^\s*\[(?P<logger>HPM)\] (?P<msg>.*)$")
+HPM_UNTAGGED = Shape(
+    "http-proxy-middleware-untagged",
+    r"^\s*(?P<msg>(?:Proxy created|Proxy rewrite rule created|Subscribed to http-proxy events|Upgrading to WebSocket"
+    r"|Error occurred while (?:trying to proxy|proxying)|Client disconnected)\b.*)$",
+)
+#: Anything else a Node process prints without a time (``console.log``): a record of its own, never dropped,
+#: unless it continues the record above (stack frames, a printed object's lines, an error's message).
+NODE_CONSOLE = Shape("node-console", r"^(?P<msg>\S.*)$", unless=CONTINUATION)
+#: The tail of every Node parser's layouts: untimed lines come after the generic timed layout, which must
+#: see the timestamped lines of foreign formats first.
+NODE_UNTIMED = (MORGAN, HPM, HPM_UNTAGGED, GENERIC, NODE_CONSOLE)
 
 # -- Python --------------------------------------------------------------------------------------------
 _LEVELS = r"TRACE|DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL"
