@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -63,6 +64,15 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
 ]  # fmt: skip
 
 
+CASES += [
+    (
+        "value-below-its-label-numbered",
+        "SocketCluster/socketcluster/issues/550",
+        {"kind": "ws_upgrade", "method": "GET", "scheme": "wss", "host": "echo.websocket.org", "status": 101},
+    ),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(("source", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_real_copies(tmp_path: Path, source: str, expected: dict[str, Any]) -> None:
     events, info = read_text(tmp_path, _block(source), name="network.txt")
@@ -76,3 +86,20 @@ def test_real_copies(tmp_path: Path, source: str, expected: dict[str, Any]) -> N
     for key, value in expected.items():
         assert row[key] == value, key
     assert row["ts_estimated"] is True
+
+
+def test_a_raw_handshake_is_timed_by_the_servers_date_header(tmp_path: Path) -> None:
+    events, info = read_text(tmp_path, _block("WebSocket-Node/issues/114"), name="network.txt")
+    assert (info.format, events.height) == ("devtools-network", 1)
+    assert info.unparsed_lines == 1  # the paste's "===== request ====" label
+    row = events.row(0, named=True)
+    assert (row["kind"], row["method"], row["host"], row["path"], row["status"]) == (
+        "ws_upgrade",
+        "GET",
+        "echo.websocket.org",
+        "/",
+        101,
+    )
+    # request headers are the request's; the response's Upgrade/Connection do not overwrite them
+    assert (row["upgrade_header"], row["connection_header"]) == ("websocket", "Upgrade")
+    assert (row["ts"], row["ts_estimated"]) == (datetime(2014, 3, 13, 16, 1, 52, tzinfo=UTC), False)

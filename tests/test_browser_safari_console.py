@@ -151,3 +151,21 @@ def test_upper_case_types_stay_playwright(tmp_path: Path) -> None:
     text = "[ERROR] WebSocket connection to 'ws://localhost:3000/' failed: Connection closed before receiving a handshake response (at http://localhost:3000/@vite/client:744:0)\n"
     _, info = read_text(tmp_path, text, name="console.txt")
     assert info.format == "playwright-console"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # https://github.com/hack-as-a-service/frontend/issues/10 (Safari 14): the copy lost its "[Error] "
+        "WebSocket network error: The operation couldn’t be completed. Connection refused",
+        # https://github.com/socketio/socket.io/issues/606 (Safari 5.1)
+        "WebSocket network error: The operation couldn\\U2019t be completed. (OSStatus error -2146762495.)",
+    ],
+    ids=["safari-14-refused", "safari-5-osstatus"],
+)
+def test_webkit_wording_without_its_level_is_still_safari(tmp_path: Path, line: str) -> None:
+    events, info = read_text(tmp_path, line + "\n", name="console.txt")
+    assert (info.format, info.unparsed_lines) == ("safari-console", 0)
+    row = events.row(0, named=True)
+    assert (row["kind"], row["level"]) == ("ws_failure", "error")
+    assert row["reason"].startswith("The operation couldn")

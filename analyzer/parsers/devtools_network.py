@@ -40,7 +40,8 @@ from analyzer.parsers.browser.messages import METHODS
 from analyzer.urls import sio_columns, split_target, split_url
 
 _URL: Final = r"[A-Za-z][A-Za-z0-9+.-]*://\S+"
-_GENERAL: Final = r"^\s*(?P<key>Request URL|Request Method|Status Code|Remote Address|Referrer Policy)\s*:\s*(?P<val>.*?)\s*$"
+# newer DevTools put the value on the line below its label; a Markdown list may number the labels
+_GENERAL: Final = r"^\s*(?:\d+\.\s+)?(?P<key>Request URL|Request Method|Status Code|Remote Address|Referrer Policy)\s*:\s*(?P<val>.*?)\s*$"
 _REQUEST_LINE: Final = rf"^(?P<method>{METHODS}) (?P<target>\S+) (?P<proto>HTTP/\d(?:\.\d)?)\s*$"
 _STATUS_LINE: Final = r"^(?P<proto>HTTP/\d(?:\.\d)?) (?P<status>\d{3})(?: (?P<text>.*?))?\s*$"
 _FETCH: Final = r'^(?:await )?fetch\("(?P<url>[^"]+)"'
@@ -94,12 +95,21 @@ class DevtoolsNetwork(Parser):
             text.str.extract_groups(_ENGINE_ERROR).alias("_err"),
         )
         g, r, u = pl.col("_g").struct, pl.col("_r").struct, pl.col("_u").struct
+        # "Request URL:" alone: its value is the next line, which starts nothing of its own
+        label_alone = (g.field("val") == "").fill_null(False)
+        lines = lines.with_columns(
+            pl.when(label_alone)
+            .then(text.shift(-1).str.strip_chars())
+            .otherwise(g.field("val"))
+            .alias("_gval"),
+            label_alone.shift(1).fill_null(False).alias("_value_line"),
+        )
         starts_request = (
             (g.field("key") == "Request URL")
             | r.field("method").is_not_null()
             | pl.col("_fetch").is_not_null()
             | pl.col("_curl").is_not_null()
-            | u.field("url").is_not_null()
+            | (u.field("url").is_not_null() & ~pl.col("_value_line"))
         ).fill_null(False)
         # a response pasted before any request is a request of its own, its URL unknown
         is_response = (
@@ -148,7 +158,7 @@ def _records(lines: pl.DataFrame) -> pl.DataFrame:
     g, r, s, u, sa = (pl.col(c).struct for c in ("_g", "_r", "_s", "_u", "_sa"))
     text = pl.col("text")
     general = {
-        key: g.field("val").filter(g.field("key") == key).first()
+        key: pl.col("_gval").filter(g.field("key") == key).first()
         for key in ("Request URL", "Request Method", "Status Code", "Remote Address", "Referrer Policy")
     }
     curl_method = text.str.extract(_CURL_METHOD, 1).drop_nulls().first()

@@ -35,7 +35,7 @@ import polars as pl
 from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult, share
 from analyzer.parsers.browser.classify import classify, json_attrs, normalize_level, select_events
 from analyzer.parsers.browser.clock import place_times_of_day
-from analyzer.parsers.browser.messages import MESSAGE_HEADS
+from analyzer.parsers.browser.messages import MESSAGE_HEADS, WK_ONLY
 from analyzer.urls import sio_columns, split_url
 
 #: ConsoleMessageView._levelString, exactly as written (Playwright dumps upper-case their types).
@@ -57,7 +57,9 @@ class SafariConsole(Parser):
     def sniff(self, sample: list[str]) -> float:
         own = share(sample, rf"^\[(?:{_LEVEL})\] ")
         if own < 0.3:
-            return 0.0
+            # a paste of Safari's messages without their level: WebKit's own wordings (chrome-console, which
+            # also reads them, tops at 0.9)
+            return 0.92 if share(sample, WK_ONLY) >= 0.5 else 0.0
         # "[Error] text" is a common log prefix: Safari's location or a browser's wording must show too
         located = share(sample, _SAFARI_LOCATION)
         browser = share(sample, rf"^\[(?:{_LEVEL})\] (?:{MESSAGE_HEADS})")
@@ -70,13 +72,23 @@ class SafariConsole(Parser):
         lines = doc.lines.select("line", "text", "shipper_ts").with_columns(
             text.str.extract_groups(_START).alias("_s")
         )
-        start = pl.col("_s").struct.field("rest").is_not_null()
+        # a message that lost its "[Error] " in a paste starts where a browser's own wording does
+        bare = (
+            pl.col("_s").struct.field("rest").is_null()
+            & text.str.contains(r"^\S")
+            & (text.str.contains(WK_ONLY) | text.str.contains(f"^(?:{MESSAGE_HEADS})"))
+        )
+        start = pl.col("_s").struct.field("rest").is_not_null() | bare
         lines = lines.with_columns(start.cum_sum().alias("rec"), text.str.extract_groups(_FRAME).alias("_f"))
         blank = text.str.strip_chars() == ""
         unparsed = lines.filter((pl.col("rec") == 0) & ~blank)["line"]
         is_frame = pl.col("_f").struct.field("fn").is_not_null()
         body = (
-            pl.when(start).then(pl.col("_s").struct.field("rest")).when(is_frame).then(None).otherwise(text)
+            pl.when(start)
+            .then(pl.coalesce(pl.col("_s").struct.field("rest"), text))
+            .when(is_frame)
+            .then(None)
+            .otherwise(text)
         )
         records = (
             lines.filter((pl.col("rec") > 0) & ~blank)
@@ -114,11 +126,8 @@ class SafariConsole(Parser):
         )
         placed = place_times_of_day(pl.Series("tod", [None] * records.height, dtype=pl.Int64), ctx)
         records = records.with_columns(placed.columns())
-        level = (
-            pl.when(pl.col("cmd").is_not_null())
-            .then(pl.lit("info"))
-            .otherwise(normalize_level(pl.col("lvl")))
-        )
+        # Web Inspector's level when the copy kept it; else (a command, a message that lost it) the meaning's
+        level = normalize_level(pl.col("lvl"))
         events = classify(records, given_level=level).with_columns(
             json_attrs(
                 {

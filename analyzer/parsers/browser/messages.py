@@ -170,6 +170,16 @@ WK_NET_ERRORS: Final = (
     ),
 )
 
+#: What only WebKit prints (Safari copies often lose their "[Error] " prefix in a paste): its socket
+#: transport's error, legacy handshake wording right after "failed: ", NSError descriptions, its CORS
+#: sentences.
+WK_ONLY: Final = (
+    r"WebSocket network error:|' failed: (?:Unexpected response code: \d{3}|The operation couldn|"
+    + "|".join(text for text, _, _ in WK_NET_ERRORS)
+    + r")|due to access control checks|is not allowed by Access-Control-Allow-Origin|"
+    r"Preflight response is not successful"
+)
+
 # -- levels ---------------------------------------------------------------------------------------------
 ERROR_LINE: Final = r"^(?:Uncaught\b|[A-Z]?\w*Error\b|DOMException\b)"
 LEVEL_WORD: Final = r"(?i)^\[?(error|err|warn|warning|info|debug|trace|fatal|verbose)\]?(?::|\s)"
