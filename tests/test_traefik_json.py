@@ -115,7 +115,7 @@ def test_traceparent_gives_the_trace_id(tmp_path):
     assert events["request_id"].to_list() == ["4bf92f3577b34da6a3ce929d0e0e4736"]
 
 
-def test_v1_frontend_backend_and_backend_url_fill_the_v2_columns(tmp_path):
+def test_v1_frontend_name_and_url_fill_the_v2_router_service_and_upstream(tmp_path):
     # Elastic's test input, lines 1-2: Traefik v1 objects (FrontendName, BackendName, BackendURL as url.URL)
     lines = data_lines("traefik/elastic-integrations_traefik_test-format-json.log")[:2]
     events, info = read_text(tmp_path, "\n".join(lines) + "\n")
