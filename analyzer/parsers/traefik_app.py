@@ -157,13 +157,19 @@ def _parse_json(lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def _fold(records: pl.DataFrame) -> pl.DataFrame:
-    starts = pl.col("_ts").is_not_null()
+    # a JSON object that is no app-log line (an access-log object among them, whole or broken over lines)
+    # starts a record of its own that this parser leaves unread, with the lines that continue it
+    foreign = pl.col("text").str.strip_chars_start().str.starts_with("{") & pl.col("_ts").is_null()
+    starts = pl.col("_ts").is_not_null() | foreign
     blank = pl.col("text").str.strip_chars() == ""
-    with_id = records.with_columns(starts.cum_sum().alias("_rec"), blank.alias("_blank"))
-    # lines before the first record, or blank, are not part of any record
-    orphans = with_id.filter((pl.col("_rec") == 0) & ~pl.col("_blank"))
+    with_id = records.with_columns(
+        starts.cum_sum().alias("_rec"), blank.alias("_blank"), foreign.alias("_foreign")
+    ).with_columns(pl.col("_foreign").first().over("_rec").alias("_foreign"))
+    # lines before the first record, or in a foreign one, are not read; blank lines belong to nothing
+    unread = ((pl.col("_rec") == 0) | pl.col("_foreign")) & ~pl.col("_blank")
+    orphans = with_id.filter(unread)
     grouped = (
-        with_id.filter((pl.col("_rec") > 0) & ~pl.col("_blank"))
+        with_id.filter(~unread & ~pl.col("_blank"))
         .group_by("_rec", maintain_order=True)
         .agg(pl.all().first(), pl.col("text").str.join("\n").alias("_raw"))
         .drop("_rec")
@@ -174,7 +180,7 @@ def _fold(records: pl.DataFrame) -> pl.DataFrame:
             orphans.drop("_rec").with_columns(pl.col("text").alias("_raw"), pl.lit(True).alias("_orphan")),
         ],
         how="diagonal_relaxed",
-    ).drop("_blank")
+    ).drop("_blank", "_foreign")
 
 
 def _classify(records: pl.DataFrame) -> pl.DataFrame:

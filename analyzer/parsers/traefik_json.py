@@ -45,7 +45,7 @@ class TraefikJSON(Parser):
         return share(sample, _SNIFF)
 
     def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
-        lines = doc.lines
+        lines = _join_broken_objects(doc.lines.select("line", "text"))
         objects = read_json_objects(lines["text"], schema=_schema(lines["text"]))
         frame = pl.concat([lines.select("line", "text"), objects], how="horizontal")
         # a JSON object without any access-log key (a stray app-log line) is not an access line
@@ -57,6 +57,27 @@ class TraefikJSON(Parser):
         blank = pl.col("text").str.strip_chars() == ""
         unparsed = frame.filter(~is_access & ~blank)["line"]
         return ParseResult(_to_events(parsed, objects.columns), unparsed)
+
+
+def _join_broken_objects(lines: pl.DataFrame) -> pl.DataFrame:
+    """Objects a paste or a terminal broke over lines, joined back: a line that does not open an object
+    continues the object above it while that one is unclosed (its line keeps the first line's number)."""
+    text = pl.col("text").str.strip_chars()
+    opens = text.str.starts_with("{")
+    unclosed = ~text.str.ends_with("}")
+    cont = pl.lit(False)
+    # a few rounds follow an object over a few lines; real pastes break one into two or three
+    for _ in range(3):
+        cont = ~opens & (opens | cont).shift(1).fill_null(False) & unclosed.shift(1).fill_null(False)
+    marked = lines.with_columns(cont.alias("_cont"))
+    if not marked["_cont"].any():
+        return lines
+    return (
+        marked.with_columns((~pl.col("_cont")).cum_sum().alias("_obj"))
+        .group_by("_obj", maintain_order=True)
+        .agg(pl.col("line").first(), pl.col("text").str.join(""))
+        .drop("_obj")
+    )
 
 
 #: The keys the parser reads (others reach ``attrs`` through the header pattern). Decoding only these,
