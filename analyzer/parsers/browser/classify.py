@@ -165,7 +165,12 @@ def _ws_reason() -> pl.Expr:
 
 def _ff_ws_reason() -> pl.Expr:
     return (
-        _f("_ffws", "what")
+        pl.coalesce(
+            _f("_ffws", "what"),
+            pl.when(_f("_ffws", "what_de").is_not_null()).then(
+                pl.lit("can't establish a connection to the server at")
+            ),
+        )
         .str.replace(r"^can[’']t", "can't")
         .str.replace(r"\s+(?:at|when attempting to contact)$", "")
     )
@@ -230,9 +235,11 @@ def _kind() -> pl.Expr:
             | pl.col("_wkws").is_not_null()
         )
         .then(pl.lit("ws_failure"))
-        .when(_f("_ffws", "url").is_not_null())
+        .when(pl.coalesce(_f("_ffws", "url"), _f("_ffws", "url_de")).is_not_null())
         .then(
-            pl.when(_is_ws_url(_f("_ffws", "url"))).then(pl.lit("ws_failure")).otherwise(pl.lit("net_error"))
+            pl.when(_is_ws_url(pl.coalesce(_f("_ffws", "url"), _f("_ffws", "url_de"))))
+            .then(pl.lit("ws_failure"))
+            .otherwise(pl.lit("net_error"))
         )
         .when(is_mixed)
         .then(pl.lit("mixed_content"))
@@ -337,7 +344,7 @@ def _details() -> list[pl.Expr]:
     )
     url = (
         pl.when(k == "ws_failure")
-        .then(pl.coalesce(_f("_ws", "url"), _f("_ffws", "url")))
+        .then(pl.coalesce(_f("_ws", "url"), pl.coalesce(_f("_ffws", "url"), _f("_ffws", "url_de"))))
         .when(k == "mixed_content")
         .then(pl.coalesce(_f("_mixed", "url"), pl.col("_ffmixed"), _f("_wkmixed", "url")))
         .when(k == "cors_blocked")
@@ -355,7 +362,7 @@ def _details() -> list[pl.Expr]:
                 _f("_net", "url"),
                 _f("_xhr", "url"),
                 _f("_ffnet", "url"),
-                _f("_ffws", "url"),
+                pl.coalesce(_f("_ffws", "url"), _f("_ffws", "url_de")),
                 _f("_ffclose", "url"),
                 # any other line: only a URL that is about WebSockets / Socket.IO, never a docs link
                 pl.when(

@@ -25,7 +25,14 @@ WS_FAIL_NO_URL: Final = r"^WebSocket connection failed:?\s?(?P<reason>.*)$"
 # Gecko appstrings: connectionFailure (branded), connectionRefused (toolkit fallback).
 FF_WS_FAIL: Final = (
     r"(?P<what>can[’']t establish a connection to the server at|"
-    r"connection was refused when attempting to contact) (?P<url>\S+?)\.?$"
+    r"connection was refused when attempting to contact) (?P<url>\S+?)\.?(?:\s|$)"
+    # the German build's connectionFailure ("Firefox kann keine Verbindung zu dem Server unter %S aufbauen.")
+    r"|(?P<what_de>kann keine Verbindung zu dem Server unter) (?P<url_de>\S+) aufbauen\b"
+)
+#: What only Firefox prints, for recognizing its console without its locations.
+FF_ONLY: Final = (
+    r"Firefox (?:can[’']t establish|kann keine Verbindung)|The connection to \S+ was interrupted while the page"
+    r"|Cross-Origin Request Blocked: The Same Origin Policy|Blocked loading mixed (?:active|display) content"
 )
 # Gecko appstrings: netInterrupt / netReset — the connection dropped after it was open.
 FF_WS_CLOSE: Final = (
