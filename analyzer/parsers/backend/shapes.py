@@ -63,8 +63,9 @@ NODE = (NEST_V8, NEST_V6, DEBUG_ISO, DEBUG_GMT, DEBUG_TTY, DEBUG_BARE, WINSTON_T
 #: (``:method :url :status :res[content-length] - :response-time ms``) formats (expressjs/morgan index.js).
 MORGAN = Shape(
     "morgan",
-    r"^(?P<msg>(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) \S+ (?:\d{3}|-) "
-    r"(?:[\d.]+ ms - (?:\d+|-)|(?:\d+|-) - (?:[\d.]+|-) ms))$",
+    r"^(?P<msg>(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) \S+ (?:\d{3}|-)"
+    # the timing is missing when the response had not finished (morgan writes "-"), or in bare request logs
+    r"(?: (?:[\d.]+|-) ms - (?:\d+|-)| (?:\d+|-) - (?:[\d.]+|-) ms)?)$",
     level="info",
 )
 #: http-proxy-middleware's logger: ``[HPM] Proxy created: /  ->  http://…``, ``[HPM] Upgrading to WebSocket``,
