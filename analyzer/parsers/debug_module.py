@@ -29,6 +29,7 @@ _DISTINCT = (
     rf"^(?:\d{{4}}-\d\d-\d\dT[\d:.]+Z|[A-Z][a-z]{{2}}, \d\d [A-Z][a-z]{{2}} \d{{4}} [\d:]+ GMT) {_NS}\b"
     rf"|^ {{0,4}}{_NS} .*\+\d+(?:ms|s|m|h|d)$"
     r"|^(?:engine|socket\.io)(?::[\w-]+)? \S"
+    rf"|^\[\d\d:\d\d:\d\d(?:\.\d+)?\] \[[A-Z]+\] +{_NS} "
 )
 
 
