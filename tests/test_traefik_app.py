@@ -132,7 +132,7 @@ VERSION_CASES = [
         ],
     ),
     (
-        "v1-text-frontend-and-backend",
+        "v1-text-frontend-and-its-service",
         "issues/4526",
         [
             {"ts": _utc("2019-02-26T10:23:13Z"), "level": "debug", "router": "frontend-Host-bazarr-xxx-ch-7"},

@@ -155,8 +155,8 @@ V1_DATA = "traefik/github-issues_traefik-clf-v1.log"
         (3, {"status": 200, "size": 612, "router": "Host-nginx1-test-tld-3", "upstream": "http://172.17.0.3:80"}),
         (4, {"status": 404, "router": None, "upstream": None, "service": None}),
     ],
-    ids=["v1.5-websocket-status-0", "v1.4-nil-status", "v1.5-redirect-dashes", "v1.5-frontend-and-backend-url",
-         "v1.7-backend-not-found"],
+    ids=["v1.5-websocket-status-0", "v1.4-nil-status", "v1.5-redirect-dashes", "v1.5-frontend-and-upstream-url",
+         "v1.7-no-frontend-matched"],
 )  # fmt: skip
 def test_v1_lines(tmp_path, index, expected):
     lines = data_lines(V1_DATA)
