@@ -64,7 +64,10 @@ def test_generic_scores_at_most_a_third() -> None:
     assert generic[0].sniff(UNKNOWN.splitlines()) <= 0.3
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in DATA.joinpath("traefik").iterdir()))
+# Traefik's own log shares logrus' layout with Go programs; only its access logs are asserted here
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in DATA.joinpath("traefik").iterdir() if "traefik-app" not in p.name)
+)
 def test_traefik_access_logs_are_never_backend_logs(name: str) -> None:
     """No specific backend parser claims a Traefik file; the generic fallback stays at or under 0.3."""
     sample = [ln for ln in data_lines(f"traefik/{name}") if ln.strip()][:60]

@@ -297,6 +297,37 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
         "Uncaught Error: Minified React error #425; visit https://reactjs.org/docs/error-decoder.html?invariant=425",
         {"kind": "error", "host": None},
     ),
+    # -- Safari / WebKit (sources beside each) --------------------------------------------------------------
+    (
+        # https://github.com/hack-as-a-service/frontend/issues/10 (Safari 14, the socket transport's wording)
+        "webkit-ws-network-error-refused",
+        "WebSocket network error: The operation couldn’t be completed. Connection refused",
+        {
+            "kind": "ws_failure",
+            "level": "error",
+            "reason": "The operation couldn’t be completed. Connection refused",
+        },
+    ),
+    (
+        # https://github.com/socketio/socket.io/issues/606 (Safari 5.1, wss)
+        "webkit-ws-network-error-osstatus",
+        "WebSocket network error: The operation couldn\\U2019t be completed. (OSStatus error -2146762495.)",
+        {
+            "kind": "ws_failure",
+            "reason": "The operation couldn\\U2019t be completed. (OSStatus error -2146762495.)",
+        },
+    ),
+    (
+        # https://jrgnsn.net/2024/12/16/Optional-Parameters-Required-to-Close-WebSockets-in-Safari-Without-Errors.html
+        "webkit-ws-connection-lost-typographic-quotes",
+        "WebSocket connection to ‘wss://example.com’ failed: The network connection was lost.",
+        {
+            "kind": "ws_failure",
+            "host": "example.com",
+            "error_name": "NSURLErrorNetworkConnectionLost",
+            "reason": "The network connection was lost.",
+        },
+    ),
 ]
 
 

@@ -43,6 +43,8 @@ BROWSER_PARSERS = [name for name, parser in registry().items() if parser.source 
         ("real-playwright-1.65.har", "har"),
         ("real-chromium-156_chrome_debug.log", "chrome-debug-log"),
         ("real-playwright-1.65_console.txt", "playwright-console"),
+        ("safari-console__public-pastes.txt", "safari-console"),
+        ("devtools-network__public-pastes.txt", "devtools-network"),
     ],
 )
 def test_browser_formats_are_detected(tmp_path: Path, name: str, expected: str) -> None:

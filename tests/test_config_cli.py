@@ -199,3 +199,13 @@ def test_json_report_validates_against_the_schema():
     for path in ("tests/data/config/incident", "tests/data/config/ports", "tests/data/config/broken"):
         result = run("check-config", path, "--format", "json", "--explain", SIO)
         jsonschema.validate(json.loads(result.stdout), schema)
+
+
+def test_v1_configuration_is_said_not_to_be_analysed():
+    result = run("check-config", "tests/data/config/v1/")
+    assert result.exit_code == 0, result.output
+    assert (
+        "tests/data/config/v1/traefik-4006.toml: skipped: Traefik v1 configuration (frontends and backends): "
+        "v1 routing is not analysed" in result.output
+    )
+    assert "whoami: Traefik v1 labels (traefik.frontend.…): v1 routing is not analysed" in result.output

@@ -27,6 +27,7 @@ def test_config_parsers_are_registered():
         "traefik-file-yaml",
         "traefik-static-toml",
         "traefik-static-yaml",
+        "traefik-v1-config",
     ]
     assert "router_config" in KINDS
 
@@ -166,3 +167,39 @@ def test_config_parsers_never_raise(name, texts):
     assert events.schema == SCHEMA
     assert set(result.unparsed.to_list()) <= set(range(1, len(texts) + 1))
     assert set(events["line"].drop_nulls().to_list()) <= set(range(1, len(texts) + 1))
+
+
+# -- Traefik v1: recognized, said plainly not to be analysed, never read as v2 ------------------------------
+
+V1_FILES = [
+    ("traefik-4006.toml", "traefik-v1-config", "frontends and backends"),
+    ("servers-1327.toml", "traefik-v1-config", "frontends and backends"),
+    ("docker-compose-920.yml", "traefik-v1-config", "traefik.frontend.rule labels"),
+]
+
+
+@pytest.mark.parametrize(("name", "fmt", "what"), V1_FILES, ids=[f[0] for f in V1_FILES])
+def test_v1_configuration_is_noted_not_analysed(tmp_path, name, fmt, what):
+    text = (CONFIG / "v1" / name).read_text(encoding="utf-8")
+    events, info = read_text(tmp_path, text, name=name)
+    assert (info.format, info.source, info.error, events.height, info.unparsed_lines) == (
+        fmt,
+        "config",
+        None,
+        0,
+        0,
+    )
+    assert any(f"Traefik v1 configuration ({what}): v1 routing is not analysed" in n for n in info.notes), (
+        info.notes
+    )
+
+
+def test_v1_labels_in_a_v3_compose_file_are_noted_and_make_no_default_router(tmp_path):
+    # without the note the docker provider's default rule would be invented for containers Traefik v1 routed
+    text = (CONFIG / "v1" / "docker-compose-3828.yml").read_text(encoding="utf-8")
+    events, info = read_text(tmp_path, text, name="docker-compose.yml")
+    assert (info.format, events.height) == ("docker-compose", 0)
+    assert [n for n in info.notes if "v1" in n] == [
+        "line 16: whoami: Traefik v1 labels (traefik.frontend.…): v1 routing is not analysed",
+        "line 33: mqtt: Traefik v1 labels (traefik.frontend.…): v1 routing is not analysed",
+    ]

@@ -25,8 +25,8 @@ from analyzer.ingest import ReadOptions, load
 #: plus the names the parsers still to be written are expected to get; their authors adjust this table.
 PRODUCER_FORMATS: dict[str, set[str]] = {
     # proxy
-    "traefik-v1-app": {"traefik-app", "traefik-v1"},
-    "traefik-v1-clf": {"traefik-clf", "traefik-v1"},
+    "traefik-v1-app": {"traefik-app"},
+    "traefik-v1-clf": {"traefik-clf"},
     "traefik-v2-app": {"traefik-app"},
     "traefik-v2-app-json": {"traefik-app"},
     "traefik-v2-clf": {"traefik-clf"},
@@ -58,9 +58,10 @@ PRODUCER_FORMATS: dict[str, set[str]] = {
     "node-red": {"node-red", "generic"},
     "socketio-09-logger": {"socketio-legacy", "generic"},
     "connect-logger": {"connect-logger", "generic"},
-    "morgan-dev": {"morgan", "node-plain", "generic"},
-    "http-proxy-middleware": {"node-plain", "generic"},
-    "node-console": {"node-plain", "generic"},
+    # a Node stream is named after its main format; lines without a time are read by all of them
+    "morgan-dev": {"node-console", "nestjs-text", "debug-module", "node-errors"},
+    "http-proxy-middleware": {"node-console", "nestjs-text", "debug-module", "node-errors"},
+    "node-console": {"node-console", "nestjs-text", "debug-module", "node-errors"},
     # backend: other
     "notify-push": {"rust-log", "generic"},
     "logback": {"generic", "logback"},

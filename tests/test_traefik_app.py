@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.conftest import read_text
+from tests.conftest import DATA, read_text
 
 CASES = [
     (
@@ -67,3 +67,139 @@ def test_continuation_lines_fold_into_their_record(tmp_path):
     events, info = read_text(tmp_path, text)
     assert events.height == 2 and info.unparsed_lines == 0
     assert events["raw"][0].count("\n") == 2
+
+
+# -- real lines of every version, from public tickets (tests/data/traefik/github-issues_traefik-app-v1-v3.txt) --
+
+APP_DATA = DATA / "traefik" / "github-issues_traefik-app-v1-v3.txt"
+
+
+def _block(source: str) -> str:
+    """The lines that follow the ``# source:`` comment naming ``source``, up to the next comment."""
+    out: list[str] = []
+    taking = False
+    for line in APP_DATA.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# source:"):
+            taking = source in line
+            continue
+        if taking:
+            out.append(line)
+    assert out, source
+    return "\n".join(out) + "\n"
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+VERSION_CASES = [
+    (
+        "v3-info-without-caller",
+        "issues/10577",
+        [
+            {"ts": _utc("2024-04-09T06:49:32Z"), "level": "info", "kind": "log", "logger": None,
+             "message": "Traefik version 3.0.0-rc3 built on 2024-03-13T15:49:38Z"},
+            {"message": "Starting provider aggregator aggregator.ProviderAggregator"},
+            {"message": 'ingress label selector is: ""'},
+        ],
+    ),
+    (
+        "v3-err-with-caller-and-no-message",
+        "issues/11997",
+        [
+            {"ts": _utc("2025-08-26T06:54:24Z"), "level": "error", "kind": "error", "entrypoint": "metrics",
+             "error": "accept tcp [::]:8082: use of closed network connection",
+             "logger": "github.com/traefik/traefik/v3/pkg/server/server_entrypoint_tcp.go:240"},
+            {"level": "debug", "kind": "log", "message": "Entrypoint closed", "entrypoint": "metrics"},
+        ],
+    ),
+    (
+        "v3-proxy-error-500",
+        "issues/11580",
+        [
+            {"ts": _utc("2025-02-28T14:19:02Z"), "kind": "proxy_error", "status": 500, "level": "debug",
+             "error": "tls: failed to verify certificate: x509: certificate signed by unknown authority"},
+        ],
+    ),
+    (
+        "v3-err-without-caller-or-message",
+        "id 14831900457",
+        [
+            {"ts": _utc("2025-05-05T12:16:59Z"), "level": "error", "kind": "error", "entrypoint": "https",
+             "logger": None, "error": "accept tcp [::]:443: use of closed network connection"},
+            {"message": "Error while starting server", "entrypoint": "https"},
+            {"ts": _utc("2025-05-05T12:17:00Z"), "level": "info", "kind": "log", "message": "Server stopped"},
+        ],
+    ),
+    (
+        "v1-text-frontend-and-its-service",
+        "issues/4526",
+        [
+            {"ts": _utc("2019-02-26T10:23:13Z"), "level": "debug", "router": "frontend-Host-bazarr-xxx-ch-7"},
+            {"service": "backend-bazarr", "router": None},
+        ],
+    ),
+    (
+        "v1-tty-padded",
+        "issues/955",
+        [
+            {"ts": _utc("2016-12-09T13:14:34Z"), "level": "debug", "message": "Creating frontend frontend-consul",
+             "router": "frontend-consul"},
+            {"message": "Wiring frontend frontend-consul to entryPoint http", "router": "frontend-consul"},
+        ],
+    ),
+    (
+        "v1-json-reload-with-offset",
+        "issues/3975",
+        [{"ts": _utc("2018-10-04T15:03:08Z"), "kind": "config_reload", "level": "info"}],
+    ),
+    (
+        "v1-oxy-websocket-dial-error-unescaped",
+        "issues/2891",
+        [
+            {"ts": _utc("2018-02-19T16:30:59Z"), "level": "error", "kind": "error",
+             "message": 'vulcand/oxy/forward/websocket: Error dialing "dev.cloud": websocket: bad handshake'
+             " with resp: 200 200 OK"},
+        ],
+    ),
+    (
+        "v1-offset",
+        "issues/452 ",
+        [{"ts": _utc("2016-06-11T14:37:28Z"), "level": "info",
+          "message": "Traefik version v1.0.0-rc2 built on 2016-06-08_12:40:47PM"}],
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"), [c[1:] for c in VERSION_CASES], ids=[c[0] for c in VERSION_CASES]
+)
+def test_real_lines_of_every_version(tmp_path, source, expected):
+    events, info = read_text(tmp_path, _block(source))
+    assert (info.format, info.source, info.unparsed_lines) == ("traefik-app", "proxy", 0)
+    assert events.height == len(expected)
+    for row, want in zip(events.iter_rows(named=True), expected, strict=True):
+        for key, value in want.items():
+            assert row[key] == value, (key, row["raw"])
+
+
+def test_colour_codes_that_lost_their_escape_byte_are_dropped(tmp_path):
+    # zerolog colours Traefik's console output; a paste that dropped the ESC byte keeps the rest of each code
+    line = '[90m2025-05-05T12:16:59Z[0m [31mERR[0m [1mError while starting server[0m [36merror=[0m[31m"accept tcp [::]:443: use of closed network connection"[0m [36mentryPointName=[0mhttps'
+    events, info = read_text(tmp_path, line + "\n")
+    assert info.format == "traefik-app"
+    row = events.row(0, named=True)
+    assert (row["ts"], row["level"], row["message"], row["entrypoint"]) == (
+        _utc("2025-05-05T12:16:59Z"),
+        "error",
+        "Error while starting server",
+        "https",
+    )
+
+
+def test_a_local_offset_is_read_as_written_not_in_tz(tmp_path):
+    # ConsoleWriter prints the process's zone: a container with TZ set writes -07:00; --tz must not move it
+    line = '2025-05-05T05:16:59-07:00 ERR Error while starting server error="accept tcp [::]:443: use of closed network connection" entryPointName=https'
+    events, info = read_text(tmp_path, line + "\n", tz="Europe/Paris")
+    assert info.format == "traefik-app"
+    assert events["ts"][0] == _utc("2025-05-05T12:16:59Z")

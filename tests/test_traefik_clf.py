@@ -137,3 +137,31 @@ def test_fast_and_regex_paths_agree(tmp_path):
     fast = _fast_fields(frame).collect()
     slow = _regex_fields(frame).collect()
     assert fast.drop("text").row(0) == slow.select(fast.drop("text").columns).row(0)
+
+
+# -- Traefik v1: frontends and backends in the same columns as v2's routers and services ------------------
+
+V1_DATA = "traefik/github-issues_traefik-clf-v1.log"
+
+
+@pytest.mark.parametrize(
+    ("index", "expected"),
+    [
+        (0, {"ts": datetime(2018, 2, 19, 16, 30, 59, tzinfo=UTC), "status": 0, "router": "websocket",
+             "upstream": "http://backend:8080", "service": None, "duration_ms": 3.0, "user_agent": "Go-http-client/1.1"}),
+        (1, {"ts": datetime(2017, 9, 12, 15, 10, 41, tzinfo=UTC), "status": None, "size": None, "router": None,
+             "upstream": None, "method": "GET", "path": "/prometheus/alerts"}),
+        (2, {"status": None, "router": "Host-nginx1-test-tld-3", "upstream": None}),
+        (3, {"status": 200, "size": 612, "router": "Host-nginx1-test-tld-3", "upstream": "http://172.17.0.3:80"}),
+        (4, {"status": 404, "router": None, "upstream": None, "service": None}),
+    ],
+    ids=["v1.5-websocket-status-0", "v1.4-nil-status", "v1.5-redirect-dashes", "v1.5-frontend-and-upstream-url",
+         "v1.7-no-frontend-matched"],
+)  # fmt: skip
+def test_v1_lines(tmp_path, index, expected):
+    lines = data_lines(V1_DATA)
+    events, info = read_text(tmp_path, "\n".join(lines) + "\n")
+    assert (info.format, info.unparsed_lines, events.height) == ("traefik-clf", 0, len(lines))
+    row = events.sort("line").row(index, named=True)
+    for key, value in expected.items():
+        assert row[key] == value, key

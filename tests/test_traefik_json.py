@@ -113,3 +113,24 @@ def test_traceparent_gives_the_trace_id(tmp_path):
     line.pop("request_X-Request-Id")
     events, _ = read_text(tmp_path, json.dumps(line) + "\n")
     assert events["request_id"].to_list() == ["4bf92f3577b34da6a3ce929d0e0e4736"]
+
+
+def test_v1_frontend_name_and_url_fill_the_v2_router_service_and_upstream(tmp_path):
+    # Elastic's test input, lines 1-2: Traefik v1 objects (FrontendName, BackendName, BackendURL as url.URL)
+    lines = data_lines("traefik/elastic-integrations_traefik_test-format-json.log")[:2]
+    events, info = read_text(tmp_path, "\n".join(lines) + "\n")
+    assert (info.format, info.unparsed_lines) == ("traefik-json", 0)
+    not_found, served = events.sort("line").iter_rows(named=True)
+    assert (not_found["status"], not_found["router"], not_found["service"], not_found["upstream"]) == (
+        404,
+        None,
+        None,
+        None,
+    )
+    assert (served["router"], served["service"], served["upstream"], served["status"]) == (
+        "Host-backend-docker-docker-localhost-2",
+        "backend-backend-docker",
+        "http://10.10.10.20:80",
+        200,
+    )
+    assert served["ts"] == datetime(2021, 3, 16, 19, 8, 41, 39598, tzinfo=UTC)

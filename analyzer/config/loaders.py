@@ -57,6 +57,17 @@ _INGRESSROUTE: Final = re.compile(
     r"^(?:kind:\s*IngressRoute\s*(?:#.*)?|apiVersion:\s*traefik\.(?:io|containo\.us)/\S+)$"
 )
 _TRAEFIK_LABEL: Final = re.compile(r"traefik\.(?:enable|http|tcp|udp|docker|swarm)\b")
+#: Traefik v1's docker labels (``traefik.frontend.rule``, ``traefik.port``, ``traefik.<segment>.frontend.rule``).
+_V1_LABEL: Final = re.compile(
+    r"^traefik\.(?:[\w-]+\.)?(?:frontend|backend|port|protocol|weight)\b", re.IGNORECASE
+)
+# Traefik v1 files (branches v1.0–v1.7): [frontends]/[backends] tables, top-level static options (v2 moved
+# them under [providers.*], [entryPoints.*], [certificatesResolvers.*]), frontend rules in labels.
+_V1_DYNAMIC: Final = re.compile(r"^\s*\[\[?\s*(?:frontends|backends)\s*[.\]]")
+_V1_STATIC: Final = re.compile(
+    r"^\s*(?:defaultEntryPoints\s*=|\[\s*(?:docker|file|web|acme|marathon|consul|consulCatalog|etcd|rancher|ecs)\s*\])"
+)
+_V1_RULE_LABEL: Final = re.compile(r"traefik\.(?:[\w-]+\.)?frontend\.rule\b", re.IGNORECASE)
 _TRAEFIK_IMAGE: Final = re.compile(r"(?:^|/)traefik(?::v?(?P<version>\d+(?:\.\d+)*))?(?:[@:]|$)")
 _TEMPLATE: Final = re.compile(r"\{\{\s*(?P<fn>normalize\s+)?\.(?P<field>Name|ContainerName)\s*\}\}")
 _INDEX_LABEL: Final = re.compile(r"""\{\{\s*index\s+\.Labels\s+"(?P<key>[^"]+)"\s*\}\}""")
@@ -88,6 +99,17 @@ def sniff_format(sample: list[str]) -> str | None:
         return "traefik-static-yaml"
     if any(_STATIC_TOML.match(line) for line in sample):
         return "traefik-static-toml"
+    return None
+
+
+def traefik_v1(sample: list[str]) -> str | None:
+    """What marks a file as Traefik v1 configuration (v1 routing is not analysed), or None."""
+    if any(_V1_DYNAMIC.match(line) for line in sample):
+        return "frontends and backends"
+    if any(_V1_STATIC.match(line) for line in sample):
+        return "static options"
+    if any(_V1_RULE_LABEL.search(line) for line in sample):
+        return "traefik.frontend.rule labels"
     return None
 
 
@@ -202,6 +224,11 @@ class _Loader:
         lines = tuple(text.splitlines())
         sample = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")][:200]
         fmt = fmt or sniff_format(sample)
+        v1 = traefik_v1(sample) if fmt is None or fmt.endswith("toml") else None
+        if v1 is not None:
+            # said even when a folder is searched: this is a Traefik configuration, only not one wsdiag reads
+            self._fail(path, f"Traefik v1 configuration ({v1}): v1 routing is not analysed", quiet=False)
+            return
         if fmt is None:
             self._fail(
                 path,
@@ -492,6 +519,12 @@ class _Loader:
             ):
                 self.config.middlewares.append(Middleware(name, provider, parts[4], origin))
         if tcp_udp and not routers and not services:
+            return
+        if not routers and not services and any(_V1_LABEL.match(k) for k in traefik):
+            line = min((o.line for _, o in traefik.values() if o.line), default=None)
+            _note(
+                file, line, f"{svc.name}: Traefik v1 labels (traefik.frontend.…): v1 routing is not analysed"
+            )
             return
         default_name = _normalize(
             f"{svc.project}_{svc.name}" if provider == "swarm" else f"{svc.name}_{svc.project}"

@@ -33,10 +33,12 @@ _TS: Final = r"^(?P<ts>\d{2}:\d{2}:\d{2}\.\d{3}) (?P<rest>.*)$"
 _ANCHOR: Final = r"^(?P<src>\S+?):(?P<ln>\d+)(?: (?P<msg>.*))?$"
 # Chrome up to 2014 put the anchor at the end of the line: "… failed: <reason> socket.io.js:2371"
 _END_ANCHOR: Final = r"^(?P<msg>.*?)\s+(?P<src>VM\d+|\(index\)|[^\s:]+\.(?:m?js|cjs|jsx|tsx?|vue|svelte|html?|php)):(?P<ln>\d+)$"
-_FRAME: Final = r"^\S.* @ \S+:\d+$|^\s+at \S|^\S.* \(async\)$"
+_FRAME: Final = r"^\S.* @ \S+:\d+$|^\s+at \S|^\S.* \(async\)$|^\S+ - \S+\.\w+:\d+$"
+# Chrome until ~2016 wrote a network row's request URL, without a line, in front of its message
+_URL_ANCHOR: Final = rf"^(?P<src>[A-Za-z][\w+.-]*://\S+) (?P<msg>(?:{MESSAGE_HEADS}).*)$"
 _SCRIPT_ANCHOR: Final = (
     r"^(?:\d{2}:\d{2}:\d{2}\.\d{3} )?(?:VM\d+|\(index\)|[^\s:]*\.(?:m?js|cjs|jsx|tsx?|vue|svelte|html?|php)"
-    r"|:\d+/\S*):\d+ \S"
+    r"|:\d+/\S*):\d+ +\S"
 )
 _FIREFOX_LOCATION: Final = r"\s[^\s()]+:\d+:\d+$"
 #: A share of the lines carrying a time above this means the export was saved with timestamps.
@@ -87,8 +89,26 @@ def fold(lines: pl.DataFrame) -> pl.DataFrame:
     frame = frame.with_columns(
         pl.col("_t").struct.field("ts").alias("hms"),
         pl.coalesce(pl.col("_t").struct.field("rest"), text).alias("rest"),
-    ).with_columns(pl.col("rest").str.contains(_FRAME).alias("is_frame"))
-    leading = pl.col("rest").str.extract_groups(_ANCHOR)
+    ).with_columns(
+        # a message whose first stack frame was glued to it by the copy ("…code: 400fn @ VM49:35") is no frame
+        (
+            pl.col("rest").str.contains(_FRAME)
+            & ~pl.col("rest").str.contains(rf"^\S+?:\d+ +(?:{MESSAGE_HEADS})")
+        ).alias("is_frame")
+    )
+    url_anchor = pl.col("rest").str.extract_groups(_URL_ANCHOR)
+    anchor = pl.col("rest").str.extract_groups(_ANCHOR)
+    leading = (
+        pl.when(anchor.struct.field("src").is_null() & url_anchor.struct.field("src").is_not_null())
+        .then(
+            pl.struct(
+                url_anchor.struct.field("src"),
+                pl.lit(None, dtype=pl.String).alias("ln"),
+                url_anchor.struct.field("msg"),
+            )
+        )
+        .otherwise(anchor)
+    )
     trailing = pl.col("rest").str.extract_groups(_END_ANCHOR)
     frame = frame.with_columns(
         pl.when(pl.col("is_frame"))
@@ -104,8 +124,14 @@ def fold(lines: pl.DataFrame) -> pl.DataFrame:
     if timestamped > _TIMESTAMPED:
         starts = pl.col("hms").is_not_null()
     else:
-        starts = ~pl.col("is_frame") & (
-            anchor_src.is_not_null() | pl.col("rest").str.contains("^" + MESSAGE_HEADS)
+        # an anchor alone on its line (an old copy, a narrow pane) heads the message on the line below
+        alone = (
+            (anchor_src.is_not_null() & pl.col("_a").struct.field("msg").is_null()).shift(1).fill_null(False)
+        )
+        starts = (
+            ~pl.col("is_frame")
+            & (anchor_src.is_not_null() | pl.col("rest").str.contains("^" + MESSAGE_HEADS))
+            & ~alone
         )
     first = pl.int_range(pl.len()) == 0
     frame = frame.with_columns((starts | first).alias("start"))
@@ -116,7 +142,7 @@ def fold(lines: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("is_frame") & ~pl.col("start"))
         .then(None)
         .when(anchored)
-        .then(pl.col("_a").struct.field("msg").fill_null(""))
+        .then(pl.col("_a").struct.field("msg").str.strip_chars_start().fill_null(""))
         .when(pl.col("start"))
         .then(pl.col("rest"))
         .otherwise(text)

@@ -13,7 +13,15 @@ The namespace goes to ``logger``; every line is level ``debug``.
 from __future__ import annotations
 
 from analyzer.parsers.backend.engine import LineParser
-from analyzer.parsers.backend.shapes import DEBUG_BARE, DEBUG_GMT, DEBUG_ISO, DEBUG_TTY, NODE, family_score
+from analyzer.parsers.backend.shapes import (
+    DEBUG_BARE,
+    DEBUG_GMT,
+    DEBUG_ISO,
+    DEBUG_TTY,
+    NODE,
+    NODE_UNTIMED,
+    family_score,
+)
 
 # a part after a colon starts with a letter: ``bundle.js:13156`` (a console source link) is no namespace
 _NS = r"(?:engine|socket\.io|engine\.io-client|socket\.io-client|socket\.io-parser|[a-z][\w.-]*:[a-z*][\w.*:-]*)"
@@ -21,6 +29,7 @@ _DISTINCT = (
     rf"^(?:\d{{4}}-\d\d-\d\dT[\d:.]+Z|[A-Z][a-z]{{2}}, \d\d [A-Z][a-z]{{2}} \d{{4}} [\d:]+ GMT) {_NS}\b"
     rf"|^ {{0,4}}{_NS} .*\+\d+(?:ms|s|m|h|d)$"
     r"|^(?:engine|socket\.io)(?::[\w-]+)? \S"
+    rf"|^\[\d\d:\d\d:\d\d(?:\.\d+)?\] \[[A-Z]+\] +{_NS} "
 )
 
 
@@ -33,6 +42,7 @@ class DebugModule(LineParser):
         DEBUG_TTY,
         DEBUG_BARE,
         *(s for s in NODE if s not in (DEBUG_ISO, DEBUG_GMT, DEBUG_TTY, DEBUG_BARE)),
+        *NODE_UNTIMED,
     )
 
     def sniff(self, sample: list[str]) -> float:

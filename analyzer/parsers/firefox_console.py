@@ -21,7 +21,7 @@ import polars as pl
 from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult, share
 from analyzer.parsers.browser.classify import classify, json_attrs, select_events
 from analyzer.parsers.browser.clock import place_times_of_day, time_of_day_ms
-from analyzer.parsers.browser.messages import MESSAGE_HEADS
+from analyzer.parsers.browser.messages import FF_ONLY, MESSAGE_HEADS
 
 _TS: Final = r"^(?P<ts>\d{2}:\d{2}:\d{2}\.\d{3}) (?P<rest>.*)$"
 _LOCATION: Final = r"(?:^|\s)(?P<loc>[^\s()]+:\d+:\d+)$"
@@ -38,8 +38,12 @@ class FirefoxConsole(Parser):
 
     def sniff(self, sample: list[str]) -> float:
         located = share(sample, _LOCATION)
-        if located < 0.2 or share(sample, _NODE_FRAME) > 0.1:
+        if share(sample, _NODE_FRAME) > 0.1:
             return 0.0
+        if located < 0.2:
+            # a copy without locations: Firefox's own wording, or its "    fn url:line" frames, show it
+            firefox = share(sample, FF_ONLY) >= 0.3 or share(sample, _FRAME) >= 0.5
+            return 0.92 if firefox else 0.0
         own = share(
             sample, rf"{_LOCATION}|{_FRAME}|^(?:\d{{2}}:\d{{2}}:\d{{2}}\.\d{{3}} )?(?:{MESSAGE_HEADS})"
         )

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from analyzer.parsers.backend.engine import LineParser
 from analyzer.parsers.backend.jsonlog import JsonKeys, read_json_lines
-from analyzer.parsers.backend.shapes import NODE
+from analyzer.parsers.backend.shapes import NODE, NODE_UNTIMED
 from analyzer.parsers.base import share
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ def _read(rows: pl.DataFrame) -> pl.DataFrame:
 class NestJson(LineParser):
     name = "nestjs-json"
     description = "NestJS ConsoleLogger JSON mode (epoch-ms timestamps)"
-    shapes = NODE
+    shapes = (*NODE, *NODE_UNTIMED)
     json_reader = _read
     level_words = {"verbose": "trace"}  # noqa: RUF012
 

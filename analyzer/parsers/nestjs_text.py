@@ -13,13 +13,13 @@ which is read too.
 from __future__ import annotations
 
 from analyzer.parsers.backend.engine import LineParser
-from analyzer.parsers.backend.shapes import NEST_V6, NEST_V8, NODE, family_score
+from analyzer.parsers.backend.shapes import NEST_V6, NEST_V8, NODE, NODE_UNTIMED, family_score
 
 
 class NestText(LineParser):
     name = "nestjs-text"
     description = "NestJS ConsoleLogger text (v6+, any locale timestamp), with engine.io debug lines"
-    shapes = (NEST_V8, NEST_V6, *(s for s in NODE if s not in (NEST_V8, NEST_V6)))
+    shapes = (NEST_V8, NEST_V6, *(s for s in NODE if s not in (NEST_V8, NEST_V6)), *NODE_UNTIMED)
     # Nest's VERBOSE is its lowest level
     level_words = {"verbose": "trace"}  # noqa: RUF012
 

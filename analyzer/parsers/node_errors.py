@@ -9,7 +9,7 @@ file's mtime (``ts_estimated``).
 from __future__ import annotations
 
 from analyzer.parsers.backend.engine import LineParser, Shape
-from analyzer.parsers.backend.shapes import NODE, family_score
+from analyzer.parsers.backend.shapes import NODE, NODE_UNTIMED, family_score
 
 ERROR_LINE = Shape(
     "node-error",
@@ -24,7 +24,7 @@ _DISTINCT = rf"{_FRAME}|^(?:Uncaught )?(?:[A-Z]\w*)?Error(?: \[\w+\])?: "
 class NodeErrors(LineParser):
     name = "node-errors"
     description = "Node.js error output (uncaught errors, stacks, ws / wscat errors)"
-    shapes = (ERROR_LINE, CLI_LEVEL, *NODE)
+    shapes = (ERROR_LINE, CLI_LEVEL, *NODE, *NODE_UNTIMED)
 
     def sniff(self, sample: list[str]) -> float:
         return family_score(sample, _DISTINCT, (ERROR_LINE, CLI_LEVEL), top=0.6)

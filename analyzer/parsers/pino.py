@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from analyzer.parsers.backend.engine import LineParser
 from analyzer.parsers.backend.jsonlog import JsonKeys, read_json_lines
-from analyzer.parsers.backend.shapes import NODE
+from analyzer.parsers.backend.shapes import NODE, NODE_UNTIMED
 from analyzer.parsers.base import share
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def _read(rows: pl.DataFrame) -> pl.DataFrame:
 class Pino(LineParser):
     name = "pino"
     description = "pino JSON lines (numeric levels, epoch-ms time)"
-    shapes = NODE
+    shapes = (*NODE, *NODE_UNTIMED)
     json_reader = _read
 
     def sniff(self, sample: list[str]) -> float:

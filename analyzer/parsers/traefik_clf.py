@@ -10,6 +10,12 @@ the same shape; before v2.1.7 a missing router/service is a bare ``-``; v3.6.18+
 quoted fields as ``\\"``; ``X-Forwarded-For`` lists (``A, B``) in the client field; ``StartLocal`` offsets;
 ``[-]`` when the time fields are dropped; genericCLF (v3.5.2+) ends after the user agent.
 
+Traefik v1 writes the same layout with its own names in the tail (``middlewares/accesslog`` on the v1.4–v1.7
+branches): the frontend where v2 has the router, the backend URL where v2 has the service URL; v1.0–v1.3
+(``middlewares/logger.go``) write the backend's *name* there (``"backend-foo"``), which goes to ``service``.
+A request no frontend matched is logged with the frontend ``"backend not found"`` and the backend ``"/"``
+(v2: ``"-"`` and ``"-"``), so both become null. v1.4 wrote a missing status or size as ``%!d(<nil>)``.
+
 Semantics kept: the timestamp is the request *start*; a WebSocket that upgraded is logged with status
 ``0`` when it closes and its duration is the connection lifetime, so ``ts_end = ts + duration``.
 
@@ -27,20 +33,22 @@ from analyzer.regex import ascii_classes
 from analyzer.urls import sio_columns, split_target
 
 _Q = r'"(?:[^"\\]|\\.)*"'  # a quoted field, escaped quotes allowed
+# a number, "-" when missing, or v1.4's "%!d(<nil>)" (a nil printed with %d)
+_NUM = r"\d+|-|%!d\(<nil>\)"
 _HEAD = ascii_classes(r"^(?P<client>[^\s,]+(?:, [^\s,]+)*) (?P<ident>\S+) (?P<user>\S+) \[(?P<ts>[^\]]*)\] ")
 _STRICT = ascii_classes(
-    _HEAD + rf'"(?P<req>(?:[^"\\]|\\.)*)" (?P<status>\d+|-) (?P<size>\d+|-)'
+    _HEAD + rf'"(?P<req>(?:[^"\\]|\\.)*)" (?P<status>{_NUM}) (?P<size>{_NUM})'
     rf"(?: (?P<referer>{_Q}|-) (?P<ua>{_Q}|-)"
     rf"(?: (?P<count>\d+|-) (?P<router>{_Q}|-) (?P<svc>{_Q}|-) (?P<dur>\d+)ms)?)?$"
 )
 # Before v3.6.18 quotes inside fields were not escaped: anchor on the fixed tail instead.
 _LENIENT = ascii_classes(
-    _HEAD + r'"(?P<req>.*)" (?P<status>\d+|-) (?P<size>\d+|-) (?P<referer>".*?"|-) (?P<ua>".*"|-)'
+    _HEAD + rf'"(?P<req>.*)" (?P<status>{_NUM}) (?P<size>{_NUM}) (?P<referer>".*?"|-) (?P<ua>".*"|-)'
     r' (?P<count>\d+|-) (?P<router>"[^"]*"|-) (?P<svc>"[^"]*"|-) (?P<dur>\d+)ms$'
 )
 _FIELDS = ["client", "user", "ts", "req", "status", "size", "referer", "ua", "count", "router", "svc", "dur"]
 _CLF_TIME = r"\[(?:\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}|-)\]"
-_SNIFF = r"^[^\s,]+(?:, [^\s,]+)* \S+ \S+ " + _CLF_TIME + r' "[^"]*" (?:\d+|-) (?:\d+|-)'
+_SNIFF = r"^[^\s,]+(?:, [^\s,]+)* \S+ \S+ " + _CLF_TIME + rf' "[^"]*" (?:{_NUM}) (?:{_NUM})'
 _TRAEFIK_TAIL = r' (?:\d+|-) (?:"[^"]*"|-) (?:"[^"]*"|-) \d+ms$'
 
 
@@ -163,8 +171,13 @@ def _events(fields: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("status").cast(pl.Int32, strict=False),
         pl.col("size").cast(pl.Int64, strict=False),
         pl.col("dur").cast(pl.Float64, strict=False).alias("duration_ms"),
-        _dash_null(pl.col("router")).alias("router"),
-        _dash_null(pl.col("svc")).alias("upstream"),
+        # v1 names "no frontend matched" itself; v2 writes "-"
+        pl.when(pl.col("router") != "backend not found").then(_dash_null(pl.col("router"))).alias("router"),
+        pl.when(pl.col("svc").str.contains("://", literal=True)).then(pl.col("svc")).alias("upstream"),
+        # v1.0–v1.3 log the backend's name where later versions log its URL
+        pl.when(~pl.col("svc").str.contains("://", literal=True) & ~pl.col("svc").is_in(["-", "", "/"]))
+        .then(pl.col("svc"))
+        .alias("service"),
         _dash_null(pl.col("ua")).alias("user_agent"),
         # a logged X-Forwarded-For list ("A, B"): the first address is the client
         pl.col("client").str.splitn(",", 2).struct.field("field_0").alias("client"),
@@ -184,7 +197,7 @@ def _events(fields: pl.LazyFrame) -> pl.LazyFrame:
         (pl.col("ts").is_not_null() | (pl.col("ts_raw") == "-").fill_null(False)).alias("_parsed"),
     ).select(
         "line", "ts", "ts_end", "kind", "level", "message", "method", "path", "query", "protocol", "status",
-        "size", "duration_ms", "router", "upstream", "client", "user_agent", "eio", "transport", "sid", "t", "raw",
+        "size", "duration_ms", "router", "upstream", "service", "client", "user_agent", "eio", "transport", "sid", "t", "raw",
         "_parsed",
     )  # fmt: skip
 

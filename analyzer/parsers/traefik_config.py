@@ -22,7 +22,7 @@ from typing import ClassVar
 import polars as pl
 
 from analyzer.config.analysis import router_record
-from analyzer.config.loaders import load_text, mentions_traefik, sniff_format
+from analyzer.config.loaders import load_text, mentions_traefik, sniff_format, traefik_v1
 from analyzer.errors import ConfigError
 from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult
 
@@ -137,3 +137,34 @@ class TraefikStaticToml(_TraefikConfig):
 class KubernetesIngressRoute(_TraefikConfig):
     name = "kubernetes-ingressroute"
     description = "Kubernetes IngressRoute manifests (Traefik CRD)"
+
+
+class TraefikV1Config(Parser):
+    """Traefik v1 configuration (TOML ``[frontends]``/``[backends]``, v1 static options, ``traefik.frontend.rule``
+    labels): recognized and said to be out of reach, never read as v2 nor left unknown.
+
+    A compose file that mixes v1 and v2 labels is read by the compose parser, whose loader notes the
+    services that only carry v1 labels.
+    """
+
+    name = "traefik-v1-config"
+    source = "config"
+    description = (
+        "Traefik v1 configuration (frontends/backends, v1 static options or labels): noted, not analysed"
+    )
+
+    def sniff(self, sample: list[str]) -> float:
+        what = traefik_v1(sample)
+        if what is None:
+            return 0.0
+        # a v1 static file also has [entryPoints.http], which the v2 static reader would claim (0.8); a compose
+        # file with v2 labels as well is the compose parser's (0.9)
+        return 0.95 if what == "frontends and backends" else 0.85
+
+    def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
+        what = traefik_v1(doc.lines["text"].to_list()) or "v1 options"
+        note = (
+            f"Traefik v1 configuration ({what}): v1 routing is not analysed; "
+            "wsdiag checks the routers of Traefik v2/v3 configurations only"
+        )
+        return ParseResult(pl.DataFrame(schema=_SCHEMA), notes=[note])

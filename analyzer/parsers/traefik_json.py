@@ -6,6 +6,11 @@ the connection lifetime), ``RouterName``, ``ServiceName``, ``ServiceURL`` (v2: a
 v3: a string), ``DownstreamStatus`` / ``OriginStatus`` (0 when nothing was written: a hijacked WebSocket),
 ``RequestHost``, ``RequestMethod``, ``RequestPath``, ``ClientHost`` (may be the raw X-Forwarded-For
 list), and kept headers as ``request_<Canonical-Name>``, ``origin_*``, ``downstream_*``.
+
+Traefik v1 (``middlewares/accesslog/logdata.go`` on the v1.4–v1.7 branches) writes the same object with its
+own names: ``FrontendName`` (the router's place; ``"backend not found"`` when no frontend matched),
+``BackendName`` (the service's) and ``BackendURL`` (a ``url.URL`` object, as v2's ``ServiceURL``); they go
+to the same columns.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ class TraefikJSON(Parser):
         return "v2" if share(head, r'"ServiceURL"\s*:\s*\{') else "v3"
 
     def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
-        lines = doc.lines
+        lines = _join_broken_objects(doc.lines.select("line", "text"))
         objects = read_json_objects(lines["text"], schema=_schema(lines["text"]))
         frame = pl.concat([lines.select("line", "text"), objects], how="horizontal")
         # a JSON object without any access-log key (a stray app-log line) is not an access line
@@ -59,12 +64,34 @@ class TraefikJSON(Parser):
         return ParseResult(_to_events(parsed, objects.columns), unparsed)
 
 
+def _join_broken_objects(lines: pl.DataFrame) -> pl.DataFrame:
+    """Objects a paste or a terminal broke over lines, joined back: a line that does not open an object
+    continues the object above it while that one is unclosed (its line keeps the first line's number)."""
+    text = pl.col("text").str.strip_chars()
+    opens = text.str.starts_with("{")
+    unclosed = ~text.str.ends_with("}")
+    cont = pl.lit(False)
+    # a few rounds follow an object over a few lines; real pastes break one into two or three
+    for _ in range(3):
+        cont = ~opens & (opens | cont).shift(1).fill_null(False) & unclosed.shift(1).fill_null(False)
+    marked = lines.with_columns(cont.alias("_cont"))
+    if not marked["_cont"].any():
+        return lines
+    return (
+        marked.with_columns((~pl.col("_cont")).cum_sum().alias("_obj"))
+        .group_by("_obj", maintain_order=True)
+        .agg(pl.col("line").first(), pl.col("text").str.join(""))
+        .drop("_obj")
+    )
+
+
 #: The keys the parser reads (others reach ``attrs`` through the header pattern). Decoding only these,
 #: typed, is several times faster than inferring every key of every line.
 _KEYS: dict[str, PolarsDataType] = {
     **dict.fromkeys(
         ["StartUTC", "StartLocal", "time", "RequestMethod", "RequestScheme", "RequestHost", "RequestAddr",
          "RequestPath", "RequestProtocol", "entryPointName", "RouterName", "ServiceName", "ClientHost", "ClientAddr",
+         "FrontendName", "BackendName",
          "request_User-Agent", "request_Origin", "request_Upgrade", "request_Connection", "request_Traceparent",
          *_REQUEST_ID_HEADERS],
         pl.String,
@@ -73,29 +100,35 @@ _KEYS: dict[str, PolarsDataType] = {
 }  # fmt: skip
 
 
+#: The keys holding the upstream's URL: v2/v3 ``ServiceURL``, v1 ``BackendURL``.
+_URL_KEYS = ("ServiceURL", "BackendURL")
+
+
 def _schema(texts: pl.Series) -> dict[str, PolarsDataType]:
-    """The typed keys to decode; ``ServiceURL`` as Traefik v2 (a url.URL object) or v3 (a string) writes it."""
+    """The typed keys to decode; the URL keys as Traefik v1/v2 (a url.URL object) or v3 (a string) write them."""
     head = texts.head(200).str.join("\n").item() or ""
-    v2 = re.search(r'"ServiceURL"\s*:\s*\{', head) is not None
-    service_url: PolarsDataType = pl.Struct({"Scheme": pl.String, "Host": pl.String}) if v2 else pl.String
-    return {**_KEYS, "ServiceURL": service_url}
+    urls: dict[str, PolarsDataType] = {}
+    for key in _URL_KEYS:
+        as_object = re.search(rf'"{key}"\s*:\s*\{{', head) is not None
+        urls[key] = pl.Struct({"Scheme": pl.String, "Host": pl.String}) if as_object else pl.String
+    return {**_KEYS, **urls}
 
 
-def _service_url(frame: pl.DataFrame) -> pl.Expr:
-    """v3 writes ServiceURL as a string, v2 as a url.URL object; both become ``scheme://host``."""
-    if "ServiceURL" not in frame.columns:
+def _service_url(frame: pl.DataFrame, key: str) -> pl.Expr:
+    """v3 writes ServiceURL as a string, v1/v2 as a url.URL object; both become ``scheme://host``."""
+    if key not in frame.columns:
         return pl.lit(None, dtype=pl.String)
-    dtype = frame.schema["ServiceURL"]
+    dtype = frame.schema[key]
     if isinstance(dtype, pl.Struct):
         names = {f.name for f in dtype.fields}
         if {"Scheme", "Host"} <= names:
-            url = pl.col("ServiceURL")
+            url = pl.col(key)
             host = url.struct.field("Host")
             return pl.when(host.is_not_null() & (host != "")).then(
                 pl.concat_str(url.struct.field("Scheme"), pl.lit("://"), host)
             )
         return pl.lit(None, dtype=pl.String)
-    text = pl.col("ServiceURL").cast(pl.String, strict=False)
+    text = pl.col(key).cast(pl.String, strict=False)
     # the slow JSON path keeps a v2 object as JSON text
     from_object = pl.concat_str(
         text.str.json_path_match("$.Scheme"), pl.lit("://"), text.str.json_path_match("$.Host")
@@ -131,9 +164,17 @@ def _to_events(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
         s("RequestPath").alias("_target"),
         dash_null(s("RequestProtocol")).alias("protocol"),
         s("entryPointName").alias("entrypoint"),
-        dash_null(s("RouterName")).alias("router"),
-        dash_null(s("ServiceName")).alias("service"),
-        dash_null(_service_url(frame)).alias("upstream"),
+        pl.coalesce(
+            dash_null(s("RouterName")),
+            # v1 names "no frontend matched" itself
+            pl.when(s("FrontendName") != "backend not found").then(dash_null(s("FrontendName"))),
+        ).alias("router"),
+        pl.coalesce(
+            dash_null(s("ServiceName")),
+            # the request Traefik v1 answered itself names the backend "Traefik"
+            pl.when(s("FrontendName") != "backend not found").then(dash_null(s("BackendName"))),
+        ).alias("service"),
+        pl.coalesce(*(dash_null(_service_url(frame, key)) for key in _URL_KEYS)).alias("upstream"),
         dash_null(pl.coalesce(s("ClientHost"), s("ClientAddr").str.replace(r":\d+$", ""))).alias("_client"),
         s("request_User-Agent").alias("user_agent"),
         s("request_Origin").alias("origin"),

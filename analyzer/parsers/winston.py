@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from analyzer.parsers.backend.engine import LineParser
 from analyzer.parsers.backend.jsonlog import JsonKeys, read_json_lines
-from analyzer.parsers.backend.shapes import NODE, WINSTON_TEXT
+from analyzer.parsers.backend.shapes import NODE, NODE_UNTIMED, WINSTON_TEXT
 from analyzer.parsers.base import share
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def _read(rows: pl.DataFrame) -> pl.DataFrame:
 class Winston(LineParser):
     name = "winston"
     description = "winston JSON lines and winston 2.x text"
-    shapes = (WINSTON_TEXT, *(s for s in NODE if s is not WINSTON_TEXT))
+    shapes = (WINSTON_TEXT, *(s for s in NODE if s is not WINSTON_TEXT), *NODE_UNTIMED)
     json_reader = _read
 
     def sniff(self, sample: list[str]) -> float:

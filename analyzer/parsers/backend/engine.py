@@ -58,6 +58,8 @@ class Shape:
     pattern: str
     #: Level of lines of this shape that carry none (the debug module has no levels: ``debug``).
     level: str | None = None
+    #: Lines this regex also matches but that are not the shape's (polars' regex has no lookahead).
+    unless: str | None = None
 
     @property
     def groups(self) -> list[str]:
@@ -211,6 +213,8 @@ def match_shapes(
             break
         found = rest.with_columns(pl.col("text").str.extract_groups(ascii_classes(shape.pattern)).alias("_g"))
         hit = pl.col("_g").struct.field("msg").is_not_null()
+        if shape.unless is not None:
+            hit = hit & ~pl.col("text").str.contains(ascii_classes(shape.unless))
         groups = set(shape.groups)
         take = found.filter(hit)
         if take.height:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from analyzer.parsers.backend.engine import CONTINUATION, Shape
+from analyzer.parsers.backend.engine import CONTINUATION, GENERIC, Shape
 from analyzer.parsers.base import share
 
 # -- Node ----------------------------------------------------------------------------------------------
@@ -56,7 +56,41 @@ WINSTON_TEXT = Shape(
     "winston-text",
     r"^(?P<ts_raw>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) - (?P<level>[a-z]+): (?P<msg>.*)$",
 )
-NODE = (NEST_V8, NEST_V6, DEBUG_ISO, DEBUG_GMT, DEBUG_TTY, DEBUG_BARE, WINSTON_TEXT)
+#: ``debug`` output passed through a logger that stamps a time of day and a level of its own:
+#: ``[12:58:39.255] [LOG]     engine handshaking client "Qr_Ev…" +2ms`` (engine.io#363).
+DEBUG_CLOCK = Shape(
+    "debug-clock",
+    rf"^\[(?P<ts_raw>\d\d:\d\d:\d\d(?:\.\d{{1,6}})?)\] \[(?P<level>[A-Z]+)\] +(?P<logger>{_NS}) (?P<msg>.*?)"
+    r"(?: \+(?P<diff>\d+(?:ms|s|m|h|d)))?$",
+)
+NODE = (NEST_V8, NEST_V6, DEBUG_ISO, DEBUG_GMT, DEBUG_TTY, DEBUG_BARE, DEBUG_CLOCK, WINSTON_TEXT)
+
+# -- Node lines without a time (read after every timed layout, placed by their neighbours) ----------------
+#: morgan's ``dev`` (``:method :url :status :response-time ms - :res[content-length]``) and ``tiny``
+#: (``:method :url :status :res[content-length] - :response-time ms``) formats (expressjs/morgan index.js).
+MORGAN = Shape(
+    "morgan",
+    r"^(?P<msg>(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) \S+ (?:\d{3}|-)"
+    # the timing is missing when the response had not finished (morgan writes "-"), or in bare request logs
+    r"(?: (?:[\d.]+|-) ms - (?:\d+|-)| (?:\d+|-) - (?:[\d.]+|-) ms)?)$",
+    level="info",
+)
+#: http-proxy-middleware's logger: ``[HPM] Proxy created: /  ->  http://…``, ``[HPM] Upgrading to WebSocket``,
+#: ``[HPM] Error occurred while proxying request localhost:3000/socket.io/… to http://… [ECONNREFUSED]``; its
+#: own wordings are recognized when a paste lost the tag.
+HPM = Shape("http-proxy-middleware", r"^\s*\[(?P<logger>HPM)\] (?P<msg>.*)$")
+HPM_UNTAGGED = Shape(
+    "http-proxy-middleware-untagged",
+    r"^\s*(?P<msg>(?:Proxy created|Proxy rewrite rule created|Subscribed to http-proxy events|Upgrading to WebSocket"
+    r"|Error occurred while (?:trying to proxy|proxying)|Client disconnected)\b.*)$",
+)
+#: Anything else a Node process prints without a time (``console.log``): a record of its own, never dropped,
+#: unless it continues the record above (stack frames, a printed object's lines, an error's message).
+#: npm's echo of the script it runs (``> app@1.0.0 start /srv/app``, ``> node server.js``) is no log line.
+NODE_CONSOLE = Shape("node-console", r"^(?P<msg>\S.*)$", unless=rf"{CONTINUATION}|^> ")
+#: The tail of every Node parser's layouts: untimed lines come after the generic timed layout, which must
+#: see the timestamped lines of foreign formats first.
+NODE_UNTIMED = (MORGAN, HPM, HPM_UNTAGGED, GENERIC, NODE_CONSOLE)
 
 # -- Python --------------------------------------------------------------------------------------------
 _LEVELS = r"TRACE|DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL"

@@ -21,6 +21,7 @@ Column conventions (also in ``docs/events.md``):
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 import polars as pl
@@ -87,11 +88,27 @@ def classify(
         m.str.extract(words.CLOSE_CODE, 1).cast(pl.Int32, strict=False).alias("_code"),
         m.str.contains(words.CLOSE_WORD).alias("_closeword"),
         m.str.extract(words.URL_ANYWHERE, 1).str.strip_chars_end(".,;:").alias("_anyurl"),
+        m.str.extract_groups(words.WK_CORS).alias("_wkcors"),
+        m.str.extract(words.WK_LOAD_BLOCKED, 1).alias("_wkload"),
+        m.str.extract(words.WK_PREFLIGHT, 1).alias("_wkpre"),
+        m.str.extract_groups(words.WK_MIXED).alias("_wkmixed"),
+        m.str.extract(words.WK_WS_NETWORK, 1).alias("_wkws"),
+        m.str.extract(_NSURL_TEXT, 1).alias("_nsurl"),
     )
     out = out.with_columns(_debug_columns()).with_columns(_kind().alias("kind"))
     out = out.with_columns(_details()).with_columns(_level().alias("level"))
     out = _url_columns(out)
     return out.drop([c for c in out.columns if c.startswith("_") and c not in frame.columns and c != "_page"])
+
+
+# NSURLError descriptions WebKit prints, their names and the kind of failure they are (messages.WK_NET_ERRORS)
+_NSURL_TEXT: Final = "(" + "|".join(re.escape(text) for text, _, _ in words.WK_NET_ERRORS) + ")"
+_NSURL_NAME: Final = {text: name for text, name, _ in words.WK_NET_ERRORS}
+_NSURL_KIND: Final = {text: kind for text, _, kind in words.WK_NET_ERRORS}
+
+
+def _nsurl(column: dict[str, str]) -> pl.Expr:
+    return pl.col("_nsurl").replace_strict(column, default=None, return_dtype=pl.String)
 
 
 def _debug_columns() -> list[pl.Expr]:
@@ -142,24 +159,38 @@ def _blank_null(value: pl.Expr) -> pl.Expr:
 
 
 def _ws_reason() -> pl.Expr:
-    """The text after ``failed:`` (null when Chrome printed none)."""
-    return _blank_null(pl.coalesce(_f("_ws", "reason"), _f("_wsn", "reason")))
+    """The text after ``failed:`` (null when Chrome printed none), or after WebKit's ``network error:``."""
+    return _blank_null(pl.coalesce(_f("_ws", "reason"), _f("_wsn", "reason"), pl.col("_wkws")))
 
 
 def _ff_ws_reason() -> pl.Expr:
     return (
-        _f("_ffws", "what")
+        pl.coalesce(
+            _f("_ffws", "what"),
+            pl.when(_f("_ffws", "what_de").is_not_null()).then(
+                pl.lit("can't establish a connection to the server at")
+            ),
+        )
         .str.replace(r"^can[’']t", "can't")
         .str.replace(r"\s+(?:at|when attempting to contact)$", "")
     )
 
 
 def _cors_detail() -> pl.Expr:
-    return pl.coalesce(_f("_cors", "detail"), _f("_corsold", "detail"), _f("_ffcors", "detail"))
+    webkit = pl.col("_wkcors").struct.field("origin").is_not_null() | pl.col("_wkload").is_not_null()
+    return pl.coalesce(
+        _f("_cors", "detail"),
+        _f("_corsold", "detail"),
+        _f("_ffcors", "detail"),
+        # WebKit's sentence is the whole message
+        pl.when(webkit | pl.col("_wkpre").is_not_null()).then(
+            pl.col("_m").str.replace(r"^Failed to load resource: ", "")
+        ),
+    )
 
 
 def _net_row_error() -> pl.Expr:
-    return pl.coalesce(_f("_net", "err"), _f("_res", "err"))
+    return pl.coalesce(_f("_net", "err"), _f("_res", "err"), _f("_res", "desc"))
 
 
 def _connect_error() -> pl.Expr:
@@ -180,20 +211,35 @@ def _kind() -> pl.Expr:
         )
         | _f("_res", "status").is_not_null()
         | _f("_res", "err").is_not_null()
+        | _f("_res", "desc").is_not_null()
     )
     is_cors = (
         _f("_cors", "url").is_not_null()
         | pl.coalesce(_f("_corsold", "url1"), _f("_corsold", "url2")).is_not_null()
         | m.str.contains(words.FF_CORS)
+        | _f("_wkcors", "origin").is_not_null()
+        | pl.col("_wkload").is_not_null()
+        | pl.col("_wkpre").is_not_null()
     )
-    is_mixed = _f("_mixed", "url").is_not_null() | pl.col("_mixedctor") | pl.col("_ffmixed").is_not_null()
+    is_mixed = (
+        _f("_mixed", "url").is_not_null()
+        | pl.col("_mixedctor")
+        | pl.col("_ffmixed").is_not_null()
+        | _f("_wkmixed", "url").is_not_null()
+    )
     ff_status = _f("_ffnet", "status").cast(pl.Int32, strict=False)
     return (
-        pl.when(_f("_ws", "url").is_not_null() | _f("_wsn", "reason").is_not_null())
+        pl.when(
+            _f("_ws", "url").is_not_null()
+            | _f("_wsn", "reason").is_not_null()
+            | pl.col("_wkws").is_not_null()
+        )
         .then(pl.lit("ws_failure"))
-        .when(_f("_ffws", "url").is_not_null())
+        .when(pl.coalesce(_f("_ffws", "url"), _f("_ffws", "url_de")).is_not_null())
         .then(
-            pl.when(_is_ws_url(_f("_ffws", "url"))).then(pl.lit("ws_failure")).otherwise(pl.lit("net_error"))
+            pl.when(_is_ws_url(pl.coalesce(_f("_ffws", "url"), _f("_ffws", "url_de"))))
+            .then(pl.lit("ws_failure"))
+            .otherwise(pl.lit("net_error"))
         )
         .when(is_mixed)
         .then(pl.lit("mixed_content"))
@@ -201,9 +247,9 @@ def _kind() -> pl.Expr:
         .then(pl.lit("cors_blocked"))
         .when(net_row)
         .then(
-            pl.when(_net_row_error().is_not_null())
+            pl.when(_net_row_error().str.starts_with("net::ERR_"))
             .then(net_error_kind(_net_row_error()))
-            .otherwise(pl.lit("net_error"))
+            .otherwise(pl.coalesce(_nsurl(_NSURL_KIND), pl.lit("net_error")))
         )
         .when(_f("_xhr", "result") == "failed")
         .then(pl.lit("net_error"))
@@ -251,7 +297,12 @@ def _details() -> list[pl.Expr]:
     status = pl.coalesce(
         pl.when(k == "ws_failure").then(_ws_reason().str.extract(words.RESPONSE_CODE, 1)),
         pl.when(k == "cors_blocked").then(
-            pl.coalesce(_f("_ffcors", "status"), _cors_detail().str.extract(words.STATUS_WORDS, 1))
+            pl.coalesce(
+                _f("_ffcors", "status"),
+                _f("_wkcors", "status"),
+                pl.col("_wkpre"),
+                _cors_detail().str.extract(words.STATUS_WORDS, 1),
+            )
         ),
         pl.when(network).then(
             pl.coalesce(_f("_net", "status"), _f("_res", "status"), _f("_ffnet", "status"))
@@ -279,7 +330,11 @@ def _details() -> list[pl.Expr]:
         .when(k == "cors_blocked")
         .then(pl.coalesce(_cors_problem(_cors_detail()), _cors_detail()))
         .when(k.is_in(["net_error", "tls_error", "dns_error"]))
-        .then(pl.coalesce(_net_row_error(), pl.col("_err"), _ff_ws_reason(), _f("_ffclose", "what")))
+        .then(
+            pl.coalesce(
+                _net_row_error(), pl.col("_err"), _ff_ws_reason(), _f("_ffclose", "what")
+            ).str.strip_chars_end(".")
+        )
         .when(k == "connect_error")
         .then(pl.coalesce(_connect_error(), _f("_dbg", "body"), m))
         .when(k == "ws_error")
@@ -289,13 +344,17 @@ def _details() -> list[pl.Expr]:
     )
     url = (
         pl.when(k == "ws_failure")
-        .then(pl.coalesce(_f("_ws", "url"), _f("_ffws", "url")))
+        .then(pl.coalesce(_f("_ws", "url"), pl.coalesce(_f("_ffws", "url"), _f("_ffws", "url_de"))))
         .when(k == "mixed_content")
-        .then(pl.coalesce(_f("_mixed", "url"), pl.col("_ffmixed")))
+        .then(pl.coalesce(_f("_mixed", "url"), pl.col("_ffmixed"), _f("_wkmixed", "url")))
         .when(k == "cors_blocked")
         .then(
             pl.coalesce(
-                _f("_cors", "url"), _f("_corsold", "url1"), _f("_corsold", "url2"), _f("_ffcors", "url")
+                _f("_cors", "url"),
+                _f("_corsold", "url1"),
+                _f("_corsold", "url2"),
+                _f("_ffcors", "url"),
+                pl.col("_wkload"),
             )
         )
         .otherwise(
@@ -303,7 +362,7 @@ def _details() -> list[pl.Expr]:
                 _f("_net", "url"),
                 _f("_xhr", "url"),
                 _f("_ffnet", "url"),
-                _f("_ffws", "url"),
+                pl.coalesce(_f("_ffws", "url"), _f("_ffws", "url_de")),
                 _f("_ffclose", "url"),
                 # any other line: only a URL that is about WebSockets / Socket.IO, never a docs link
                 pl.when(
@@ -315,10 +374,18 @@ def _details() -> list[pl.Expr]:
     origin = (
         pl.when(k == "cors_blocked")
         .then(
-            pl.coalesce(_f("_cors", "origin"), _f("_corsold", "detail").str.extract(words.CORS_OLD_ORIGIN, 1))
+            pl.coalesce(
+                _f("_cors", "origin"),
+                _f("_corsold", "detail").str.extract(words.CORS_OLD_ORIGIN, 1),
+                _f("_wkcors", "origin"),
+            )
         )
         .when(k == "mixed_content")
-        .then(_f("_mixed", "page").str.extract(r"^([A-Za-z][\w+.-]*://[^/?#]+)", 1))
+        .then(
+            pl.coalesce(_f("_mixed", "page"), _f("_wkmixed", "page")).str.extract(
+                r"^([A-Za-z][\w+.-]*://[^/?#]+)", 1
+            )
+        )
     )
     method = pl.coalesce(
         _f("_net", "method"),
@@ -337,7 +404,11 @@ def _details() -> list[pl.Expr]:
         _f("_dbg", "ns").alias("logger"),
         pl.col("_dbgnsp").alias("namespace"),
         pl.col("_dbgtransport").alias("_transport"),
-        _f("_mixed", "page").alias("_page"),
+        pl.coalesce(_f("_mixed", "page"), _f("_wkmixed", "page")).alias("_page"),
+        # WebKit names its failures with NSURLError descriptions: their stable names
+        pl.when(k.is_in(["ws_failure", "net_error", "tls_error", "dns_error"]))
+        .then(_nsurl(_NSURL_NAME))
+        .alias("error_name"),
     ]
 
 
@@ -354,6 +425,12 @@ def _cors_problem(detail: pl.Expr) -> pl.Expr:
         pl.when(detail.str.contains("CORS request did not succeed", literal=True)).then(
             pl.lit("CORS request did not succeed")
         ),
+        # WebKit: the origin is not in the header (missing or another value), the check failed, the preflight
+        pl.when(detail.str.contains(words.WK_CORS)).then(
+            pl.lit("origin not allowed by Access-Control-Allow-Origin")
+        ),
+        pl.when(detail.str.contains(words.WK_PREFLIGHT)).then(pl.lit("preflight response not successful")),
+        pl.when(detail.str.contains(words.WK_LOAD_BLOCKED)).then(pl.lit("access control checks")),
     )
 
 
@@ -455,6 +532,7 @@ EVENT_COLUMNS: Final = (
     "t",
     "namespace",
     "error",
+    "error_name",
     "reason",
     "close_code",
     "attrs",

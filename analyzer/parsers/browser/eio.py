@@ -36,6 +36,16 @@ _SOCKET: Final = {
     "5": "binary_event",
     "6": "binary_ack",
 }
+#: engine.io's error answers ``{"code":N,"message":…}`` by code, named as its server names them
+#: (``Server.errors`` in engine.io ``lib/server.ts``).
+ENGINE_ERRORS: Final = {
+    0: "UNKNOWN_TRANSPORT",
+    1: "UNKNOWN_SID",
+    2: "BAD_HANDSHAKE_METHOD",
+    3: "BAD_REQUEST",
+    4: "FORBIDDEN",
+    5: "UNSUPPORTED_PROTOCOL_VERSION",
+}
 _SOCKET_HEAD: Final = re.compile(r"^(?P<type>\d)(?:\d+-)?(?:(?P<nsp>/[^,]*),)?\d*(?P<json>.*)$", re.DOTALL)
 _EIO3_LENGTH: Final = re.compile(r"(\d+):")
 

@@ -25,7 +25,14 @@ WS_FAIL_NO_URL: Final = r"^WebSocket connection failed:?\s?(?P<reason>.*)$"
 # Gecko appstrings: connectionFailure (branded), connectionRefused (toolkit fallback).
 FF_WS_FAIL: Final = (
     r"(?P<what>can[’']t establish a connection to the server at|"
-    r"connection was refused when attempting to contact) (?P<url>\S+?)\.?$"
+    r"connection was refused when attempting to contact) (?P<url>\S+?)\.?(?:\s|$)"
+    # the German build's connectionFailure ("Firefox kann keine Verbindung zu dem Server unter %S aufbauen.")
+    r"|(?P<what_de>kann keine Verbindung zu dem Server unter) (?P<url_de>\S+) aufbauen\b"
+)
+#: What only Firefox prints, for recognizing its console without its locations.
+FF_ONLY: Final = (
+    r"Firefox (?:can[’']t establish|kann keine Verbindung)|The connection to \S+ was interrupted while the page"
+    r"|Cross-Origin Request Blocked: The Same Origin Policy|Blocked loading mixed (?:active|display) content"
 )
 # Gecko appstrings: netInterrupt / netReset — the connection dropped after it was open.
 FF_WS_CLOSE: Final = (
@@ -76,9 +83,10 @@ NET_ROW: Final = (
     rf"^(?P<method>{METHODS}) (?P<url>{ABS_URL}?)(?: (?P<err>net::ERR_[A-Z0-9_]+))?"
     r"(?: (?P<status>\d{3}))?(?: \((?P<text>[^)]*)\))?\s*$"
 )
+# WebKit writes an NSURLError description, a CORS sentence or "cancelled" where Chromium has net::ERR_….
 FAILED_RESOURCE: Final = (
     r"^Failed to load resource: (?:the server responded with a status of (?P<status>\d{3})"
-    r"(?: \((?P<text>[^)]*)\))?|(?P<err>net::ERR_[A-Z0-9_]+))"
+    r"(?: \((?P<text>[^)]*)\))?|(?P<err>net::ERR_[A-Z0-9_]+)|(?P<desc>[A-Z][^.]*\..*?))$"
 )
 # DevTools "Log XMLHttpRequests": XHR finished loading: GET "url".
 XHR_ROW: Final = (
@@ -132,6 +140,53 @@ APP_CONNECTED: Final = (
     r"|\bconnection (?:established|opened)\b"
 )
 
+# -- Safari / WebKit -------------------------------------------------------------------------------------
+# WebKit words CORS, mixed content and network failures its own way (WebCore ``CrossOriginAccessControl.cpp``,
+# ``ThreadableLoader.cpp``, ``MixedContentChecker.cpp``, ``WebSocket.cpp``; WebKit ``WebSocketChannel.cpp``).
+# Its WebSocket failures use Chromium's wrapper (WS_FAIL), with an NSURLError description as the reason.
+#: "Origin https://a is not allowed by Access-Control-Allow-Origin. Status code: 502" (status since ~2020).
+WK_CORS: Final = r"Origin (?P<origin>\S+) is not allowed by (?P<h>Access-Control-Allow-Origin)\.?(?: Status code: (?P<status>\d{3}))?"
+#: "Fetch API cannot load <url> due to access control checks." (also XMLHttpRequest, EventSource).
+WK_LOAD_BLOCKED: Final = r"^(?:XMLHttpRequest|Fetch API|EventSource|Request) cannot load (?P<url>\S+?) due to access control checks\.?$"
+#: "Preflight response is not successful. Status code: 404".
+WK_PREFLIGHT: Final = r"Preflight response is not successful\.? Status code: (?P<status>\d{3})"
+#: "[blocked] The page at <page> was not allowed to run insecure content from <url>." and, for a WebSocket,
+#: "The page at <page> was blocked from connecting insecurely to <url> either because …".
+WK_MIXED: Final = (
+    r"The page at (?P<page>\S+) (?:was not allowed to (?:run|display) insecure content from|"
+    r"was blocked from connecting insecurely to) (?P<url>\S+?)\.?(?:\s|$)"
+)
+#: Safari 5-14's socket transport: "WebSocket network error: The operation couldn’t be completed. …".
+WK_WS_NETWORK: Final = r"^WebSocket network error:\s?(?P<reason>.*)$"
+#: NSURLError descriptions (Foundation, en) that WebKit prints after "Failed to load resource: " and
+#: "failed: ", with their NSURLError names and the kind they mean. The text is matched at its start.
+WK_NET_ERRORS: Final = (
+    ("There was a bad response from the server", "NSURLErrorBadServerResponse", "net_error"),
+    ("The network connection was lost", "NSURLErrorNetworkConnectionLost", "net_error"),
+    ("Could not connect to the server", "NSURLErrorCannotConnectToHost", "net_error"),
+    ("A server with the specified hostname could not be found", "NSURLErrorCannotFindHost", "dns_error"),
+    ("The Internet connection appears to be offline", "NSURLErrorNotConnectedToInternet", "net_error"),
+    ("The request timed out", "NSURLErrorTimedOut", "net_error"),
+    ("An SSL error has occurred", "NSURLErrorSecureConnectionFailed", "tls_error"),
+    ("The certificate for this server is invalid", "NSURLErrorServerCertificateUntrusted", "tls_error"),
+    ("The certificate for this server has expired", "NSURLErrorServerCertificateHasBadDate", "tls_error"),
+    (
+        "You do not have permission to access the requested resource",
+        "NSURLErrorNoPermissionsToReadFile",
+        "net_error",
+    ),
+)
+
+#: What only WebKit prints (Safari copies often lose their "[Error] " prefix in a paste): its socket
+#: transport's error, legacy handshake wording right after "failed: ", NSError descriptions, its CORS
+#: sentences.
+WK_ONLY: Final = (
+    r"WebSocket network error:|' failed: (?:Unexpected response code: \d{3}|The operation couldn|"
+    + "|".join(text for text, _, _ in WK_NET_ERRORS)
+    + r")|due to access control checks|is not allowed by Access-Control-Allow-Origin|"
+    r"Preflight response is not successful"
+)
+
 # -- levels ---------------------------------------------------------------------------------------------
 ERROR_LINE: Final = r"^(?:Uncaught\b|[A-Z]?\w*Error\b|DOMException\b)"
 LEVEL_WORD: Final = r"(?i)^\[?(error|err|warn|warning|info|debug|trace|fatal|verbose)\]?(?::|\s)"
@@ -145,7 +200,9 @@ MESSAGE_HEADS: Final = (
     r"|(?:XHR|Fetch) (?:finished|failed) loading: "
     rf"|(?:{METHODS}) {ABS_URL} (?:net::ERR_|\d{{3}}\b)"
     r"|(?:socket\.io-client|engine\.io-client)(?::[\w-]+)* |Cross-Origin Request Blocked|Firefox can"
-    r"|The connection to \S+ (?:was interrupted|has terminated))"
+    r"|The connection to \S+ (?:was interrupted|has terminated)"
+    r"|Origin \S+ is not allowed by Access-Control-|(?:Fetch API|XMLHttpRequest) cannot load |Preflight response is not"
+    r"|\[blocked\] The page at |WebSocket network error)"
 )
 
 #: Kinds that are failures whatever the format says about the level.
