@@ -42,18 +42,49 @@ def test_all_errors_of_a_folder_at_once():
     text = str(exc.value)
     expected = [
         "broken-toml.toml: not valid TOML",
-        "bad-one.toml: id 'Bad One' must be kebab-case",
-        "bad-one.toml: severity must be one of",
-        "bad-one.toml: unknown source 'syslog'",
-        "bad-one.toml: [doc] needs a non-empty 'why'",
-        "unknown op 'equals'",
-        "unknown field 'colour'",
+        "bad-one.toml:1: id 'Bad One' must be kebab-case",
+        "bad-one.toml:3: severity must be one of",
+        "bad-one.toml:4: unknown source 'syslog'",
+        "bad-one.toml:6: [doc] needs a non-empty 'why'",
+        "bad-one.toml:15: [match.where]: unknown op 'equals'",
+        "bad-one.toml:15: [match.where]: unknown field 'colour'",
         "bad regex '(unclosed'",
         "template field {nonexistent} is not known",
         "needs at least one 'match' and one 'no_match' test",
     ]
     for needle in expected:
         assert needle in text, needle
+
+
+@pytest.mark.parametrize(
+    "needle",
+    [
+        "stray-keys.toml:6: unknown key 'serverity' in the top level",
+        "stray-keys.toml:17: unknown key 'min_share' in [report]",
+        "stray-keys.toml:23: [match.where]: unknown key 'opp' in a condition",
+        "stray-keys.toml:25: unknown key 'groupby' in [match]",
+        "stray-keys.toml:28: unknown key 'filter' in [match.metrics.routers]",
+        "stray-keys.toml:38: unknown key 'event' in [tests[1]]",
+    ],
+    ids=["top level", "report", "condition", "match", "metric", "second test"],
+)
+def test_unknown_keys_anywhere_are_errors_with_their_line(needle):
+    """A key the format does not define is never ignored: a misplaced `min_share` under [report] once
+    silently did nothing in five shipped rules."""
+    with pytest.raises(RuleError) as exc:
+        load_rules([DATA / "rules_invalid"])
+    assert needle in str(exc.value)
+
+
+def test_known_fields_come_from_the_code_that_makes_the_columns():
+    from analyzer.correlate.connections import connections
+    from analyzer.model import COLUMNS, empty_events
+    from analyzer.rules.facts import add_facts
+    from analyzer.rules.schema import known_fields
+
+    conns = connections(empty_events())
+    assert set(COLUMNS) | set(conns.columns) | set(add_facts(empty_events(), conns).columns) <= known_fields()
+    assert {"heartbeat_lifetime", "router_sio_ok", "lifetime_ms"} <= known_fields()
 
 
 def test_duplicate_ids_are_refused(tmp_path):
