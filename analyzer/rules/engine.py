@@ -1,19 +1,25 @@
-"""Run rules over the correlated tables and turn their hits into ranked findings with evidence."""
+"""Run rules over the correlated tables and turn their hits into ranked findings with evidence.
+
+Severity follows the evidence (``docs/rules.md``, "Severity"): a rule's ``severity`` is what a finding
+gets at full strength; below the rule's ``min_share`` of the connections it is ``low``, below its
+``full_share`` one step lower, and resting on fewer than ``full_count`` connections (or decisive lines)
+it is at most ``medium`` and says "seen once". The finding's text then gives the share or the count.
+"""
 
 from __future__ import annotations
 
 import re
 import string
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from analyzer.findings import Evidence, Finding, rank
+from analyzer.findings import Evidence, Finding, Severity, lower, rank, step_down
 from analyzer.redact import redact
 from analyzer.rules.compile import ROW, run_match
-from analyzer.rules.facts import add_facts
+from analyzer.rules.facts import add_facts, connection_facts
 
 if TYPE_CHECKING:
     from analyzer.rules.schema import Rule
@@ -34,7 +40,7 @@ class RuleRun:
 def prepare(events: pl.DataFrame, connections: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Number the rows and add the derived facts once, for every rule to use."""
     events = add_facts(events.with_row_index(ROW), connections)
-    connections = connections.with_row_index(ROW)
+    connections = connection_facts(connections, events).with_row_index(ROW)
     return events, connections
 
 
@@ -55,18 +61,81 @@ def run_rules(
             continue
         hits = hits.sort("_count", descending=True).head(MAX_FINDINGS_PER_RULE)
         for hit in hits.iter_rows(named=True):
-            run.findings.append(
-                _finding(rule, hit, events, connections, totals, redact_evidence=redact_evidence)
-            )
-    link_root_causes(run.findings, {r.id: r for r in rules})
-    run.findings = rank(run.findings)
+            found = _finding(rule, hit, events, connections, totals, redact_evidence=redact_evidence)
+            if found is not None:
+                run.findings.append(found)
+    run.findings = conclude(run.findings, {r.id: r for r in rules})
     return run
 
 
+def conclude(findings: list[Finding], rules: dict[str, Rule]) -> list[Finding]:
+    """Weigh the findings against the failure window, link effects to their causes, rank them."""
+    weigh(findings)
+    link_root_causes(findings, rules)
+    return rank(findings)
+
+
+def weigh(findings: list[Finding]) -> None:
+    """Set each traffic finding's weight: its affected connections, counted at half for a finding seen at
+    one instant and in full for one that spans the whole failure window (from the first evidence of any
+    finding to the last)."""
+    spans = {id(f): _window(f) for f in findings if f.from_traffic}
+    timed = [w for w in spans.values() if w is not None]
+    window = (max(e for _, e in timed) - min(s for s, _ in timed)).total_seconds() if timed else 0.0
+    for f in findings:
+        if not f.from_traffic:
+            continue
+        mine = spans[id(f)]
+        span = (mine[1] - mine[0]).total_seconds() if mine else 0.0
+        coverage = min(1.0, span / window) if window > 0 else 1.0
+        f.weight = f.affected * (0.5 + 0.5 * coverage)
+
+
+def _window(f: Finding) -> tuple[datetime, datetime] | None:
+    """[first, last] evidence of a finding, None when it is untimed."""
+    if f.first_seen is None:
+        return None
+    return f.first_seen, f.last_seen or f.first_seen
+
+
 def _totals(events: pl.DataFrame, connections: pl.DataFrame) -> dict[str, int]:
-    sio_conns = connections.height
-    sio_events = int(events["is_sio"].sum()) if events.height else 0
-    return {"connections": max(sio_conns, 1), "sio_events": max(sio_events, 1)}
+    return {"connections": max(connections.height, 1)}
+
+
+def _affected(rows: pl.DataFrame, conn_ids: list[str]) -> tuple[int, str]:
+    """How many connections the rows cover, and in what unit: distinct connections, else distinct
+    Socket.IO sockets, else the decisive lines themselves (each is at least one connection)."""
+    if conn_ids:
+        return len(conn_ids), "connection"
+    sockets = rows["socket_id"].drop_nulls().n_unique() if rows.height else 0
+    if sockets:
+        return sockets, "socket"
+    return rows.height, "line"
+
+
+def _graded(
+    rule: Rule, affected: int, unit: str, share: float, population: int
+) -> tuple[Severity, str | None]:
+    """The finding's severity from its share and count, and the sentence that says why it is lowered."""
+    severity: Severity = rule.severity
+    support = None
+    if share < rule.min_share:
+        severity = "low"
+        support = (
+            f"{affected} of {population} {unit}s ({_pct(share)}): too few for the cause of a general failure"
+        )
+    elif share < rule.full_share:
+        severity = step_down(severity)
+        support = f"{affected} of {population} {unit}s ({_pct(share)})"
+    if affected < rule.full_count:
+        severity = lower(severity, "medium")
+        seen = "seen once" if affected == 1 else f"seen {affected} times"
+        support = seen if support is None else f"{seen}; {support}"
+    return severity, support
+
+
+def _pct(share: float) -> str:
+    return f"{100 * share:.0f} %" if share >= 0.01 else "< 1 %"
 
 
 def _event_rows(
@@ -87,23 +156,25 @@ def _finding(
     totals: dict[str, int],
     *,
     redact_evidence: bool,
-) -> Finding:
+) -> Finding | None:
+    """The finding of one hit, or None when it covers no connection and no line (nothing to report)."""
     rows = _event_rows(rule, hit, events, connections)
     count = int(hit["_count"])
     conn_ids = sorted(c for c in rows["conn_id"].unique().to_list() if c is not None)
+    affected, unit = _affected(rows, conn_ids)
+    if affected == 0:
+        return None
     first = rows["ts"].min() if rows.height else None
     last = rows.select(pl.max_horizontal("ts", "ts_end").max()).item() if rows.height else None
-    share = (
-        min(1.0, len(conn_ids) / totals["connections"])
-        if conn_ids
-        else min(1.0, rows.height / totals["sio_events"])
-    )
+    # a line without a connection still ended (or failed) at most one: its share is of the connections too
+    population = max(totals["connections"], affected)
+    share = min(1.0, affected / population)
     keys = {k: _text(hit.get(k)) for k in (rule.keys or rule.match.group_by) if hit.get(k) is not None}
     evidence = _evidence(rows, rule.evidence_limit, redact_evidence=redact_evidence)
     values = {k: _text(v) for k, v in hit.items() if not k.startswith("_")}
     values |= {
         "count": str(count),
-        "connections": str(len(conn_ids)),
+        "connections": str(affected),
         "share_pct": f"{100 * share:.0f}",
         "first_seen": _text(first),
         "last_seen": _text(last),
@@ -112,13 +183,16 @@ def _finding(
     }
     if rule.match.within_ms is not None:
         values["within"] = _duration(rule.match.within_ms)
-    severity = rule.severity if share >= rule.min_share else "low"
+    severity, support = _graded(rule, affected, unit, share, population)
+    explanation = _fill(rule.explanation, values)
+    if support:
+        explanation = f"{explanation} ({support[0].upper()}{support[1:]}.)"
     return Finding(
         rule=rule.id,
         title=rule.title,
         severity=severity,
         count=count,
-        explanation=_fill(rule.explanation, values),
+        explanation=explanation,
         remediation=_fill(rule.remediation, values),
         first_seen=first,  # type: ignore[arg-type]
         last_seen=last,
@@ -127,6 +201,9 @@ def _finding(
         share=share,
         connections=conn_ids,
         tags=list(rule.tags),
+        affected=affected,
+        population=population,
+        support=support,
     )
 
 
@@ -160,22 +237,38 @@ def _evidence(rows: pl.DataFrame, limit: int, *, redact_evidence: bool) -> list[
     return out
 
 
+#: An effect follows from a cause when their windows overlap, give or take this much.
+LINK_MARGIN = timedelta(seconds=30)
+
+
 def link_root_causes(findings: list[Finding], rules: dict[str, Rule]) -> None:
-    """A finding whose rule lists another's id in ``explains`` is that finding's root cause."""
-    fired = {f.rule for f in findings}
-    by_strength = sorted(findings, key=lambda f: f.sort_key())
-    for cause in by_strength:
+    """A finding whose rule lists another's id in ``explains`` is that finding's root cause, when the
+    effect happened while the cause did (their windows overlap): a failure at noon does not follow from
+    one at dawn, nor from another day's."""
+    for f in findings:
+        f.explains.clear()
+        f.explained_by = None
+    for cause in rank(findings):
         if cause.explained_by:
             continue
         rule = rules.get(cause.rule)
         for effect_id in rule.explains if rule else ():
-            if effect_id not in fired:
-                continue
-            if effect_id not in cause.explains:
-                cause.explains.append(effect_id)
             for effect in findings:
-                if effect.rule == effect_id and effect.explained_by is None and effect is not cause:
-                    effect.explained_by = cause.rule
+                if effect.rule != effect_id or effect.explained_by is not None or effect is cause:
+                    continue
+                if not _overlap(cause, effect):
+                    continue
+                effect.explained_by = cause.rule
+                if effect_id not in cause.explains:
+                    cause.explains.append(effect_id)
+
+
+def _overlap(cause: Finding, effect: Finding) -> bool:
+    """Whether the two findings' windows overlap within :data:`LINK_MARGIN` (untimed ones always do)."""
+    a, b = _window(cause), _window(effect)
+    if a is None or b is None:
+        return True
+    return b[0] <= a[1] + LINK_MARGIN and a[0] <= b[1] + LINK_MARGIN
 
 
 class _Defaulting(dict[str, str]):
