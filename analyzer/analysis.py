@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from analyzer.correlate import Correlated, correlate
+from analyzer.correlate.clocks import ClockOptions
 from analyzer.errors import NoInputError, UsageError
-from analyzer.findings import Finding, rank
+from analyzer.findings import Finding, rank, root_causes
 from analyzer.ingest import Ingested, InputInfo, ReadOptions, load
 from analyzer.rules import Rule, default_rule_dirs, load_rules, run_rules
 
@@ -30,6 +31,8 @@ class AnalyzeOptions:
     since: datetime | None = None
     until: datetime | None = None
     redact: bool = True
+    #: ``--clock FILE=+2.3s`` and ``--no-align``
+    clock: ClockOptions = field(default_factory=ClockOptions)
 
 
 @dataclass
@@ -45,6 +48,14 @@ class Analysis:
     correlated: Correlated
     #: Whether log lines a report pulls from ``events`` must be masked (``--no-redact`` turns it off).
     redact: bool = True
+    #: What the verdict must say about the clocks: a shift over 10 minutes, a second proxy moved, a file
+    #: re-dated by the other sources.
+    clock_warnings: list[str] = field(default_factory=list)
+
+    @property
+    def root_causes(self) -> list[Finding]:
+        """Every independent root cause the verdict names (see :func:`analyzer.findings.root_causes`)."""
+        return root_causes(self.findings)
 
 
 def select_rules(options: AnalyzeOptions) -> list[Rule]:
@@ -81,7 +92,7 @@ def analyze(paths: list[str], options: AnalyzeOptions | None = None) -> Analysis
 def analyze_ingested(ingested: Ingested, rules: list[Rule], options: AnalyzeOptions) -> Analysis:
     """The analysis of events already read (used by ``analyze`` and by ``scan`` per window)."""
     events = within_window(ingested.events, options.since, options.until)
-    correlated = correlate(events, ingested.inputs)
+    correlated = correlate(events, ingested.inputs, options.clock)
     run = run_rules(rules, correlated.events, correlated.connections, redact_evidence=options.redact)
     findings = run.findings
     shown = {
@@ -98,6 +109,7 @@ def analyze_ingested(ingested: Ingested, rules: list[Rule], options: AnalyzeOpti
         rules=rules,
         correlated=correlated,
         redact=options.redact,
+        clock_warnings=correlated.warnings,
     )
 
 

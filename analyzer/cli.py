@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,6 +20,7 @@ from analyzer.ingest import Ingested, ReadOptions, load, parse_forced
 
 if TYPE_CHECKING:
     from analyzer.analysis import AnalyzeOptions
+    from analyzer.correlate.clocks import ClockOptions
     from analyzer.findings import Finding
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -240,6 +242,14 @@ def _analyze_options(
 @click.argument("paths", nargs=-1, required=True)
 @read_options
 @analysis_options
+@click.option(
+    "--clock",
+    "clocks",
+    multiple=True,
+    metavar="FILE=±SECONDS",
+    help="Set the clock offset of one input instead of estimating it, e.g. backend/app.log=+2.3s (repeatable).",
+)
+@click.option("--no-align", is_flag=True, help="Keep every input's times as written (no clock alignment).")
 def analyze(
     paths: tuple[str, ...],
     tz: str,
@@ -254,6 +264,8 @@ def analyze(
     until: datetime | None,
     fail_on: str | None,
     no_redact: bool,
+    clocks: tuple[str, ...],
+    no_align: bool,
 ) -> None:
     """Read every log under PATHS, correlate them and name the root cause, with evidence.
 
@@ -265,6 +277,7 @@ def analyze(
 
     with user_errors():
         options = _analyze_options(tz, on_date, forced, pattern_dirs, only, disable, since, until, no_redact)
+        options = replace(options, clock=parse_clocks(clocks, align=not no_align))
         analysis = run_analysis(list(paths), options)
         from analyzer.report.inputs import print_input_summary
 
@@ -272,6 +285,22 @@ def analyze(
             print_input_summary(analysis.inputs)
         write_report(analysis, fmt=fmt or "text", output=output)
         sys.exit(exit_code(analysis.findings, fail_on))
+
+
+def parse_clocks(values: tuple[str, ...], *, align: bool) -> ClockOptions:
+    """``--clock FILE=+2.3s`` values (seconds, or ``ms``) and ``--no-align`` as clock options."""
+    import re
+
+    from analyzer.correlate.clocks import ClockOptions
+
+    fixed: dict[str, float] = {}
+    for value in values:
+        name, sep, amount = value.rpartition("=")
+        m = re.fullmatch(r"\s*([+-]?\d+(?:\.\d+)?)\s*(ms|s)?\s*", amount)
+        if not sep or not name or not m:
+            raise UsageError(f"--clock expects FILE=±SECONDS (e.g. backend/app.log=+2.3s), got {value!r}")
+        fixed[name] = float(m.group(1)) * (1.0 if m.group(2) == "ms" else 1000.0)
+    return ClockOptions(fixed=fixed, align=align)
 
 
 def _duration(text: str) -> timedelta:
