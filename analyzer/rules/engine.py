@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from analyzer.findings import Evidence, Finding, Severity, lower, rank, step_down
+from analyzer.findings import SUBSTANTIAL, Evidence, Finding, Severity, lower, rank, step_down
 from analyzer.redact import redact
 from analyzer.rules.compile import ROW, run_match
 from analyzer.rules.facts import add_facts, connection_facts
@@ -69,10 +69,33 @@ def run_rules(
 
 
 def conclude(findings: list[Finding], rules: dict[str, Rule]) -> list[Finding]:
-    """Weigh the findings against the failure window, link effects to their causes, rank them."""
+    """Weigh the findings against the failure window, link effects to their causes, cap the light ones,
+    rank them."""
     weigh(findings)
     link_root_causes(findings, rules)
+    cap_light(findings)
     return rank(findings)
+
+
+def cap_light(findings: list[Finding]) -> None:
+    """A root-cause candidate that rests on a handful of connections beside a far heavier failure (a
+    stray 502 while a server is stopped, in a capture full of ping timeouts) is reported at ``low``, and
+    says beside what."""
+    candidates = [f for f in findings if not f.explained_by and f.from_traffic]
+    if not candidates:
+        return
+    heaviest = max(candidates, key=lambda f: f.weight)
+    for f in candidates:
+        if f is heaviest or f.weight >= SUBSTANTIAL * heaviest.weight or f.severity in ("low", "info"):
+            continue
+        f.severity = "low"
+        beside = (
+            f"{f.affected} connection(s) beside the {heaviest.affected} of {heaviest.rule}: "
+            "too few to be the cause of this failure"
+        )
+        if f.support is None:
+            f.explanation = f"{f.explanation} ({beside[0].upper()}{beside[1:]}.)"
+        f.support = beside if f.support is None else f"{f.support}; {beside}"
 
 
 def weigh(findings: list[Finding]) -> None:
