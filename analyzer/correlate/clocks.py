@@ -309,7 +309,7 @@ def _warn(est: ClockEstimate, source: str | None) -> None:
     second_proxy = source == "proxy" and abs(est.offset_ms) >= WARN_PROXY_OFFSET_MS
     if large or second_proxy:
         est.warning = (
-            f"{est.input} was shifted by {_seconds(est.offset_ms)} to agree with {est.against} "
+            f"{shown(est.input)} was shifted by {_seconds(est.offset_ms)} to agree with {shown(est.against or '?')} "
             f"({est.pairs} shared request(s) or session(s)); check that its clock really was off "
             "(--clock FILE=+0s keeps it as written)"
         )
@@ -349,10 +349,18 @@ def _dates(estimates: dict[str, ClockEstimate], events: pl.DataFrame, guessed: f
             f"{'behind' if days > 0 else 'ahead of'} the other sources: dated by them instead"
         )
         est.warning = (
-            f"{est.input}: the date of its times came from the file's modification time and the other "
+            f"{shown(est.input)}: the date of the times came from the file's modification time and the other "
             f"sources put them {abs(days)} day(s) {'later' if days > 0 else 'earlier'}; they are dated by "
             "the other sources (pass --date YYYY-MM-DD if that is wrong)"
         )
+
+
+def shown(name: str) -> str:
+    """A clock's name for people: a path, or ``the chrome-console files in browser/`` for a group."""
+    if "*[" not in name:
+        return name
+    folder, _, fmt = name.partition("/*[")
+    return f"the {fmt.rstrip(']')} files in {folder}/"
 
 
 def _seconds(ms: float) -> str:
