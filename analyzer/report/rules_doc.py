@@ -30,6 +30,7 @@ def rule_markdown(rule: Rule) -> str:
     """A rule's documentation as Markdown (also used to generate docs/rules.md)."""
     doc = rule.doc
     refs = "\n".join(f"- <{ref}>" for ref in doc.get("references", []))
+    read = "\n".join(f"- {source}" for source in doc.get("wording", []))
     explains = ", ".join(f"`{e}`" for e in rule.explains) or "—"
     return (
         f"## `{rule.id}` — {rule.title}\n\n"
@@ -39,6 +40,11 @@ def rule_markdown(rule: Rule) -> str:
         f"### Why it breaks connections\n\n{doc['why'].strip()}\n\n"
         f"### Known false positives\n\n{doc['false_positives'].strip()}\n\n"
         f"### Remediation\n\n{doc['remediation'].strip()}\n"
+        + (
+            f"\n### Wording read in\n\nThe messages this rule matches, as their producers' source writes them:\n\n{read}\n"
+            if read
+            else ""
+        )
         + (f"\n### References\n\n{refs}\n" if refs else "")
     )
 
