@@ -99,9 +99,9 @@ def cap_light(findings: list[Finding]) -> None:
 
 
 def weigh(findings: list[Finding]) -> None:
-    """Set each traffic finding's weight: its affected connections, counted at half for a finding seen at
-    one instant and in full for one that spans the whole failure window (from the first evidence of any
-    finding to the last)."""
+    """Set each traffic finding's weight: its affected connections, counted at a quarter for a finding seen
+    at one instant and in full for one that spans the whole failure window (from the first evidence of
+    any finding to the last)."""
     spans = {id(f): _window(f) for f in findings if f.from_traffic}
     timed = [w for w in spans.values() if w is not None]
     window = (max(e for _, e in timed) - min(s for s, _ in timed)).total_seconds() if timed else 0.0
@@ -111,7 +111,7 @@ def weigh(findings: list[Finding]) -> None:
         mine = spans[id(f)]
         span = (mine[1] - mine[0]).total_seconds() if mine else 0.0
         coverage = min(1.0, span / window) if window > 0 else 1.0
-        f.weight = f.affected * (0.5 + 0.5 * coverage)
+        f.weight = f.affected * (0.25 + 0.75 * coverage)
 
 
 def _window(f: Finding) -> tuple[datetime, datetime] | None:
@@ -127,13 +127,22 @@ def _totals(events: pl.DataFrame, connections: pl.DataFrame) -> dict[str, int]:
 
 def _affected(rows: pl.DataFrame, conn_ids: list[str]) -> tuple[int, str]:
     """How many connections the rows cover, and in what unit: distinct connections, else distinct
-    Socket.IO sockets, else the decisive lines themselves (each is at least one connection)."""
+    Socket.IO sockets, else the events the decisive lines report. Loggers of one process that tell the
+    same event in the same second count once (socket.io's ``client close with reason ping timeout`` and
+    ``closing socket - reason ping timeout``); twenty sockets closing in that second are twenty."""
     if conn_ids:
         return len(conn_ids), "connection"
-    sockets = rows["socket_id"].drop_nulls().n_unique() if rows.height else 0
+    if rows.height == 0:
+        return 0, "line"
+    sockets = rows["socket_id"].drop_nulls().n_unique()
     if sockets:
         return sockets, "socket"
-    return rows.height, "line"
+    moment = pl.coalesce(pl.col("ts").dt.truncate("1s").cast(pl.String), pl.col("line").cast(pl.String))
+    per_logger = rows.group_by(
+        pl.col("file"), moment.alias("_moment"), pl.coalesce("logger", pl.lit("")).alias("_logger")
+    ).len()
+    events = per_logger.group_by("file", "_moment").agg(pl.col("len").max())["len"].sum()
+    return int(events), "line"
 
 
 def _graded(
