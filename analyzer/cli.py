@@ -20,8 +20,10 @@ from analyzer.ingest import Ingested, ReadOptions, load, parse_forced
 
 if TYPE_CHECKING:
     from analyzer.analysis import AnalyzeOptions
+    from analyzer.config.checks import Check
     from analyzer.correlate.clocks import ClockOptions
     from analyzer.findings import Finding
+    from analyzer.rules import Rule
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -444,27 +446,33 @@ def rules() -> None:
 @rules.command("list")
 @click.option("--patterns", "pattern_dirs", multiple=True, type=click.Path(exists=True, file_okay=False))
 def rules_list(pattern_dirs: tuple[str, ...]) -> None:
-    """List every rule: id, severity, the sources it reads, title."""
+    """List every rule and configuration check: id, kind, severity, the sources it reads, title."""
+    from analyzer.config.checks import registered
     from analyzer.report.rules_doc import print_rule_list
     from analyzer.rules import default_rule_dirs, load_rules
 
     with user_errors():
-        print_rule_list(load_rules([*default_rule_dirs(), *map(Path, pattern_dirs)]))
+        print_rule_list(load_rules([*default_rule_dirs(), *map(Path, pattern_dirs)]), registered())
 
 
 @rules.command("show")
 @click.argument("rule_id")
 @click.option("--patterns", "pattern_dirs", multiple=True, type=click.Path(exists=True, file_okay=False))
 def rules_show(rule_id: str, pattern_dirs: tuple[str, ...]) -> None:
-    """Show one rule's documentation: what it detects, why it breaks, false positives, the fix."""
+    """Show one rule's (or configuration check's) documentation: what it detects, why it breaks, false
+    positives, the fix. An id that is both shows both."""
+    from analyzer.config.checks import registered
     from analyzer.report.rules_doc import print_rule
     from analyzer.rules import default_rule_dirs, load_rules
 
     with user_errors():
-        found = {r.id: r for r in load_rules([*default_rule_dirs(), *map(Path, pattern_dirs)])}
-        if rule_id not in found:
+        documented: list[Rule | Check] = [*load_rules([*default_rule_dirs(), *map(Path, pattern_dirs)])]
+        documented.extend(registered())
+        found = [item for item in documented if item.id == rule_id]
+        if not found:
             raise UsageError(f"unknown rule id {rule_id!r} (see `wsdiag rules list`)")
-        print_rule(found[rule_id])
+        for item in found:
+            print_rule(item)
 
 
 @rules.command("test")

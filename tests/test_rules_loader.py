@@ -120,9 +120,42 @@ def test_rules_commands():
 
 
 def test_rule_catalog_doc_is_in_step():
+    from analyzer.config.checks import registered
     from analyzer.report.rules_doc import catalog_markdown
 
     doc = Path(__file__).parents[1] / "docs" / "rule-catalog.md"
-    assert doc.read_text(encoding="utf-8") == catalog_markdown(load_rules(default_rule_dirs())), (
+    expected = catalog_markdown(load_rules(default_rule_dirs()), registered())
+    assert doc.read_text(encoding="utf-8") == expected, (
         "regenerate with: python -m analyzer.report.rules_doc > docs/rule-catalog.md"
     )
+
+
+def test_configuration_checks_are_listed_and_shown_beside_the_rules():
+    """check-config's checks are registered with an id, a severity and the four parts of documentation."""
+    from analyzer.config.checks import DOC_PARTS, registered
+
+    checks = {c.id: c for c in registered()}
+    assert set(checks) == {
+        "router-rule-invalid", "router-priority-conflict", "handshake-wrong-router", "router-without-service",
+        "router-entrypoint-unknown", "service-port-ambiguous",
+    }  # fmt: skip
+    assert all(c.doc[part].strip() for c in checks.values() for part in DOC_PARTS)
+    listed = run("rules", "list")
+    assert listed.exit_code == 0
+    rows = [line.split() for line in listed.stdout.splitlines()]
+    assert ["router-without-service", "config", "critical", "config"] in [row[:4] for row in rows]
+    assert ["router-priority-conflict", "rule", "high", "proxy,"] in [row[:4] for row in rows]
+    shown = run("rules", "show", "router-priority-conflict")
+    assert shown.exit_code == 0 and "(configuration)" in shown.stdout and "Remediation" in shown.stdout
+    assert run("rules", "show", "service-port-ambiguous").exit_code == 0
+
+
+def test_every_finding_check_config_reports_comes_from_a_registered_check():
+    from analyzer.config import check_config
+    from analyzer.config.checks import registered
+
+    ids = {c.id for c in registered()}
+    configs = Path(__file__).parent / "data" / "config"
+    for path in sorted(configs.rglob("*")):
+        if path.is_file():
+            assert {f.rule for f in check_config([path]).findings} <= ids, path
