@@ -128,12 +128,25 @@ def with_configuration(
     show a handshake on the wrong router, the configuration names the router that should have won.
     """
     from analyzer.config import analyze_config, intended_websocket_router, load_configs, router_evidence
+    from analyzer.config.analysis import websocket_priority_fix
     from analyzer.rules.engine import link_root_causes
 
     config = load_configs(list(shown))
     allowed = {r.id for r in rules}
     by_rule = {f.rule: f for f in findings}
-    for found in analyze_config(config):
+    found_all = analyze_config(config)
+    conflict = by_rule.get("router-priority-conflict")
+    if (
+        conflict is not None
+        and conflict.from_traffic
+        and "router-priority-conflict" not in {f.rule for f in found_all}
+    ):
+        fix = websocket_priority_fix(
+            config, conflict.keys.get("working_names", ""), conflict.keys.get("failing_names", "").split(", ")
+        )
+        if fix:
+            conflict.remediation = _shown(f"{fix} Then check with `wsdiag check-config --explain`.", shown)
+    for found in found_all:
         _show_paths(found, shown)
         if (options.only and found.rule not in options.only) or found.rule in options.disable:
             continue
@@ -151,7 +164,13 @@ def with_configuration(
             config
         )
         if intended is not None:
-            wrong.remediation = wrong.remediation.replace("<ws-router>", intended.name)
+            fix = websocket_priority_fix(config, intended.qualified, [wrong.keys.get("router", "")])
+            if (
+                fix
+                and wrong.from_traffic
+                and not any(f.rule == wrong.rule and not f.from_traffic for f in found_all)
+            ):
+                wrong.remediation = _shown(f"{fix} {_path_alternative(wrong.remediation)}".strip(), shown)
             wrong.keys.setdefault("intended_router", intended.qualified)
             routers = [r for r in (wrong.keys.get("router"), intended.qualified) if r]
             extra = Finding(
@@ -161,6 +180,19 @@ def with_configuration(
             wrong.evidence.extend(e for e in extra.evidence if e not in wrong.evidence)
     link_root_causes(findings, {r.id: r for r in rules if r.id in allowed})
     return findings
+
+
+def _shown(text: str, shown: dict[str, str]) -> str:
+    """Configuration files named as the inputs table shows them."""
+    for location, path in shown.items():
+        text = text.replace(location, path)
+    return text
+
+
+def _path_alternative(remediation: str) -> str:
+    """The rule's other way out (excluding the Socket.IO path from the rival), kept beside the exact fix."""
+    start = remediation.find(" or add ")
+    return f"Or{remediation[start + 3 :]}" if start >= 0 else ""
 
 
 def _only_websocket_router(config: ConfigSet) -> Router | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -85,3 +86,37 @@ def test_a_stray_teardown_502_does_not_outrank_the_failure():
     assert stray.severity == "low"
     assert stray.support and "beside" in stray.support and "ping-timeout" in stray.support
     assert [f.rule for f in result.root_causes] == ["ping-timeout"]
+
+
+#: What a finding's text must never show: an empty field ("router(s) ;", "middleware on  rewrites", "()"),
+#: a placeholder left unfilled ("{routers}", "?") or a generic name ("<ws-router>", "<svc>").
+EMPTY_FIELD = re.compile(
+    r"(?:^|\s)\(\s*\)|[(\s][;,]|\s\.(?:\s|$)|\S  \S|<[a-z][a-z-]*>|(?:^|\s)\?(?:\s|$|[,.;)])|\{\w+\}|``\s*``"
+)
+
+
+def empty_fields(text: str) -> list[str]:
+    """The places in a finding's text where a field is empty or generic."""
+    return [text[max(0, m.start() - 40) : m.end() + 20] for m in EMPTY_FIELD.finditer(text)]
+
+
+@pytest.mark.parametrize("folder", SCENARIOS, ids=[p.name for p in SCENARIOS])
+def test_findings_name_what_the_capture_names_and_leave_no_field_empty(folder):
+    for f in analysis_of(folder).findings:
+        # a finding's evidence is quoted in its text only through {examples}; the log's own "()" is not ours
+        own = f.explanation.split(" E.g. ")[0]
+        assert empty_fields(own) == [] and empty_fields(f.remediation) == [], (f.rule, own, f.remediation)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "rival_priority", "suggested"),
+    [("router-priority-conflict", 10, 100), ("traefik-priority-conflict", 100, 101)],
+)
+def test_the_priority_fix_names_the_router_and_beats_the_rival(scenario, rival_priority, suggested):
+    """With the configuration beside the logs the fix is the exact setting, above the rival's priority:
+    never `priority=100` when the rival router already has 100."""
+    fixes = [
+        f.remediation for f in analysis_of(SAMPLES / scenario).findings if f.rule == "handshake-wrong-router"
+    ]
+    assert fixes and f"`priority: {suggested}` under `http.routers.socketio`" in fixes[0], fixes
+    assert f"priority {rival_priority}" in fixes[0] or f"{rival_priority}:" in fixes[0]

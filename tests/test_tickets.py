@@ -14,6 +14,7 @@ import pytest
 
 from analyzer.analysis import analyze
 from analyzer.findings import SEVERITY_RANK
+from tests.test_scenarios import empty_fields
 
 TICKETS = Path(__file__).parent / "data" / "tickets"
 MANIFEST = tomllib.loads((TICKETS / "tickets.toml").read_text(encoding="utf-8"))["ticket"]
@@ -46,4 +47,7 @@ def test_thin_ticket_names_its_cause_and_nothing_confidently_wrong(ticket):
     assert first.rule == ticket["expect"], found
     assert first.severity == "medium" and first.support and first.support.startswith("seen "), found
     assert first.evidence, "the line is the evidence"
+    for f in result.findings:
+        own = f.explanation.split(" E.g. ")[0]
+        assert empty_fields(own) == [] and empty_fields(f.remediation) == [], (f.rule, own, f.remediation)
     assert [f for f in confident if f.rule != ticket["expect"]] == [], found

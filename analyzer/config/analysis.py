@@ -529,6 +529,24 @@ def _setting(router: Router, key: str, value: str) -> str:
     return f"{code(f'{key}: {quoted}')} on {router.config_key}"
 
 
+def websocket_priority_fix(config: ConfigSet, websocket: str, rivals: Iterable[str]) -> str | None:
+    """The setting that makes the WebSocket router ``websocket`` win over ``rivals`` (routers as Traefik
+    logs them), in its file's own syntax and with a value above every rival's; None when one of them is
+    not in the configuration, or the WebSocket router already wins by priority."""
+    ws = config.router(websocket)
+    others = [config.router(name) for name in rivals]
+    if ws is None or not others or any(r is None for r in others):
+        return None
+    found = [r for r in others if r is not None]
+    if all(ws.priority > r.priority for r in found):
+        return None
+    above = ", ".join(f"{r.qualified}'s ({describe_priority(r)})" for r in found)
+    return (
+        f"Give the WebSocket router {ws.qualified} a priority above {above}: "
+        f"{priority_fix(ws, _suggested_priority(*found))}."
+    )
+
+
 def _suggested_priority(*competitors: Router) -> int:
     top = max((r.priority for r in competitors), default=0)
     return 100 if top < 100 else top + 1

@@ -308,18 +308,36 @@ class _Defaulting(dict[str, str]):
         return "?"
 
 
+#: ``[[ … ]]`` in a template: a part left out when a field inside it has no value.
+_OPTIONAL = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
+#: What a field without a value renders as (a template never shows it: see :func:`_fill`).
+_EMPTY = ("", "?")
+
+
 def _fill(template: str, values: dict[str, str]) -> str:
-    """Fill a template; single line breaks (TOML's wrapped lines) become spaces, paragraphs stay."""
+    """Fill a template; single line breaks (TOML's wrapped lines) become spaces, paragraphs stay.
+
+    A part written ``[[ … ]]`` is kept only when every field in it has a value, so a finding never shows
+    an empty field (``router(s) ;``); a field without a value outside such a part shows as ``?``.
+    """
     text = re.sub(r"(?<!\n)\n(?!\n)", " ", template)
+
+    def optional(m: re.Match[str]) -> str:
+        names = [name.split(".")[0] for _, name, _, _ in string.Formatter().parse(m.group(1)) if name]
+        return m.group(1) if all(values.get(n, "") not in _EMPTY for n in names) else ""
+
     try:
-        return string.Formatter().vformat(text, (), _Defaulting(values))
+        text = _OPTIONAL.sub(optional, text)
+        filled = string.Formatter().vformat(text, (), _Defaulting(values))
     except (ValueError, IndexError, KeyError):
         return text
+    return re.sub(r"  +", " ", filled).replace(" .", ".").replace(" ,", ",")
 
 
 def _text(value: Any) -> str:
     """A value for a template: log-derived text loses backticks and control characters, so it can
-    neither close a code span in Markdown nor drive a terminal."""
+    neither close a code span in Markdown nor drive a terminal. A list shows each value once (an address
+    written with and without its scheme, ``http://10.0.0.2:80`` and ``10.0.0.2:80``, is one)."""
     if isinstance(value, str):
         return re.sub(r"[`\x00-\x1f\x7f-\x9f]", "'", value)
     if value is None:
@@ -329,7 +347,9 @@ def _text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.0f}" if value.is_integer() or abs(value) >= 100 else f"{value:.2f}"
     if isinstance(value, list):
-        return ", ".join(_text(v) for v in value)
+        shown = [_text(v) for v in value if v is not None]
+        with_scheme = {re.sub(r"^[a-z][a-z0-9+.-]*://", "", v) for v in shown if "://" in v}
+        return ", ".join(dict.fromkeys(v for v in shown if "://" in v or v not in with_scheme))
     return str(value)
 
 

@@ -41,13 +41,17 @@ def sio_success() -> pl.Expr:
 
 
 def row_facts() -> dict[str, pl.Expr]:
-    """Facts that depend on one row only: ``is_sio`` (a Socket.IO / WebSocket request) and ``is_handshake``."""
+    """Facts that depend on one row only: ``is_sio`` (a Socket.IO / WebSocket request), ``is_handshake``,
+    and the bare ``router_name`` / ``service_name`` (without their ``@provider``)."""
     return {
         "is_sio": (
             pl.col("transport").is_not_null()
             | (pl.col("kind") == "ws_upgrade")
             | pl.col("path").str.contains(r"^/(?:[^/]+/)*(?:socket\.io|engine\.io)/").fill_null(False)
         ),
+        # router / service names as Docker labels and file-provider keys spell them (no "@provider")
+        "router_name": pl.col("router").str.replace(r"@[^@]*$", ""),
+        "service_name": pl.col("service").str.replace(r"@[^@]*$", ""),
         # decided by the request itself: correlation gives a successful handshake the sid it received
         "is_handshake": (
             (pl.col("transport") == "polling")
@@ -81,11 +85,22 @@ def add_facts(events: pl.DataFrame, connections: pl.DataFrame | None = None) -> 
     ok_routers = (
         ev.filter(pl.col("_ok") & pl.col("router").is_not_null())
         .group_by("_site")
-        .agg(pl.col("router").n_unique().alias("sio_routers_ok"))
+        .agg(
+            pl.col("router").n_unique().alias("sio_routers_ok"),
+            pl.col("router").unique().sort().str.join(", ").alias("sio_router_names"),
+            pl.col("router")
+            .str.replace(r"@[^@]*$", "")
+            .unique()
+            .sort()
+            .str.join(", ")
+            .alias("sio_router_labels"),
+        )
     )
     # joins on the key column alone, then added back: the event table is wide
     per_site = ev.select("_site").join(ok_routers, on="_site", how="left", maintain_order="left")
-    ev = ev.with_columns(per_site["sio_routers_ok"].fill_null(0))
+    ev = ev.with_columns(
+        per_site["sio_routers_ok"].fill_null(0), per_site["sio_router_names"], per_site["sio_router_labels"]
+    )
     proxy_sid = (pl.col("source") == "proxy") & pl.col("sid").is_not_null()
     backend_sid = (pl.col("source") == "backend") & pl.col("sid").is_not_null()
     ev = ev.with_columns(
