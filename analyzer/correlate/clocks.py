@@ -86,9 +86,16 @@ class ClockOptions:
     align: bool = True
 
 
+#: A request id shorter than this is a counter (pino-http numbers requests 1, 2, 3 …), not a key two
+#: logs can share by chance only when they saw the same request.
+_MIN_ID_CHARS = 8
+
+
 def _same_request_pairs(ev: pl.DataFrame, key: str) -> pl.DataFrame:
     sides = ev.filter(
-        pl.col(key).is_not_null() & pl.col("kind").is_in(["http_request", "ws_upgrade"])
+        pl.col(key).is_not_null()
+        & (pl.col(key).str.len_chars() >= _MIN_ID_CHARS if key == "request_id" else pl.lit(True))
+        & pl.col("kind").is_in(["http_request", "ws_upgrade"])
     ).select(key, "_input", "source", "ts", "duration_ms")
     sides = sides.rename({"_input": "input"})
     joined = sides.join(sides, on=key, suffix="_r").filter(pl.col("input") != pl.col("input_r"))
@@ -253,7 +260,19 @@ def estimate(
             # two proxies share URLs, not instants: a proxy is never moved on URLs alone
             candidates = weak.filter(open_edge & ~pl.col("input").is_in(list(proxies)))
         if candidates.height == 0:
-            break
+            island = _next_island(strong, aligned, inputs, events, sources)
+            if island is None:
+                break
+            # inputs nothing ties to the reference but that share keys among themselves (a second capture
+            # given with the first) keep their own clock, aligned to each other around their own proxy
+            estimates[island].aligned = estimates[island].reference = True
+            estimates[island].notes.append(
+                "shares no request with the reference clock: its inputs are aligned among themselves, "
+                "around this one, and kept on their own clock"
+            )
+            aligned.add(island)
+            refused.clear()
+            continue
         # align the input with most evidence next, against the inputs already on the reference clock
         offsets = pl.DataFrame(
             {"input_r": list(aligned), "o_r": [estimates[n].offset_ms for n in aligned]},
@@ -271,7 +290,18 @@ def estimate(
                 f"moved only on {MIN_PROXY_PAIRS} or more; times kept as written"
             )
             continue
-        estimates[best] = _robust(best, mine, res)
+        found = _robust(best, mine, res)
+        # a guessed date is whole days off: what URLs must justify is the rest
+        clock_part = found.offset_ms - (round(found.offset_ms / DAY_MS) * DAY_MS if best in guessed else 0.0)
+        if fuzzy and abs(clock_part) > WARN_OFFSET_MS:
+            # requests to the same URLs can pair two unrelated captures: a shift this large needs keys
+            refused.add(best)
+            estimates[best].notes.append(
+                f"requests to the same URLs alone would move it by {_seconds(found.offset_ms)}: not evidence "
+                "enough for a shift that large; times kept as written"
+            )
+            continue
+        estimates[best] = found
         estimates[best].fuzzy = fuzzy
         if fuzzy:
             estimates[best].notes.append(
@@ -286,6 +316,18 @@ def estimate(
             est.notes.append("no event shared with an aligned source: clock left as it is")
         _warn(est, sources.get(name))
     return estimates
+
+
+def _next_island(
+    strong: pl.DataFrame, aligned: set[str], inputs: list[str], events: pl.DataFrame, sources: dict[str, str]
+) -> str | None:
+    """The reference of another group of inputs tied by keys among themselves, or None."""
+    rest = [name for name in inputs if name not in aligned]
+    tied = strong.filter(pl.col("input").is_in(rest) & pl.col("input_r").is_in(rest))
+    if tied.height == 0:
+        return None
+    members = set(tied["input"].to_list())
+    return _reference(events, [name for name in rest if name in members], sources)
 
 
 def _reference(events: pl.DataFrame, inputs: list[str], sources: dict[str, str]) -> str:
