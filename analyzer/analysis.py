@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from analyzer.correlate import Correlated, correlate
+from analyzer.correlate.changes import began_after, find_changes
 from analyzer.correlate.clocks import ClockOptions
 from analyzer.errors import NoInputError, UsageError
-from analyzer.findings import Finding, rank, root_causes
+from analyzer.findings import Change, Finding, rank, root_causes
 from analyzer.ingest import Ingested, InputInfo, ReadOptions, load
 from analyzer.rules import Rule, default_rule_dirs, load_rules, run_rules
 
@@ -51,6 +52,11 @@ class Analysis:
     #: What the verdict must say about the clocks: a shift over 10 minutes, a second proxy moved, a file
     #: re-dated by the other sources.
     clock_warnings: list[str] = field(default_factory=list)
+    #: Configuration reloads, provider events and (re)starts while the system was serving, in time order.
+    changes: list[Change] = field(default_factory=list)
+    #: How the routing table differs between a configuration file and its previous version beside it
+    #: (``dynamic.before.yml`` → ``dynamic.yml``), as "path → path: change" lines.
+    config_changes: list[str] = field(default_factory=list)
 
     @property
     def root_causes(self) -> list[Finding]:
@@ -98,19 +104,45 @@ def analyze_ingested(ingested: Ingested, rules: list[Rule], options: AnalyzeOpti
     shown = {
         i.location: i.path for i in ingested.inputs if i.source == "config" and i.error is None and i.location
     }
+    config_changes: list[str] = []
     if shown:
-        findings = with_configuration(findings, shown, rules, options)
+        from analyzer.config.analysis import previous_versions
+
+        previous = previous_versions(shown)
+        config_changes = _config_changes(previous, shown)
+        current = {location: path for location, path in shown.items() if location not in previous}
+        findings = with_configuration(findings, current, rules, options)
+    findings = rank(findings)
+    changes = find_changes(correlated.events)
+    for cause in root_causes(findings):
+        after = began_after(cause.first_seen, changes)
+        if after is not None:
+            cause.began_after, cause.began_after_s = after
     return Analysis(
         inputs=ingested.inputs,
         events=correlated.events,
         connections=correlated.connections,
-        findings=rank(findings),
+        findings=findings,
         not_concluded=run.not_concluded,
         rules=rules,
         correlated=correlated,
         redact=options.redact,
         clock_warnings=correlated.warnings,
+        changes=changes,
+        config_changes=config_changes,
     )
+
+
+def _config_changes(previous: dict[str, str], shown: dict[str, str]) -> list[str]:
+    """The router-table changes between each configuration file and its previous version."""
+    from analyzer.config import load_configs
+    from analyzer.config.analysis import router_table_changes
+
+    out = []
+    for before, after in sorted(previous.items()):
+        for change in router_table_changes(load_configs([before]), load_configs([after])):
+            out.append(f"{shown[before]} → {shown[after]}: {change}")
+    return out
 
 
 def _nothing_read(ingested: Ingested) -> str:

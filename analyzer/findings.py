@@ -127,6 +127,14 @@ class Finding:
             self.rule,
         )
 
+    def began_after_sentence(self) -> str | None:
+        """``began 3 s after the configuration reload at 21:31:42 (provider file: router web: …)``."""
+        if self.began_after is None or self.began_after_s is None:
+            return None
+        s = self.began_after_s
+        seconds = f"{s:.1f}" if s < 10 and not float(s).is_integer() else f"{s:.0f}"
+        return f"began {seconds} s after {self.began_after.sentence()} ({self.began_after.what})"
+
     @property
     def from_traffic(self) -> bool:
         """Whether the finding measures traffic (rules over logs), not a configuration."""

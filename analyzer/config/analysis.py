@@ -1110,6 +1110,70 @@ def _ambiguous_ports(config: ConfigSet) -> list[Finding]:
     return out
 
 
+# -- what a change of configuration did -----------------------------------------------------------------
+
+#: A file named like ``dynamic.before.yml`` / ``traefik-old.toml`` is the previous version of the file
+#: without that word beside it.
+_PREVIOUS: Final = re.compile(r"[._-](?:before|old|orig|prev|previous|bak|backup)(?=[._-]|$)", re.IGNORECASE)
+
+
+def previous_versions(paths: Iterable[str]) -> dict[str, str]:
+    """Pairs of configuration files where one is the previous version of the other: ``{before: after}``."""
+    by_folder_name: dict[tuple[str, str], str] = {}
+    listed = [str(p) for p in paths]
+    for path in listed:
+        folder, _, name = path.rpartition("/")
+        by_folder_name[(folder, name)] = path
+    pairs = {}
+    for path in listed:
+        folder, _, name = path.rpartition("/")
+        stem, dot, ext = name.rpartition(".")
+        current = _PREVIOUS.sub("", stem if dot else name)
+        if current != (stem if dot else name):
+            after = by_folder_name.get((folder, f"{current}.{ext}" if dot else current))
+            if after is not None:
+                pairs[path] = after
+    return pairs
+
+
+def _priority_words(router: Router) -> str:
+    return f"{router.priority} ({'explicit' if router.explicit_priority else 'rule length'})"
+
+
+def router_table_changes(before: ConfigSet, after: ConfigSet) -> list[str]:
+    """How the routing table differs between two versions of a configuration: routers added or removed,
+    rule, priority, service, entry points, middlewares or TLS changed; services whose servers changed."""
+    out: list[str] = []
+    old = {r.qualified: r for r in before.routers}
+    new = {r.qualified: r for r in after.routers}
+    for name in sorted(set(old) | set(new)):
+        a, b = old.get(name), new.get(name)
+        if a is None:
+            out.append(f"router {name} added")
+            continue
+        if b is None:
+            out.append(f"router {name} removed")
+            continue
+        fields = (
+            ("rule", a.rule, b.rule),
+            ("priority", _priority_words(a), _priority_words(b)),
+            ("service", a.service_qualified, b.service_qualified),
+            ("entry points", ", ".join(a.entry_points), ", ".join(b.entry_points)),
+            ("middlewares", ", ".join(a.middlewares), ", ".join(b.middlewares)),
+            ("tls", a.tls, b.tls),
+        )
+        changed = [f"{what} {x or '(none)'} → {y or '(none)'}" for what, x, y in fields if x != y]
+        if changed:
+            out.append(f"router {name}: " + "; ".join(changed))
+    old_services = {s.qualified: s for s in before.services}
+    new_services = {s.qualified: s for s in after.services}
+    for name in sorted(set(old_services) & set(new_services)):
+        x, y = old_services[name].servers, new_services[name].servers
+        if x != y:
+            out.append(f"service {name}: servers {', '.join(x) or '(none)'} → {', '.join(y) or '(none)'}")
+    return out
+
+
 # -- the one call of `wsdiag check-config` ------------------------------------------------------------
 
 
