@@ -302,7 +302,7 @@ def parse_clocks(values: tuple[str, ...], *, align: bool) -> ClockOptions:
         if not sep or not name or not m:
             raise UsageError(f"--clock expects FILE=±SECONDS (e.g. backend/app.log=+2.3s), got {value!r}")
         fixed[name] = float(m.group(1)) * (1.0 if m.group(2) == "ms" else 1000.0)
-    return ClockOptions(fixed=fixed, align=align)
+    return ClockOptions(fixed=tuple(fixed.items()), align=align)
 
 
 def _duration(text: str) -> timedelta:

@@ -102,7 +102,7 @@ def _by_group(clock: ClockOptions | None, timed: list[InputInfo], groups: dict[s
     if clock is None:
         return ClockOptions()
     fixed: dict[str, float] = {}
-    for name, offset in clock.fixed.items():
+    for name, offset in clock.fixed:
         matches = [
             i for i in timed if name in (i.label, i.path, i.location) or PurePath(i.path).as_posix() == name
         ]
@@ -111,7 +111,7 @@ def _by_group(clock: ClockOptions | None, timed: list[InputInfo], groups: dict[s
             raise UsageError(f"--clock {name}: not one of the inputs read (inputs: {known})")
         for info in matches:
             fixed[groups[info.label]] = offset
-    return ClockOptions(fixed=fixed, align=clock.align)
+    return ClockOptions(fixed=tuple(fixed.items()), align=clock.align)
 
 
 #: What clock estimation reads of the event table.

@@ -82,7 +82,8 @@ class ClockOptions:
     """What the user says about clocks: ``--clock FILE=+2.3s`` (milliseconds by input path or label)
     and ``--no-align``."""
 
-    fixed: dict[str, float] = field(default_factory=dict)
+    #: (input path or label, offset ms) pairs; a tuple so options stay hashable (scan caches by them)
+    fixed: tuple[tuple[str, float], ...] = ()
     align: bool = True
 
 
@@ -223,7 +224,7 @@ def estimate(
     estimates = {name: ClockEstimate(name) for name in inputs}
     if not inputs:
         return estimates
-    for name, offset in options.fixed.items():
+    for name, offset in options.fixed:
         if name in estimates:
             est = estimates[name]
             est.offset_ms, est.aligned, est.fixed = offset, True, True

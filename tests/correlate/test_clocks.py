@@ -119,7 +119,7 @@ def test_a_clock_fifteen_minutes_off_is_corrected_and_said_in_the_verdict(tmp_pa
 
 def test_clock_set_by_hand_and_no_align():
     fixed = analyze(
-        [str(DEPLOY)], AnalyzeOptions(clock=ClockOptions(fixed={"backend/chat-blue.log": -1500.0}))
+        [str(DEPLOY)], AnalyzeOptions(clock=ClockOptions(fixed=(("backend/chat-blue.log", -1500.0),)))
     )
     assert offsets(fixed, r"^backend/chat-(blue|green)\.log$") == [-1500.0, -1500.0]
     assert any(
@@ -128,7 +128,7 @@ def test_clock_set_by_hand_and_no_align():
     raw = analyze([str(DEPLOY)], AnalyzeOptions(clock=ClockOptions(align=False)))
     assert {i.clock_offset_ms for i in raw.inputs if i.source not in (None, "config")} == {0.0}
     with pytest.raises(UsageError, match=r"--clock nope\.log: not one of the inputs"):
-        analyze([str(DEPLOY)], AnalyzeOptions(clock=ClockOptions(fixed={"nope.log": 1.0})))
+        analyze([str(DEPLOY)], AnalyzeOptions(clock=ClockOptions(fixed=(("nope.log", 1.0),))))
 
 
 @pytest.mark.parametrize(
