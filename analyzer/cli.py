@@ -94,8 +94,9 @@ def _read(paths: tuple[str, ...], tz: str, on_date: Any, forced: tuple[str, ...]
 
     print_input_summary(ingested.inputs)
     if not ingested.anything_read:
-        reasons = "; ".join(f"{i.label}: {i.error}" for i in ingested.inputs) or "no files found"
-        raise NoInputError(f"no input could be read ({reasons})")
+        from analyzer.analysis import nothing_read_message
+
+        raise NoInputError(nothing_read_message(ingested.inputs), inputs=ingested.inputs)
     return ingested
 
 
@@ -280,7 +281,12 @@ def analyze(
     with user_errors():
         options = _analyze_options(tz, on_date, forced, pattern_dirs, only, disable, since, until, no_redact)
         options = replace(options, clock=parse_clocks(clocks, align=not no_align))
-        analysis = run_analysis(list(paths), options)
+        try:
+            analysis = run_analysis(list(paths), options)
+        except NoInputError as exc:
+            if fmt == "json":  # scripts get the inputs and their reasons, and still exit 2
+                _write_unread(exc, output)
+            raise
         from analyzer.report.inputs import print_input_summary
 
         if output or fmt not in (None, "text"):
@@ -303,6 +309,16 @@ def parse_clocks(values: tuple[str, ...], *, align: bool) -> ClockOptions:
             raise UsageError(f"--clock expects FILE=±SECONDS (e.g. backend/app.log=+2.3s), got {value!r}")
         fixed[name] = float(m.group(1)) * (1.0 if m.group(2) == "ms" else 1000.0)
     return ClockOptions(fixed=tuple(fixed.items()), align=align)
+
+
+def _write_unread(exc: NoInputError, output: str | None) -> None:
+    from analyzer.report.json_report import dumps, unread_report
+
+    text = dumps(unread_report(exc.inputs, str(exc)))
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
 
 
 def _duration(text: str) -> timedelta:

@@ -79,7 +79,7 @@ def render_markdown(analysis: Analysis) -> str:
         offset = offset_text(info)
         notes = ([f"times without zone read as {info.tz}"] if info.tz else []) + info.notes
         out.append(
-            f"| {md_inline(info.label)} | {info.source} | {info.format} | {info.events} | {info.unparsed_lines} |"
+            f"| {md_inline(info.label)} | {info.source} | {info.format_label} | {info.events} | {info.unparsed_lines} |"
             f" {offset} | {md_inline('; '.join(notes))} |"
         )
     out.append("")

@@ -130,7 +130,7 @@ def _inputs(analysis: Analysis) -> Table:
         if info.tz and not any("read as" in n for n in notes):
             notes.insert(0, f"times without zone read as {info.tz}")
         table.add_row(
-            printable(info.label), info.source or "", info.format or "", str(info.events),
+            printable(info.label), info.source or "", info.format_label or "", str(info.events),
             str(info.unparsed_lines), offset, printable("; ".join(notes)),
         )  # fmt: skip
     return table
