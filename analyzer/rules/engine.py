@@ -129,7 +129,8 @@ def _affected(rows: pl.DataFrame, conn_ids: list[str]) -> tuple[int, str]:
     """How many connections the rows cover, and in what unit: distinct connections, else distinct
     Socket.IO sockets, else the events the decisive lines report. Loggers of one process that tell the
     same event in the same second count once (socket.io's ``client close with reason ping timeout`` and
-    ``closing socket - reason ping timeout``); twenty sockets closing in that second are twenty."""
+    ``closing socket - reason ping timeout``); twenty sockets closing in that second are twenty. Lines
+    without a time of their own count once per failure they name."""
     if conn_ids:
         return len(conn_ids), "connection"
     if rows.height == 0:
@@ -137,11 +138,23 @@ def _affected(rows: pl.DataFrame, conn_ids: list[str]) -> tuple[int, str]:
     sockets = rows["socket_id"].drop_nulls().n_unique()
     if sockets:
         return sockets, "socket"
-    moment = pl.coalesce(pl.col("ts").dt.truncate("1s").cast(pl.String), pl.col("line").cast(pl.String))
-    per_logger = rows.group_by(
-        pl.col("file"), moment.alias("_moment"), pl.coalesce("logger", pl.lit("")).alias("_logger")
-    ).len()
-    events = per_logger.group_by("file", "_moment").agg(pl.col("len").max())["len"].sum()
+    # lines without a time of their own placed at one instant cannot be told apart by time: the same
+    # failure said twice there (python-engineio's bare warning and its logger's line) is one
+    estimated = pl.col("ts_estimated").fill_null(False) | pl.col("ts").is_null()
+    said = pl.coalesce("error_name", "reason", "message", pl.col("line").cast(pl.String))
+    placed = pl.col("ts").dt.truncate("1s").alias("_placed")
+    untimed = rows.filter(estimated).select(pl.struct("file", said.alias("_said"), placed).n_unique()).item()
+    per_logger = (
+        rows.filter(~estimated)
+        .group_by(
+            "file",
+            pl.col("ts").dt.truncate("1s").alias("_second"),
+            pl.coalesce("logger", pl.lit("")).alias("_logger"),
+        )
+        .len()
+    )
+    timed = per_logger.group_by("file", "_second").agg(pl.col("len").max())["len"].sum()
+    events = untimed + timed
     return int(events), "line"
 
 
