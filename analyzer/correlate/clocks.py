@@ -48,6 +48,8 @@ MIN_PROXY_PAIRS = 3
 #: ... and a shift of this much or more is said in the verdict.
 WARN_PROXY_OFFSET_MS = 1000.0
 DAY_MS = 86_400_000.0
+#: A URL's occurrence with no other of the same URL this close in its input pairs unambiguously.
+_ISOLATED_MS = 3000
 
 
 @dataclass
@@ -145,12 +147,14 @@ def _session_pairs(ev: pl.DataFrame) -> pl.DataFrame:
 
 
 def resolutions(events: pl.DataFrame) -> dict[str, float]:
-    """Per input, how coarse its times are: 1000 ms for a log written to the whole second (every one of
-    at least three times falls on a second), else 0."""
+    """Per input, how coarse its times are: 1000 ms for a log written to the whole second (most of at
+    least three times fall on a second: daphne's access lines among its millisecond application lines),
+    else 0."""
+    on_second = (pl.col("ts").dt.microsecond() == 0).cast(pl.UInt32)
     found = (
         events.filter(pl.col("ts").is_not_null())
         .group_by("_input")
-        .agg(((pl.col("ts").dt.microsecond() == 0).all() & (pl.len() >= 3)).alias("whole"))
+        .agg(((on_second.sum() >= 3) & (on_second.mean() >= 0.5)).alias("whole"))
     )
     return {name: 1000.0 if whole else 0.0 for name, whole in found.iter_rows()}
 
@@ -189,8 +193,19 @@ def _url_vote_pairs(ev: pl.DataFrame) -> pl.DataFrame:
             "_url"
         )
     )
-    keyed = keyed.filter(pl.len().over("_url", "_input") <= 20).select(
-        "_url", pl.col("_input").alias("input"), "ts"
+    keyed = (
+        keyed.filter(pl.len().over("_url", "_input") <= 20)
+        .select("_url", pl.col("_input").alias("input"), "ts")
+        .sort("ts")
+        .with_columns(
+            pl.min_horizontal(
+                (pl.col("ts") - pl.col("ts").shift(1)).over("_url", "input").dt.total_milliseconds(),
+                (pl.col("ts").shift(-1) - pl.col("ts")).over("_url", "input").dt.total_milliseconds(),
+            )
+            .fill_null(_ISOLATED_MS + 1)
+            .gt(_ISOLATED_MS)
+            .alias("_isolated")
+        )
     )
     joined = keyed.join(keyed, on="_url", suffix="_r").filter(pl.col("input") != pl.col("input_r"))
     joined = joined.with_columns(
@@ -204,6 +219,10 @@ def _url_vote_pairs(ev: pl.DataFrame) -> pl.DataFrame:
     )
     best = best.filter(pl.col("len") >= 3).select("input", "input_r", pl.col("_bin").alias("_mode"))
     kept = joined.join(best, on=["input", "input_r"]).filter((pl.col("_bin") - pl.col("_mode")).abs() <= 4)
+    # the offset itself only from occurrences alone in their neighbourhood on both sides: a URL requested
+    # twice within a few seconds (each tab's static files) pairs with the wrong twin inside the window
+    isolated = kept.filter(pl.col("_isolated") & pl.col("_isolated_r"))
+    kept = isolated if isolated.height >= 3 else kept
     return kept.select("input", "input_r", pl.col("ts").alias("t_l"), pl.col("ts_r").alias("t_r"))
 
 
@@ -430,6 +449,7 @@ def _same_folder_clocks(
         if peers:
             peer = max(peers, key=lambda p: (p.reference, not p.fuzzy, p.pairs))
             est.offset_ms, est.aligned, est.against = peer.offset_ms, True, peer.input
+            est.fuzzy = peer.fuzzy
             est.notes.append(
                 f"no event shared with other sources: assumed on the clock of {peer.input} (same folder)"
             )
