@@ -47,6 +47,7 @@ _TRAEFIK_TAIL = r' (?:\d+|-) (?:"[^"]*"|-) (?:"[^"]*"|-) \d+ms$'
 class TraefikCLF(Parser):
     name = "traefik-clf"
     source = "proxy"
+    line_independent = True
     description = "Traefik access log, common (CLF) and genericCLF formats"
 
     def sniff(self, sample: list[str]) -> float:
