@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from analyzer.correlate import Correlated, correlate
+from analyzer.correlate.changes import began_after, find_changes
+from analyzer.correlate.clocks import ClockOptions
 from analyzer.errors import NoInputError, UsageError
-from analyzer.findings import Finding, rank
+from analyzer.findings import Change, Finding, rank, root_causes
 from analyzer.ingest import Ingested, InputInfo, ReadOptions, load
 from analyzer.rules import Rule, default_rule_dirs, load_rules, run_rules
 
@@ -30,6 +32,8 @@ class AnalyzeOptions:
     since: datetime | None = None
     until: datetime | None = None
     redact: bool = True
+    #: ``--clock FILE=+2.3s`` and ``--no-align``
+    clock: ClockOptions = field(default_factory=ClockOptions)
 
 
 @dataclass
@@ -47,6 +51,19 @@ class Analysis:
     redact: bool = True
     #: What the diagnosis lacks because paths could not be read (set by ``report.boundary.outbound``).
     gaps: list[str] = field(default_factory=list)
+    #: What the verdict must say about the clocks: a shift over 10 minutes, a second proxy moved, a file
+    #: re-dated by the other sources.
+    clock_warnings: list[str] = field(default_factory=list)
+    #: Configuration reloads, provider events and (re)starts while the system was serving, in time order.
+    changes: list[Change] = field(default_factory=list)
+    #: How the routing table differs between a configuration file and its previous version beside it
+    #: (``dynamic.before.yml`` → ``dynamic.yml``), as "path → path: change" lines.
+    config_changes: list[str] = field(default_factory=list)
+
+    @property
+    def root_causes(self) -> list[Finding]:
+        """Every independent root cause the verdict names (see :func:`analyzer.findings.root_causes`)."""
+        return root_causes(self.findings)
 
 
 def select_rules(options: AnalyzeOptions) -> list[Rule]:
@@ -83,24 +100,51 @@ def analyze(paths: list[str], options: AnalyzeOptions | None = None) -> Analysis
 def analyze_ingested(ingested: Ingested, rules: list[Rule], options: AnalyzeOptions) -> Analysis:
     """The analysis of events already read (used by ``analyze`` and by ``scan`` per window)."""
     events = within_window(ingested.events, options.since, options.until)
-    correlated = correlate(events, ingested.inputs)
+    correlated = correlate(events, ingested.inputs, options.clock)
     run = run_rules(rules, correlated.events, correlated.connections)
     findings = run.findings
     shown = {
         i.location: i.path for i in ingested.inputs if i.source == "config" and i.error is None and i.location
     }
+    config_changes: list[str] = []
     if shown:
-        findings = with_configuration(findings, shown, rules, options)
+        from analyzer.config.analysis import previous_versions
+
+        previous = previous_versions(shown)
+        config_changes = _config_changes(previous, shown)
+        current = {location: path for location, path in shown.items() if location not in previous}
+        findings = with_configuration(findings, current, rules, options)
+    findings = rank(findings)
+    changes = find_changes(correlated.events)
+    for cause in root_causes(findings):
+        after = began_after(cause.first_seen, changes)
+        if after is not None:
+            cause.began_after, cause.began_after_s = after
     return Analysis(
         inputs=ingested.inputs,
         events=correlated.events,
         connections=correlated.connections,
-        findings=rank(findings),
+        findings=findings,
         not_concluded=run.not_concluded,
         rules=rules,
         correlated=correlated,
         redact=options.redact,
+        clock_warnings=correlated.warnings,
+        changes=changes,
+        config_changes=config_changes,
     )
+
+
+def _config_changes(previous: dict[str, str], shown: dict[str, str]) -> list[str]:
+    """The router-table changes between each configuration file and its previous version."""
+    from analyzer.config import load_configs
+    from analyzer.config.analysis import router_table_changes
+
+    out = []
+    for before, after in sorted(previous.items()):
+        for change in router_table_changes(load_configs([before]), load_configs([after])):
+            out.append(f"{shown[before]} → {shown[after]}: {change}")
+    return out
 
 
 def _nothing_read(ingested: Ingested) -> str:
@@ -128,12 +172,25 @@ def with_configuration(
     show a handshake on the wrong router, the configuration names the router that should have won.
     """
     from analyzer.config import analyze_config, intended_websocket_router, load_configs, router_evidence
+    from analyzer.config.analysis import websocket_priority_fix
     from analyzer.rules.engine import link_root_causes
 
     config = load_configs(list(shown))
     allowed = {r.id for r in rules}
     by_rule = {f.rule: f for f in findings}
-    for found in analyze_config(config):
+    found_all = analyze_config(config)
+    conflict = by_rule.get("router-priority-conflict")
+    if (
+        conflict is not None
+        and conflict.from_traffic
+        and "router-priority-conflict" not in {f.rule for f in found_all}
+    ):
+        fix = websocket_priority_fix(
+            config, conflict.keys.get("working_names", ""), conflict.keys.get("failing_names", "").split(", ")
+        )
+        if fix:
+            conflict.remediation = _shown(f"{fix} Then check with `wsdiag check-config --explain`.", shown)
+    for found in found_all:
         _show_paths(found, shown)
         if (options.only and found.rule not in options.only) or found.rule in options.disable:
             continue
@@ -151,7 +208,13 @@ def with_configuration(
             config
         )
         if intended is not None:
-            wrong.remediation = wrong.remediation.replace("<ws-router>", intended.name)
+            fix = websocket_priority_fix(config, intended.qualified, [wrong.keys.get("router", "")])
+            if (
+                fix
+                and wrong.from_traffic
+                and not any(f.rule == wrong.rule and not f.from_traffic for f in found_all)
+            ):
+                wrong.remediation = _shown(f"{fix} {_path_alternative(wrong.remediation)}".strip(), shown)
             wrong.keys.setdefault("intended_router", intended.qualified)
             routers = [r for r in (wrong.keys.get("router"), intended.qualified) if r]
             extra = Finding(
@@ -161,6 +224,19 @@ def with_configuration(
             wrong.evidence.extend(e for e in extra.evidence if e not in wrong.evidence)
     link_root_causes(findings, {r.id: r for r in rules if r.id in allowed})
     return findings
+
+
+def _shown(text: str, shown: dict[str, str]) -> str:
+    """Configuration files named as the inputs table shows them."""
+    for location, path in shown.items():
+        text = text.replace(location, path)
+    return text
+
+
+def _path_alternative(remediation: str) -> str:
+    """The rule's other way out (excluding the Socket.IO path from the rival), kept beside the exact fix."""
+    start = remediation.find(" or add ")
+    return f"Or{remediation[start + 3 :]}" if start >= 0 else ""
 
 
 def _only_websocket_router(config: ConfigSet) -> Router | None:

@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -19,7 +20,10 @@ from analyzer.ingest import Ingested, ReadOptions, load, parse_forced
 
 if TYPE_CHECKING:
     from analyzer.analysis import AnalyzeOptions
+    from analyzer.config.checks import Check
+    from analyzer.correlate.clocks import ClockOptions
     from analyzer.findings import Finding
+    from analyzer.rules import Rule
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -301,6 +305,14 @@ def _analyze_options(
 @click.argument("paths", nargs=-1, required=True)
 @read_options
 @analysis_options
+@click.option(
+    "--clock",
+    "clocks",
+    multiple=True,
+    metavar="FILE=±SECONDS",
+    help="Set the clock offset of one input instead of estimating it, e.g. backend/app.log=+2.3s (repeatable).",
+)
+@click.option("--no-align", is_flag=True, help="Keep every input's times as written (no clock alignment).")
 def analyze(
     paths: tuple[str, ...],
     tz: str,
@@ -315,6 +327,8 @@ def analyze(
     until: datetime | None,
     fail_on: str | None,
     no_redact: bool,
+    clocks: tuple[str, ...],
+    no_align: bool,
 ) -> None:
     """Read every log under PATHS, correlate them and name the root cause, with evidence.
 
@@ -326,6 +340,7 @@ def analyze(
 
     with user_errors(output=output):
         options = _analyze_options(tz, on_date, forced, pattern_dirs, only, disable, since, until, no_redact)
+        options = replace(options, clock=parse_clocks(clocks, align=not no_align))
         try:
             analysis = run_analysis(list(paths), options)
         except NoInputError as exc:
@@ -338,6 +353,22 @@ def analyze(
             print_input_summary(analysis.inputs)
         write_report(analysis, fmt=fmt or "text", output=output)
         sys.exit(exit_code(analysis.findings, fail_on))
+
+
+def parse_clocks(values: tuple[str, ...], *, align: bool) -> ClockOptions:
+    """``--clock FILE=+2.3s`` values (seconds, or ``ms``) and ``--no-align`` as clock options."""
+    import re
+
+    from analyzer.correlate.clocks import ClockOptions
+
+    fixed: dict[str, float] = {}
+    for value in values:
+        name, sep, amount = value.rpartition("=")
+        m = re.fullmatch(r"\s*([+-]?\d+(?:\.\d+)?)\s*(ms|s)?\s*", amount)
+        if not sep or not name or not m:
+            raise UsageError(f"--clock expects FILE=±SECONDS (e.g. backend/app.log=+2.3s), got {value!r}")
+        fixed[name] = float(m.group(1)) * (1.0 if m.group(2) == "ms" else 1000.0)
+    return ClockOptions(fixed=tuple(fixed.items()), align=align)
 
 
 def _write_unread(exc: NoInputError, output: str | None) -> None:
@@ -492,27 +523,33 @@ def rules() -> None:
 @rules.command("list")
 @click.option("--patterns", "pattern_dirs", multiple=True, type=click.Path(exists=True, file_okay=False))
 def rules_list(pattern_dirs: tuple[str, ...]) -> None:
-    """List every rule: id, severity, the sources it reads, title."""
+    """List every rule and configuration check: id, kind, severity, the sources it reads, title."""
+    from analyzer.config.checks import registered
     from analyzer.report.rules_doc import print_rule_list
     from analyzer.rules import default_rule_dirs, load_rules
 
     with user_errors():
-        print_rule_list(load_rules([*default_rule_dirs(), *map(Path, pattern_dirs)]))
+        print_rule_list(load_rules([*default_rule_dirs(), *map(Path, pattern_dirs)]), registered())
 
 
 @rules.command("show")
 @click.argument("rule_id")
 @click.option("--patterns", "pattern_dirs", multiple=True, type=click.Path(exists=True, file_okay=False))
 def rules_show(rule_id: str, pattern_dirs: tuple[str, ...]) -> None:
-    """Show one rule's documentation: what it detects, why it breaks, false positives, the fix."""
+    """Show one rule's (or configuration check's) documentation: what it detects, why it breaks, false
+    positives, the fix. An id that is both shows both."""
+    from analyzer.config.checks import registered
     from analyzer.report.rules_doc import print_rule
     from analyzer.rules import default_rule_dirs, load_rules
 
     with user_errors():
-        found = {r.id: r for r in load_rules([*default_rule_dirs(), *map(Path, pattern_dirs)])}
-        if rule_id not in found:
+        documented: list[Rule | Check] = [*load_rules([*default_rule_dirs(), *map(Path, pattern_dirs)])]
+        documented.extend(registered())
+        found = [item for item in documented if item.id == rule_id]
+        if not found:
             raise UsageError(f"unknown rule id {rule_id!r} (see `wsdiag rules list`)")
-        print_rule(found[rule_id])
+        for item in found:
+            print_rule(item)
 
 
 @rules.command("test")

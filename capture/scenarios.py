@@ -388,6 +388,81 @@ def ping_timeout(h: Harness) -> None:
 
 
 @scenario(
+    seconds=70,
+    access_format="common",
+    first_rule="ping-timeout",
+    root_cause="The `ping-timeout` story (pingInterval 5 s, pingTimeout 4 s; the backend frozen 18 s with "
+    "SIGSTOP, later one tab's main thread busy 14 s), ended the way real captures end: the Socket.IO backend "
+    "is stopped 1.5 s before the browser closes, so the tabs' reconnects reach a dead upstream and Traefik "
+    "answers a stray `502 Bad Gateway` or two. Those 502s belong to the teardown, not to the failure.",
+    also=("reconnect-storm", "backend-unreachable"),
+    notes=(
+        "Recorded for issue 15: one stray teardown 502 must not outrank dozens of ping-timeout disconnects.",
+        "What the teardown did here: Node exited on SIGTERM at once, each tab's reconnect 0.5–1.5 s later was "
+        "answered `502` by Traefik (3 `GET /socket.io/?EIO=4&transport=polling` lines, all in the capture's "
+        'last second, `0ms`), and `traefik.log` has three `502 Bad Gateway error="dial tcp …: connect: '
+        'connection refused"` lines at DEBUG.',
+    ),
+)
+def ping_timeout_teardown(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.traefik(chat_site(web, [sio]))
+    backend = h.node_sio("chat", sio, pingInterval=5000, pingTimeout=4000)
+    h.web_app("web", web, page=PAGE)
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 3)
+    h.until(h.seconds * 0.3)
+    h.say(f"backend frozen (SIGSTOP to pid {backend.pid})")
+    os.kill(backend.pid, signal.SIGSTOP)
+    h.sleep(18)
+    os.kill(backend.pid, signal.SIGCONT)
+    h.say(f"backend resumed (SIGCONT to pid {backend.pid})")
+    h.until(h.seconds * 0.62)
+    h.block("p2", 14)
+    h.until(h.seconds - 1.5)
+    h.say(f"backend stopped (SIGTERM to pid {backend.pid}) while the tabs are still open, as a teardown does")
+    h.stop(backend)
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=60,
+    access_format="common",
+    first_rule="ping-timeout",
+    root_cause="The tabs' main threads are kept busy again and again (11 s of synchronous work, 3 s free, as "
+    "a page that re-renders a huge list on every update would), with pingInterval 5 s and pingTimeout 4 s: a "
+    "tab that is busy when the server's ping comes never answers it, and the server closes the session for "
+    "`ping timeout` 4 s later. Every WebSocket therefore lives n × pingInterval + pingTimeout (9 s, 14 s, "
+    "…): its lifetimes pile up like an idle timeout's, and no hop cuts anything.",
+    also=("reconnect-storm",),
+    notes=(
+        "Recorded for issue 15: lifetimes at n × pingInterval + pingTimeout with ping-timeout reasons are "
+        "heartbeats, not an idle cut.",
+        "What the producers did here: the server's closes are logged as `socket.io:client client close with "
+        "reason ping timeout` / `socket.io:socket closing socket - reason ping timeout`, with no sid, so no "
+        "connection carries its reason; Traefik logged 12 WebSockets, 7 of them lived 8.98–9.11 s "
+        "(pingInterval + pingTimeout) and 2 about 14 s (2 × pingInterval + pingTimeout).",
+    ),
+)
+def heartbeat_lifetimes(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.traefik(chat_site(web, [sio]))
+    h.node_sio("chat", sio, pingInterval=5000, pingTimeout=4000)
+    h.web_app("web", web, page=PAGE)
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 3)
+    at = h.seconds * 0.12
+    while at + 14 <= h.seconds - 2:
+        h.until(at)
+        for page in ("p1", "p2", "p3"):
+            h.block(page, 11)
+        at += 14
+    h.until(h.seconds)
+
+
+@scenario(
     seconds=50,
     access_format="json",
     first_rule="idle-timeout-cut",

@@ -42,18 +42,49 @@ def test_all_errors_of_a_folder_at_once():
     text = str(exc.value)
     expected = [
         "broken-toml.toml: not valid TOML",
-        "bad-one.toml: id 'Bad One' must be kebab-case",
-        "bad-one.toml: severity must be one of",
-        "bad-one.toml: unknown source 'syslog'",
-        "bad-one.toml: [doc] needs a non-empty 'why'",
-        "unknown op 'equals'",
-        "unknown field 'colour'",
+        "bad-one.toml:1: id 'Bad One' must be kebab-case",
+        "bad-one.toml:3: severity must be one of",
+        "bad-one.toml:4: unknown source 'syslog'",
+        "bad-one.toml:6: [doc] needs a non-empty 'why'",
+        "bad-one.toml:15: [match.where]: unknown op 'equals'",
+        "bad-one.toml:15: [match.where]: unknown field 'colour'",
         "bad regex '(unclosed'",
         "template field {nonexistent} is not known",
         "needs at least one 'match' and one 'no_match' test",
     ]
     for needle in expected:
         assert needle in text, needle
+
+
+@pytest.mark.parametrize(
+    "needle",
+    [
+        "stray-keys.toml:6: unknown key 'serverity' in the top level",
+        "stray-keys.toml:17: unknown key 'min_share' in [report]",
+        "stray-keys.toml:23: [match.where]: unknown key 'opp' in a condition",
+        "stray-keys.toml:25: unknown key 'groupby' in [match]",
+        "stray-keys.toml:28: unknown key 'filter' in [match.metrics.routers]",
+        "stray-keys.toml:38: unknown key 'event' in [tests[1]]",
+    ],
+    ids=["top level", "report", "condition", "match", "metric", "second test"],
+)
+def test_unknown_keys_anywhere_are_errors_with_their_line(needle):
+    """A key the format does not define is never ignored: a misplaced `min_share` under [report] once
+    silently did nothing in five shipped rules."""
+    with pytest.raises(RuleError) as exc:
+        load_rules([DATA / "rules_invalid"])
+    assert needle in str(exc.value)
+
+
+def test_known_fields_come_from_the_code_that_makes_the_columns():
+    from analyzer.correlate.connections import connections
+    from analyzer.model import COLUMNS, empty_events
+    from analyzer.rules.facts import add_facts
+    from analyzer.rules.schema import known_fields
+
+    conns = connections(empty_events())
+    assert set(COLUMNS) | set(conns.columns) | set(add_facts(empty_events(), conns).columns) <= known_fields()
+    assert {"heartbeat_lifetime", "router_sio_ok", "lifetime_ms"} <= known_fields()
 
 
 def test_duplicate_ids_are_refused(tmp_path):
@@ -89,9 +120,42 @@ def test_rules_commands():
 
 
 def test_rule_catalog_doc_is_in_step():
+    from analyzer.config.checks import registered
     from analyzer.report.rules_doc import catalog_markdown
 
     doc = Path(__file__).parents[1] / "docs" / "rule-catalog.md"
-    assert doc.read_text(encoding="utf-8") == catalog_markdown(load_rules(default_rule_dirs())), (
+    expected = catalog_markdown(load_rules(default_rule_dirs()), registered())
+    assert doc.read_text(encoding="utf-8") == expected, (
         "regenerate with: python -m analyzer.report.rules_doc > docs/rule-catalog.md"
     )
+
+
+def test_configuration_checks_are_listed_and_shown_beside_the_rules():
+    """check-config's checks are registered with an id, a severity and the four parts of documentation."""
+    from analyzer.config.checks import DOC_PARTS, registered
+
+    checks = {c.id: c for c in registered()}
+    assert set(checks) == {
+        "router-rule-invalid", "router-priority-conflict", "handshake-wrong-router", "router-without-service",
+        "router-entrypoint-unknown", "service-port-ambiguous",
+    }  # fmt: skip
+    assert all(c.doc[part].strip() for c in checks.values() for part in DOC_PARTS)
+    listed = run("rules", "list")
+    assert listed.exit_code == 0
+    rows = [line.split() for line in listed.stdout.splitlines()]
+    assert ["router-without-service", "config", "critical", "config"] in [row[:4] for row in rows]
+    assert ["router-priority-conflict", "rule", "high", "proxy,"] in [row[:4] for row in rows]
+    shown = run("rules", "show", "router-priority-conflict")
+    assert shown.exit_code == 0 and "(configuration)" in shown.stdout and "Remediation" in shown.stdout
+    assert run("rules", "show", "service-port-ambiguous").exit_code == 0
+
+
+def test_every_finding_check_config_reports_comes_from_a_registered_check():
+    from analyzer.config import check_config
+    from analyzer.config.checks import registered
+
+    ids = {c.id for c in registered()}
+    configs = Path(__file__).parent / "data" / "config"
+    for path in sorted(configs.rglob("*")):
+        if path.is_file():
+            assert {f.rule for f in check_config([path]).findings} <= ids, path

@@ -13,21 +13,10 @@ Which routers carry WebSockets is a guess, made in this order: the rule's paths 
 its service's name (``ws``, ``socket``, ``socketio``, ``websocket``, ``sio``, ...). A router whose rule
 has paths none of which look like WebSocket paths is not a WebSocket router, whatever its name.
 
-Findings:
-
-* ``router-priority-conflict``: two routers on a shared entry point overlap (some request matches both)
-  with the same priority. Critical when one of them carries WebSockets, medium otherwise; one step lower
-  when the overlap is only possible (regexes); low when both send traffic to the same service.
-* ``handshake-wrong-router``: the Socket.IO / WebSocket handshake a WebSocket router is meant for is
-  won by a higher-priority router that does not serve WebSockets (a catch-all). Critical.
-* ``router-rule-invalid``: Traefik refuses the rule (syntax, position; v2 syntax on Traefik v3) and
-  drops the router. High, critical for a WebSocket router.
-* ``router-without-service``: the router has no service Traefik can use (none linked, undefined, or one
-  without servers). High, critical for a WebSocket router.
-* ``router-entrypoint-unknown``: the router names an entry point the static configuration (when seen)
-  does not define. High (critical for a WebSocket router), medium when it still has a defined one.
-* ``service-port-ambiguous``: a docker service without ``loadbalancer.server.port`` whose container
-  exposes several ports; Traefik takes the lowest. Medium.
+Findings come from the checks registered below with :func:`analyzer.config.checks.check` (id, severity,
+documentation): ``router-rule-invalid``, ``router-priority-conflict``, ``handshake-wrong-router``,
+``router-without-service``, ``router-entrypoint-unknown``, ``service-port-ambiguous``. ``wsdiag rules
+list|show`` lists them beside the TOML rules.
 """
 
 from __future__ import annotations
@@ -39,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final
 
+from analyzer.config.checks import check, registered
 from analyzer.config.loaders import load_configs
 from analyzer.config.matching import (
     AllOf,
@@ -497,12 +487,8 @@ def analyze_config(config: ConfigSet | Iterable[str | os.PathLike[str]]) -> list
     if not isinstance(config, ConfigSet):
         config = load_configs(config)
     findings: list[Finding] = []
-    findings.extend(_invalid_rules(config))
-    findings.extend(_conflicts(config))
-    findings.extend(_shadowed_websockets(config))
-    findings.extend(_missing_services(config))
-    findings.extend(_unknown_entry_points(config))
-    findings.extend(_ambiguous_ports(config))
+    for registered_check in registered():
+        findings.extend(registered_check.run(config))
     return sorted(findings, key=Finding.sort_key)
 
 
@@ -543,6 +529,24 @@ def _setting(router: Router, key: str, value: str) -> str:
     return f"{code(f'{key}: {quoted}')} on {router.config_key}"
 
 
+def websocket_priority_fix(config: ConfigSet, websocket: str, rivals: Iterable[str]) -> str | None:
+    """The setting that makes the WebSocket router ``websocket`` win over ``rivals`` (routers as Traefik
+    logs them), in its file's own syntax and with a value above every rival's; None when one of them is
+    not in the configuration, or the WebSocket router already wins by priority."""
+    ws = config.router(websocket)
+    others = [config.router(name) for name in rivals]
+    if ws is None or not others or any(r is None for r in others):
+        return None
+    found = [r for r in others if r is not None]
+    if all(ws.priority > r.priority for r in found):
+        return None
+    above = ", ".join(f"{r.qualified}'s ({describe_priority(r)})" for r in found)
+    return (
+        f"Give the WebSocket router {ws.qualified} a priority above {above}: "
+        f"{priority_fix(ws, _suggested_priority(*found))}."
+    )
+
+
 def _suggested_priority(*competitors: Router) -> int:
     top = max((r.priority for r in competitors), default=0)
     return 100 if top < 100 else top + 1
@@ -560,6 +564,34 @@ def code(text: str) -> str:
     return f"{fence} {text} {fence}"
 
 
+@check(
+    id="router-rule-invalid",
+    title="Traefik refuses a router's rule and drops the router",
+    severity="critical",
+    detects="""
+Router rules Traefik cannot parse: a syntax error (an unclosed parenthesis, single quotes instead of
+backticks), Traefik v2 syntax on Traefik v3 without `ruleSyntax: v2` (several values in one matcher,
+`HostRegexp` with `{name:…}` groups), or v3-only matchers on Traefik v2; a router without any rule. The
+finding shows the rule with a caret under the column Traefik stops at.
+""",
+    why="""
+Traefik logs an error for such a router and leaves it out of the routing table: requests it was meant for
+fall through to another router or get a 404. When it is the WebSocket router, every Socket.IO handshake
+goes to the wrong service.
+""",
+    false_positives="""
+Rules that only wsdiag's grammar does not know (a matcher added in a Traefik release newer than the
+grammar) are reported too; the column says where to look.
+""",
+    remediation="""
+Correct the rule at the column shown, in the file's own syntax; on Traefik v3 either declare
+`ruleSyntax: v2` or rewrite the rule (one value per matcher, combined with `||`).
+""",
+    references=(
+        "https://doc.traefik.io/traefik/routing/routers/#rule",
+        "https://doc.traefik.io/traefik/migration/v2-to-v3/",
+    ),
+)
 def _invalid_rules(config: ConfigSet) -> list[Finding]:
     out = []
     for r in config.routers:
@@ -618,6 +650,31 @@ def _rule_fix(router: Router, error: RuleSyntaxError) -> str:
     return f"Correct the rule at column {error.column} ({router.origin})."
 
 
+@check(
+    id="router-priority-conflict",
+    title="Two routers overlap on the same requests with the same priority",
+    severity="critical",
+    detects="""
+Pairs of routers on a shared entry point (and the same TLS mode) whose rules overlap — some request
+matches both — with equal priority (explicit, or the byte length of the rule). Critical when one of them
+carries WebSockets, medium otherwise; one step lower when the overlap is only possible (regexes); low when
+both send their traffic to the same service.
+""",
+    why="""
+Traefik sorts routes by priority only (`pkg/muxer/http/mux.go`); equal priorities have no defined order
+before v3.7, and the order can change at every configuration reload. The same request then goes sometimes
+to one service and sometimes to the other.
+""",
+    false_positives="""
+Two routers that both lead to working Socket.IO servers (blue/green) conflict harmlessly; same-service
+pairs are reported at low.
+""",
+    remediation="""
+Give the router that must win an explicit priority above the other's (the finding names the setting in
+the file's own syntax and a value above every competitor), or make the rules disjoint.
+""",
+    references=("https://doc.traefik.io/traefik/routing/routers/#priority",),
+)
 def _conflicts(config: ConfigSet) -> list[Finding]:
     routers = live_routers(config)
     out = []
@@ -738,6 +795,28 @@ def _conflict_fix(first: Router, second: Router, ws: bool) -> str:
     return text
 
 
+@check(
+    id="handshake-wrong-router",
+    title="A higher-priority router takes the WebSocket router's handshakes",
+    severity="critical",
+    detects="""
+WebSocket / Socket.IO routers whose own handshake requests (`GET /socket.io/?EIO=4&transport=polling`
+on their hosts) are won by another router of higher priority that does not serve WebSockets, typically a
+catch-all `Host(…)` router with a longer rule or an explicit priority.
+""",
+    why="""
+Traefik tries routers from the highest priority down and takes the first match: the handshake reaches the
+REST or SPA service, which answers 404 or 200 with HTML, and the client never gets a session.
+""",
+    false_positives="""
+Redirect routers (HTTP → HTTPS) and routers that lead to the same service are not counted.
+""",
+    remediation="""
+Raise the WebSocket router's priority above the winner's (the finding gives the value and the setting), or
+exclude the Socket.IO path from the catch-all with `&& !PathPrefix(`/socket.io`)`.
+""",
+    references=("https://doc.traefik.io/traefik/routing/routers/#priority",),
+)
 def _shadowed_websockets(config: ConfigSet) -> list[Finding]:
     routers = live_routers(config)
     hits: dict[tuple[str, str], list[tuple[str, Explanation]]] = {}
@@ -817,6 +896,28 @@ def _shadow_finding(
     )
 
 
+@check(
+    id="router-without-service",
+    title="A router has no service Traefik can use",
+    severity="critical",
+    detects="""
+Routers with no service, a service that is not defined in the files given (for providers whose files were
+read), a service Traefik cannot link (several services on one container without `service=`), or a file
+provider load balancer without servers. Critical for a WebSocket router, high otherwise.
+""",
+    why="""
+Traefik logs an error and the router serves nothing (or answers 503 when the service has no server):
+requests fall to another router or fail.
+""",
+    false_positives="""
+Services defined in files wsdiag was not given (another provider, a file outside the folder) look missing.
+""",
+    remediation="""
+Name the service on the router (the finding lists the container's services) or define it; give an empty
+load balancer its `servers`.
+""",
+    references=("https://doc.traefik.io/traefik/routing/services/",),
+)
 def _missing_services(config: ConfigSet) -> list[Finding]:
     out = []
     providers = config.providers
@@ -878,6 +979,27 @@ def _service_finding(r: Router, problem: str, service: Service | None, config: C
     )
 
 
+@check(
+    id="router-entrypoint-unknown",
+    title="A router names an entry point the static configuration does not define",
+    severity="critical",
+    detects="""
+Routers whose `entryPoints` list a name the static configuration (when it was given) does not define:
+critical for a WebSocket router that is left with none, high for another, medium when a defined entry
+point remains.
+""",
+    why="""
+Traefik logs an error and the router takes no request on the missing entry point; with none left it
+serves nothing at all.
+""",
+    false_positives="""
+Entry points set on Traefik's command line instead of its static file are unknown to wsdiag.
+""",
+    remediation="""
+Name a defined entry point (the finding suggests the one whose name differs by a typo).
+""",
+    references=("https://doc.traefik.io/traefik/routing/entrypoints/",),
+)
 def _unknown_entry_points(config: ConfigSet) -> list[Finding]:
     """Routers naming an entry point the static configuration does not define (only when it is known)."""
     known = list(config.entry_points)
@@ -929,6 +1051,26 @@ def _one_edit(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
+@check(
+    id="service-port-ambiguous",
+    title="A Docker service sets no port and its container exposes several",
+    severity="medium",
+    detects="""
+Docker / Swarm services without `loadbalancer.server.port` whose container exposes two ports or more,
+used by a router.
+""",
+    why="""
+Traefik then sends traffic to the lowest exposed port, which may not be the one the application (or its
+Socket.IO server) listens on: every request gets a 502.
+""",
+    false_positives="""
+A container whose lowest exposed port is the right one works; the finding stays medium.
+""",
+    remediation="""
+Set `traefik.http.services.<svc>.loadbalancer.server.port` to the application's port.
+""",
+    references=("https://doc.traefik.io/traefik/routing/providers/docker/#port",),
+)
 def _ambiguous_ports(config: ConfigSet) -> list[Finding]:
     out = []
     routers = live_routers(config)
@@ -965,6 +1107,70 @@ def _ambiguous_ports(config: ConfigSet) -> list[Finding]:
                 tags=["config"],
             )
         )
+    return out
+
+
+# -- what a change of configuration did -----------------------------------------------------------------
+
+#: A file named like ``dynamic.before.yml`` / ``traefik-old.toml`` is the previous version of the file
+#: without that word beside it.
+_PREVIOUS: Final = re.compile(r"[._-](?:before|old|orig|prev|previous|bak|backup)(?=[._-]|$)", re.IGNORECASE)
+
+
+def previous_versions(paths: Iterable[str]) -> dict[str, str]:
+    """Pairs of configuration files where one is the previous version of the other: ``{before: after}``."""
+    by_folder_name: dict[tuple[str, str], str] = {}
+    listed = [str(p) for p in paths]
+    for path in listed:
+        folder, _, name = path.rpartition("/")
+        by_folder_name[(folder, name)] = path
+    pairs = {}
+    for path in listed:
+        folder, _, name = path.rpartition("/")
+        stem, dot, ext = name.rpartition(".")
+        current = _PREVIOUS.sub("", stem if dot else name)
+        if current != (stem if dot else name):
+            after = by_folder_name.get((folder, f"{current}.{ext}" if dot else current))
+            if after is not None:
+                pairs[path] = after
+    return pairs
+
+
+def _priority_words(router: Router) -> str:
+    return f"{router.priority} ({'explicit' if router.explicit_priority else 'rule length'})"
+
+
+def router_table_changes(before: ConfigSet, after: ConfigSet) -> list[str]:
+    """How the routing table differs between two versions of a configuration: routers added or removed,
+    rule, priority, service, entry points, middlewares or TLS changed; services whose servers changed."""
+    out: list[str] = []
+    old = {r.qualified: r for r in before.routers}
+    new = {r.qualified: r for r in after.routers}
+    for name in sorted(set(old) | set(new)):
+        a, b = old.get(name), new.get(name)
+        if a is None:
+            out.append(f"router {name} added")
+            continue
+        if b is None:
+            out.append(f"router {name} removed")
+            continue
+        fields = (
+            ("rule", a.rule, b.rule),
+            ("priority", _priority_words(a), _priority_words(b)),
+            ("service", a.service_qualified, b.service_qualified),
+            ("entry points", ", ".join(a.entry_points), ", ".join(b.entry_points)),
+            ("middlewares", ", ".join(a.middlewares), ", ".join(b.middlewares)),
+            ("tls", a.tls, b.tls),
+        )
+        changed = [f"{what} {x or '(none)'} → {y or '(none)'}" for what, x, y in fields if x != y]
+        if changed:
+            out.append(f"router {name}: " + "; ".join(changed))
+    old_services = {s.qualified: s for s in before.services}
+    new_services = {s.qualified: s for s in after.services}
+    for name in sorted(set(old_services) & set(new_services)):
+        x, y = old_services[name].servers, new_services[name].servers
+        if x != y:
+            out.append(f"service {name}: servers {', '.join(x) or '(none)'} → {', '.join(y) or '(none)'}")
     return out
 
 

@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from analyzer.correlate.clocks import ClockEstimate, estimate
+from analyzer.correlate.clocks import ClockEstimate, ClockOptions, estimate
 from analyzer.correlate.connections import assign_connections, connections
 from analyzer.correlate.keys import input_label, link_sids
+from analyzer.errors import UsageError
 from analyzer.model import UTC_US
+from analyzer.parsers.browser.clock import date_guessed
 
 if TYPE_CHECKING:
     from analyzer.ingest import InputInfo
@@ -29,9 +31,18 @@ class Correlated:
     connections: pl.DataFrame
     clocks: dict[str, ClockEstimate]
 
+    @property
+    def warnings(self) -> list[str]:
+        """What the verdict must say about the clocks (large shifts, re-dated files)."""
+        return [c.warning for c in self.clocks.values() if c.warning]
 
-def correlate(events: pl.DataFrame, inputs: list[InputInfo]) -> Correlated:
+
+def correlate(
+    events: pl.DataFrame, inputs: list[InputInfo], clock_options: ClockOptions | None = None
+) -> Correlated:
     """Link, align and group ``events``; record each input's offset in its :class:`InputInfo`.
+
+    ``clock_options``: offsets the user set (``--clock``) and whether to align at all (``--no-align``).
 
     The event table is wide (the raw line, ~50 columns): every step computes on the few columns it
     needs and adds its result back as columns, never joining the whole table.
@@ -44,11 +55,16 @@ def correlate(events: pl.DataFrame, inputs: list[InputInfo]) -> Correlated:
         pl.col("_input").replace_strict(groups, default=None, return_dtype=pl.String).alias("_clock")
     )
     sources = {groups[i.label]: i.source or "" for i in timed}
+    guessed = frozenset(groups[i.label] for i in timed if date_guessed(i.notes))
     clocks = estimate(
-        ev.select(*_CLOCK_COLUMNS, pl.col("_clock").alias("_input")), sorted(set(groups.values())), sources
+        ev.select(*_CLOCK_COLUMNS, pl.col("_clock").alias("_input")),
+        sorted(set(groups.values())),
+        sources,
+        options=_by_group(clock_options, timed, groups),
+        guessed=guessed,
     )
     offset = pl.col("_clock").replace_strict(
-        {k: c.offset_ms for k, c in clocks.items()}, default=0.0, return_dtype=pl.Float64
+        {k: c.shift_ms for k, c in clocks.items()}, default=0.0, return_dtype=pl.Float64
     )
     shift = pl.duration(microseconds=(pl.col("clock_offset_ms") * 1000).round().cast(pl.Int64))
     ev = (
@@ -76,6 +92,26 @@ def correlate(events: pl.DataFrame, inputs: list[InputInfo]) -> Correlated:
             info.clock_reference = clock.reference
             info.notes.extend(clock.notes)
     return Correlated(ev, connections(ev), clocks)
+
+
+def _by_group(clock: ClockOptions | None, timed: list[InputInfo], groups: dict[str, str]) -> ClockOptions:
+    """``--clock`` offsets keyed by clock group; a value given for a path or label sets its whole group.
+
+    Raises :class:`UsageError` naming a ``--clock FILE`` that is none of the inputs.
+    """
+    if clock is None:
+        return ClockOptions()
+    fixed: dict[str, float] = {}
+    for name, offset in clock.fixed:
+        matches = [
+            i for i in timed if name in (i.label, i.path, i.location) or PurePath(i.path).as_posix() == name
+        ]
+        if not matches:
+            known = ", ".join(i.label for i in timed) or "none"
+            raise UsageError(f"--clock {name}: not one of the inputs read (inputs: {known})")
+        for info in matches:
+            fixed[groups[info.label]] = offset
+    return ClockOptions(fixed=tuple(fixed.items()), align=clock.align)
 
 
 #: What clock estimation reads of the event table.

@@ -10,9 +10,20 @@ Pairs of events seen by two inputs at (nearly) the same instant:
   WebSocket line (Traefik writes it at close, stamped with its start: ``ts_end`` = start + lifetime);
   the browser's WebSocket entry and the proxy's start; the browser's WebSocket error or close and the end.
 
-The reference clock is the proxy (the hub every request passes); each other input's offset is the median
-of its differences to an already aligned input, after rejecting outliers, and is checked for stability
-(first half vs second half of the capture). Inputs without pairs are left as they are and flagged.
+The reference clock is the proxy (the hub every request passes); each other input's offset comes from its
+differences to an already aligned input, after rejecting outliers, and is checked for stability (first
+half vs second half of the capture). Inputs without pairs are left as they are and flagged.
+
+A log written to the whole second (Traefik's CLF) only says its instant lies in ``[t, t + 1 s)``. Each
+pair then bounds the offset to an interval, and the offset is the middle of the range most pairs agree on
+(interval voting): with a few dozen pairs at different sub-second phases it is known within tens of
+milliseconds, where the median of midpoints is biased by whatever sub-second phase the requests share.
+
+What the estimate never does silently: shift an input by more than :data:`WARN_OFFSET_MS` (the verdict
+says so), shift a second proxy's log without shared request ids, ``t`` or sids (two proxies share URLs,
+not instants; with them, any shift of a second or more is said too), or read a wrong date as a clock
+error: an input whose date was guessed (from the file's modification time) and is whole days away from
+the other sources takes its date from them, and the verdict says that too.
 """
 
 from __future__ import annotations
@@ -28,6 +39,17 @@ _OUTLIER_FLOOR_MS = 50.0
 #: The two halves of a capture may disagree by this much before the offset is called unstable.
 _STABLE_MS = 250.0
 _SHORT_REQUEST_MS = 200.0
+#: How far apart two logs may stamp the same instant (network and logging latency), for interval voting.
+_LATENCY_MS = 25.0
+#: A shift larger than this is stated in the verdict, never applied silently.
+WARN_OFFSET_MS = 600_000.0
+#: A second proxy's log is shifted only on this many strong pairs (same request id, t or sid) ...
+MIN_PROXY_PAIRS = 3
+#: ... and a shift of this much or more is said in the verdict.
+WARN_PROXY_OFFSET_MS = 1000.0
+DAY_MS = 86_400_000.0
+#: A URL's occurrence with no other of the same URL this close in its input pairs unambiguously.
+_ISOLATED_MS = 3000
 
 
 @dataclass
@@ -43,12 +65,40 @@ class ClockEstimate:
     stable: bool = True
     #: aligned on URLs alone (no shared request id, t or sid): weaker evidence
     fuzzy: bool = False
+    #: set by the user (``--clock FILE=+2.3s``), not estimated
+    fixed: bool = False
+    #: whole days added because the input's date was guessed and the other sources disagree
+    date_shift_days: int = 0
     notes: list[str] = field(default_factory=list)
+    #: what the verdict must say about this clock (a large shift, a re-dated file); None when nothing
+    warning: str | None = None
+
+    @property
+    def shift_ms(self) -> float:
+        """Everything added to the input's times: its clock offset and any date correction."""
+        return self.offset_ms + self.date_shift_days * DAY_MS
+
+
+@dataclass(frozen=True)
+class ClockOptions:
+    """What the user says about clocks: ``--clock FILE=+2.3s`` (milliseconds by input path or label)
+    and ``--no-align``."""
+
+    #: (input path or label, offset ms) pairs; a tuple so options stay hashable (scan caches by them)
+    fixed: tuple[tuple[str, float], ...] = ()
+    align: bool = True
+
+
+#: A request id shorter than this is a counter (pino-http numbers requests 1, 2, 3 …), not a key two
+#: logs can share by chance only when they saw the same request.
+_MIN_ID_CHARS = 8
 
 
 def _same_request_pairs(ev: pl.DataFrame, key: str) -> pl.DataFrame:
     sides = ev.filter(
-        pl.col(key).is_not_null() & pl.col("kind").is_in(["http_request", "ws_upgrade"])
+        pl.col(key).is_not_null()
+        & (pl.col(key).str.len_chars() >= _MIN_ID_CHARS if key == "request_id" else pl.lit(True))
+        & pl.col("kind").is_in(["http_request", "ws_upgrade"])
     ).select(key, "_input", "source", "ts", "duration_ms")
     sides = sides.rename({"_input": "input"})
     joined = sides.join(sides, on=key, suffix="_r").filter(pl.col("input") != pl.col("input_r"))
@@ -96,19 +146,22 @@ def _session_pairs(ev: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(out)
 
 
-def _at_resolution_midpoint(ev: pl.DataFrame) -> pl.DataFrame:
-    """Shift times of whole-second logs (Traefik CLF) by half a second: the true instant lies anywhere in
-    [ts, ts + 1 s), so its midpoint is the unbiased value to compare with millisecond clocks."""
-    whole_seconds = (pl.col("ts").dt.microsecond() == 0).all().over("_input")
-    half = pl.when(whole_seconds).then(pl.duration(milliseconds=500)).otherwise(pl.duration(milliseconds=0))
-    return ev.with_columns(pl.col("ts") + half, pl.col("ts_end") + half)
+def resolutions(events: pl.DataFrame) -> dict[str, float]:
+    """Per input, how coarse its times are: 1000 ms for a log written to the whole second (most of at
+    least three times fall on a second: daphne's access lines among its millisecond application lines),
+    else 0."""
+    on_second = (pl.col("ts").dt.microsecond() == 0).cast(pl.UInt32)
+    found = (
+        events.filter(pl.col("ts").is_not_null())
+        .group_by("_input")
+        .agg(((on_second.sum() >= 3) & (on_second.mean() >= 0.5)).alias("whole"))
+    )
+    return {name: 1000.0 if whole else 0.0 for name, whole in found.iter_rows()}
 
 
 def pairs(events: pl.DataFrame, *, fuzzy: bool = False) -> pl.DataFrame:
-    """All (input, input_r, t_l, t_r) pairs, in both directions (``fuzzy``: from URLs alone)."""
-    ev = _at_resolution_midpoint(
-        events.filter(pl.col("ts").is_not_null() & ~pl.col("ts_estimated").fill_null(False))
-    )
+    """All (input, input_r, t_l, t_r, diff_ms) pairs, in both directions (``fuzzy``: from URLs alone)."""
+    ev = events.filter(pl.col("ts").is_not_null() & ~pl.col("ts_estimated").fill_null(False))
     if fuzzy:
         found = _url_vote_pairs(ev)
     else:
@@ -140,8 +193,19 @@ def _url_vote_pairs(ev: pl.DataFrame) -> pl.DataFrame:
             "_url"
         )
     )
-    keyed = keyed.filter(pl.len().over("_url", "_input") <= 20).select(
-        "_url", pl.col("_input").alias("input"), "ts"
+    keyed = (
+        keyed.filter(pl.len().over("_url", "_input") <= 20)
+        .select("_url", pl.col("_input").alias("input"), "ts")
+        .sort("ts")
+        .with_columns(
+            pl.min_horizontal(
+                (pl.col("ts") - pl.col("ts").shift(1)).over("_url", "input").dt.total_milliseconds(),
+                (pl.col("ts").shift(-1) - pl.col("ts")).over("_url", "input").dt.total_milliseconds(),
+            )
+            .fill_null(_ISOLATED_MS + 1)
+            .gt(_ISOLATED_MS)
+            .alias("_isolated")
+        )
     )
     joined = keyed.join(keyed, on="_url", suffix="_r").filter(pl.col("input") != pl.col("input_r"))
     joined = joined.with_columns(
@@ -155,39 +219,80 @@ def _url_vote_pairs(ev: pl.DataFrame) -> pl.DataFrame:
     )
     best = best.filter(pl.col("len") >= 3).select("input", "input_r", pl.col("_bin").alias("_mode"))
     kept = joined.join(best, on=["input", "input_r"]).filter((pl.col("_bin") - pl.col("_mode")).abs() <= 4)
+    # the offset itself only from occurrences alone in their neighbourhood on both sides: a URL requested
+    # twice within a few seconds (each tab's static files) pairs with the wrong twin inside the window
+    isolated = kept.filter(pl.col("_isolated") & pl.col("_isolated_r"))
+    kept = isolated if isolated.height >= 3 else kept
     return kept.select("input", "input_r", pl.col("ts").alias("t_l"), pl.col("ts_r").alias("t_r"))
 
 
-def estimate(events: pl.DataFrame, inputs: list[str], sources: dict[str, str]) -> dict[str, ClockEstimate]:
-    """Offsets for every input: the proxy with most events is the reference; others join through pairs."""
-    strong = pairs(events)
-    weak: pl.DataFrame | None = None  # URL pairs cost a self-join: built only if some input needs them
+def estimate(
+    events: pl.DataFrame,
+    inputs: list[str],
+    sources: dict[str, str],
+    *,
+    options: ClockOptions | None = None,
+    guessed: frozenset[str] = frozenset(),
+) -> dict[str, ClockEstimate]:
+    """Offsets for every input: the proxy with most requests is the reference; others join through pairs.
+
+    ``guessed``: inputs whose *date* was guessed (see the module doc). ``options``: offsets the user set
+    (those inputs are aligned from the start) and whether to align at all.
+    """
+    options = options or ClockOptions()
     estimates = {name: ClockEstimate(name) for name in inputs}
     if not inputs:
         return estimates
-    # the reference is the log with most requests: an access log, whose requests every other source shares
-    counts = (
-        events.filter(pl.col("kind").is_in(["http_request", "ws_upgrade"])).group_by("_input").len().rows()
-    )
-    size = dict(counts)
-    priority = {"proxy": 0, "backend": 1, "browser": 2, "config": 3}
-    reference = min(
-        inputs,
-        key=lambda n: (-min(size.get(n, 0), 1), priority.get(sources.get(n, ""), 9), -size.get(n, 0), n),
-    )
-    estimates[reference].aligned = estimates[reference].reference = True
-    aligned = {reference}
+    for name, offset in options.fixed:
+        if name in estimates:
+            est = estimates[name]
+            est.offset_ms, est.aligned, est.fixed = offset, True, True
+            est.notes.append(f"clock offset {offset:+.0f} ms set by --clock")
+    if not options.align:
+        for est in estimates.values():
+            if not est.fixed:
+                est.notes.append("clocks not aligned (--no-align): times kept as written")
+        return estimates
+    strong = pairs(events)
+    weak: pl.DataFrame | None = None  # URL pairs cost a self-join: built only if some input needs them
+    res = resolutions(events)
+    aligned = {name for name, est in estimates.items() if est.fixed}
+    free = [name for name in inputs if name not in aligned]
+    if free:
+        # offsets set by --clock are relative to the reference clock, which stays the proxy's
+        reference = _reference(events, free, sources)
+        estimates[reference].aligned = estimates[reference].reference = True
+        aligned.add(reference)
+    refused: set[str] = set()
+    proxies = {name for name in inputs if sources.get(name) == "proxy"}
     while True:
         # same-request and same-session pairs first; URLs alone only for inputs nothing else ties
-        open_edge = pl.col("input_r").is_in(list(aligned)) & ~pl.col("input").is_in(list(aligned))
+        open_edge = (
+            pl.col("input_r").is_in(list(aligned))
+            & ~pl.col("input").is_in(list(aligned))
+            & ~pl.col("input").is_in(list(refused))
+        )
         candidates = strong.filter(open_edge)
         fuzzy = candidates.height == 0
         if fuzzy:
             if weak is None:
                 weak = pairs(events, fuzzy=True)
-            candidates = weak.filter(open_edge)
+            # two proxies share URLs, not instants: a proxy is never moved on URLs alone
+            candidates = weak.filter(open_edge & ~pl.col("input").is_in(list(proxies)))
         if candidates.height == 0:
-            break
+            island = _next_island(strong, aligned, inputs, events, sources)
+            if island is None:
+                break
+            # inputs nothing ties to the reference but that share keys among themselves (a second capture
+            # given with the first) keep their own clock, aligned to each other around their own proxy
+            estimates[island].aligned = estimates[island].reference = True
+            estimates[island].notes.append(
+                "shares no request with the reference clock: its inputs are aligned among themselves, "
+                "around this one, and kept on their own clock"
+            )
+            aligned.add(island)
+            refused.clear()
+            continue
         # align the input with most evidence next, against the inputs already on the reference clock
         offsets = pl.DataFrame(
             {"input_r": list(aligned), "o_r": [estimates[n].offset_ms for n in aligned]},
@@ -198,7 +303,25 @@ def estimate(events: pl.DataFrame, inputs: list[str], sources: dict[str, str]) -
         )
         best = candidates.group_by("input").len().sort(["len", "input"], descending=[True, False]).row(0)[0]
         mine = candidates.filter(pl.col("input") == best).sort("t_l")
-        estimates[best] = _robust(best, mine)
+        if best in proxies and mine.height < MIN_PROXY_PAIRS:
+            refused.add(best)
+            estimates[best].notes.append(
+                f"shares only {mine.height} request(s) with the aligned logs: a second proxy's clock is "
+                f"moved only on {MIN_PROXY_PAIRS} or more; times kept as written"
+            )
+            continue
+        found = _robust(best, mine, res)
+        # a guessed date is whole days off: what URLs must justify is the rest
+        clock_part = found.offset_ms - (round(found.offset_ms / DAY_MS) * DAY_MS if best in guessed else 0.0)
+        if fuzzy and abs(clock_part) > WARN_OFFSET_MS:
+            # requests to the same URLs can pair two unrelated captures: a shift this large needs keys
+            refused.add(best)
+            estimates[best].notes.append(
+                f"requests to the same URLs alone would move it by {_seconds(found.offset_ms)}: not evidence "
+                "enough for a shift that large; times kept as written"
+            )
+            continue
+        estimates[best] = found
         estimates[best].fuzzy = fuzzy
         if fuzzy:
             estimates[best].notes.append(
@@ -206,10 +329,104 @@ def estimate(events: pl.DataFrame, inputs: list[str], sources: dict[str, str]) -
             )
         aligned.add(best)
     _same_folder_clocks(estimates, inputs, sources)
+    _dates(estimates, events, guessed)
     for name in inputs:
-        if not estimates[name].aligned:
-            estimates[name].notes.append("no event shared with an aligned source: clock left as it is")
+        est = estimates[name]
+        if not est.aligned and not est.date_shift_days:
+            est.notes.append("no event shared with an aligned source: clock left as it is")
+        _warn(est, sources.get(name))
     return estimates
+
+
+def _next_island(
+    strong: pl.DataFrame, aligned: set[str], inputs: list[str], events: pl.DataFrame, sources: dict[str, str]
+) -> str | None:
+    """The reference of another group of inputs tied by keys among themselves, or None."""
+    rest = [name for name in inputs if name not in aligned]
+    tied = strong.filter(pl.col("input").is_in(rest) & pl.col("input_r").is_in(rest))
+    if tied.height == 0:
+        return None
+    members = set(tied["input"].to_list())
+    return _reference(events, [name for name in rest if name in members], sources)
+
+
+def _reference(events: pl.DataFrame, inputs: list[str], sources: dict[str, str]) -> str:
+    """The log with most requests, an access log first: every other source shares its requests."""
+    counts = (
+        events.filter(pl.col("kind").is_in(["http_request", "ws_upgrade"])).group_by("_input").len().rows()
+    )
+    size = dict(counts)
+    priority = {"proxy": 0, "backend": 1, "browser": 2, "config": 3}
+    return min(
+        inputs,
+        key=lambda n: (-min(size.get(n, 0), 1), priority.get(sources.get(n, ""), 9), -size.get(n, 0), n),
+    )
+
+
+def _warn(est: ClockEstimate, source: str | None) -> None:
+    """The sentence the verdict carries for a shift nobody should miss."""
+    if est.warning or est.reference or est.fixed or not est.aligned:
+        return
+    large = abs(est.offset_ms) > WARN_OFFSET_MS
+    second_proxy = source == "proxy" and abs(est.offset_ms) >= WARN_PROXY_OFFSET_MS
+    if large or second_proxy:
+        est.warning = (
+            f"{shown(est.input)} was shifted by {_seconds(est.offset_ms)} to agree with {shown(est.against or '?')} "
+            f"({est.pairs} shared request(s) or session(s)); check that its clock really was off "
+            "(--clock FILE=+0s keeps it as written)"
+        )
+
+
+def _dates(estimates: dict[str, ClockEstimate], events: pl.DataFrame, guessed: frozenset[str]) -> None:
+    """Inputs whose date was guessed take it from the other sources when whole days separate them."""
+    if not guessed:
+        return
+    spans = {
+        name: (first, last)
+        for name, first, last in events.filter(pl.col("ts").is_not_null())
+        .group_by("_input")
+        .agg(pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"))
+        .iter_rows()
+    }
+    dated = [spans[n] for n in estimates if n not in guessed and n in spans]
+    for name in sorted(guessed):
+        est = estimates.get(name)
+        if est is None or est.fixed:
+            continue
+        if est.aligned and abs(est.offset_ms) >= DAY_MS / 2:
+            days = round(est.offset_ms / DAY_MS)
+            est.offset_ms -= days * DAY_MS
+        elif not est.aligned and dated and name in spans:
+            first, last = spans[name]
+            start, end = min(s for s, _ in dated), max(e for _, e in dated)
+            middle = first + (last - first) / 2
+            days = round((start + (end - start) / 2 - middle).total_seconds() * 1000 / DAY_MS)
+        else:
+            continue
+        if days == 0:
+            continue
+        est.date_shift_days = days
+        est.notes.append(
+            f"its date came from the file's modification time, {abs(days)} day(s) "
+            f"{'behind' if days > 0 else 'ahead of'} the other sources: dated by them instead"
+        )
+        est.warning = (
+            f"{shown(est.input)}: the date of the times came from the file's modification time and the other "
+            f"sources put them {abs(days)} day(s) {'later' if days > 0 else 'earlier'}; they are dated by "
+            "the other sources (pass --date YYYY-MM-DD if that is wrong)"
+        )
+
+
+def shown(name: str) -> str:
+    """A clock's name for people: a path, or ``the chrome-console files in browser/`` for a group."""
+    if "*[" not in name:
+        return name
+    folder, _, fmt = name.partition("/*[")
+    return f"the {fmt.rstrip(']')} files in {folder}/"
+
+
+def _seconds(ms: float) -> str:
+    return f"{ms / 1000:+.1f} s" if abs(ms) < 600_000 else f"{ms / 60_000:+.1f} min"
 
 
 def _same_folder_clocks(
@@ -232,22 +449,38 @@ def _same_folder_clocks(
         if peers:
             peer = max(peers, key=lambda p: (p.reference, not p.fuzzy, p.pairs))
             est.offset_ms, est.aligned, est.against = peer.offset_ms, True, peer.input
+            est.fuzzy = peer.fuzzy
             est.notes.append(
                 f"no event shared with other sources: assumed on the clock of {peer.input} (same folder)"
             )
 
 
-def _robust(name: str, mine: pl.DataFrame) -> ClockEstimate:
-    values = mine["o"]
+def _robust(name: str, mine: pl.DataFrame, res: dict[str, float]) -> ClockEstimate:
+    """The offset the pairs agree on: their median, or for whole-second logs the middle of the range
+    most of their intervals share; outliers rejected, stability checked."""
+    mine = mine.with_columns(
+        pl.col("input").replace_strict(res, default=0.0, return_dtype=pl.Float64).alias("res_l"),
+        pl.col("input_r").replace_strict(res, default=0.0, return_dtype=pl.Float64).alias("res_r"),
+    ).with_columns(
+        # the offset lies in (o - res_l, o + res_r): its middle is the unbiased single value
+        (pl.col("o") + (pl.col("res_r") - pl.col("res_l")) / 2).alias("mid")
+    )
+    values = mine["mid"]
     median = float(values.median())  # type: ignore[arg-type]
     mad = float((values - median).abs().median())  # type: ignore[arg-type]
-    keep = mine.filter((pl.col("o") - median).abs() <= _MAD_K * mad + _OUTLIER_FLOOR_MS)
-    inliers = keep["o"]
-    offset = float(inliers.median()) if inliers.len() else median  # type: ignore[arg-type]
-    est = ClockEstimate(name, offset_ms=offset, aligned=True, pairs=inliers.len())
+    width = (pl.col("res_l") + pl.col("res_r")) / 2
+    keep = mine.filter((pl.col("mid") - median).abs() <= _MAD_K * mad + _OUTLIER_FLOOR_MS + width)
+    coarse = keep.height > 0 and float(keep.select((pl.col("res_l") + pl.col("res_r")).max()).item()) > 0
+    if coarse:
+        offset, support = _interval_vote(keep, median)
+    else:
+        offset = float(keep["mid"].median()) if keep.height else median  # type: ignore[arg-type]
+        support = keep.height
+    est = ClockEstimate(name, offset_ms=offset, aligned=True, pairs=support)
     est.against = str(keep["input_r"].mode().sort()[0]) if keep.height else None
     if mine.height - keep.height:
         est.notes.append(f"{mine.height - keep.height} of {mine.height} matched pairs rejected as outliers")
+    inliers = keep["mid"]
     if inliers.len() >= 4:
         half = inliers.len() // 2
         first, second = float(inliers.head(half).median()), float(inliers.tail(half).median())  # type: ignore[arg-type]
@@ -259,3 +492,20 @@ def _robust(name: str, mine: pl.DataFrame) -> ClockEstimate:
                 f"offset drifts over the capture ({first:+.0f} ms in the first half, {second:+.0f} ms in the second)"
             )
     return est
+
+
+def _interval_vote(keep: pl.DataFrame, median: float) -> tuple[float, int]:
+    """The middle of the range covered by most of the pairs' intervals (closest to ``median`` on a tie),
+    and how many intervals cover it."""
+    lo = pl.col("o") - pl.col("res_l") - _LATENCY_MS
+    hi = pl.col("o") + pl.col("res_r") + _LATENCY_MS
+    ends = pl.concat(
+        [keep.select(lo.alias("x"), pl.lit(1).alias("d")), keep.select(hi.alias("x"), pl.lit(-1).alias("d"))]
+    ).sort(["x", "d"], descending=[False, True])
+    ends = ends.with_columns(pl.col("d").cum_sum().alias("cover"), pl.col("x").shift(-1).alias("next"))
+    top = int(ends["cover"].max())  # type: ignore[arg-type]
+    segments = ends.filter((pl.col("cover") == top) & pl.col("next").is_not_null()).with_columns(
+        ((pl.col("x") + pl.col("next")) / 2).alias("middle")
+    )
+    best = segments.sort((pl.col("middle") - median).abs()).row(0, named=True)
+    return float(best["middle"]), top

@@ -117,8 +117,13 @@ def connections(events: pl.DataFrame) -> pl.DataFrame:
     proxy = pl.col("source") == "proxy"
     browser = pl.col("source") == "browser"
     backend = pl.col("source") == "backend"
-    ws = pl.col("kind") == "ws_upgrade"
-    proxy_ws = proxy & ws
+    ws_line = pl.col("kind") == "ws_upgrade"
+    proxy_ws = proxy & ws_line
+    # the browser's "WebSocket connection to 'wss://…transport=websocket…' failed" is an attempt too
+    browser_ws_failure = (
+        browser & pl.col("kind").is_in(["ws_failure", "ws_error"]) & (pl.col("transport") == "websocket")
+    )
+    ws = ws_line | browser_ws_failure
     handshake = (pl.col("transport") == "polling") & (
         pl.col("method").is_null() | (pl.col("method") == "GET")
     )
@@ -144,7 +149,9 @@ def connections(events: pl.DataFrame) -> pl.DataFrame:
         pl.max_horizontal("ts", "ts_end").max().alias("last_ts"),
         pl.col("status").filter(proxy & handshake).first().alias("handshake_status"),
         pl.col("status").filter(browser & handshake).first().alias("browser_handshake_status"),
-        pl.col("status").filter(proxy_ws).first().alias("upgrade_status"),
+        pl.coalesce(
+            pl.col("status").filter(proxy_ws).first(), pl.col("status").filter(browser_ws_failure).first()
+        ).alias("upgrade_status"),
         ws.any().alias("upgrade_attempted"),
         opened.any().alias("opened"),
         refused_ws.any().alias("upgrade_refused"),

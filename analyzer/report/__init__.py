@@ -22,13 +22,19 @@ def terminal() -> Console:
 
 def build_json(analysis: Analysis) -> dict[str, object]:
     """The ``wsdiag.report/1`` document of an analysis."""
-    from analyzer.report.json_report import build_report
+    from analyzer.report.json_report import build_report, change_entry
 
     extra: dict[str, object] = {}
     if analysis.not_concluded:
         extra["not_concluded"] = [{"rule": r, "reason": why} for r, why in analysis.not_concluded]
     if analysis.gaps:
         extra["gaps"] = analysis.gaps
+    if analysis.changes:
+        extra["changes"] = [change_entry(c) for c in analysis.changes]
+    if analysis.clock_warnings:
+        extra["clock_warnings"] = list(analysis.clock_warnings)
+    if analysis.config_changes:
+        extra["config_changes"] = list(analysis.config_changes)
     return build_report(
         analysis.findings,
         analysis.inputs,

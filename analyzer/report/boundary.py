@@ -24,7 +24,7 @@ from analyzer.redact import redact_texts
 
 if TYPE_CHECKING:
     from analyzer.analysis import Analysis
-    from analyzer.findings import Evidence, Finding
+    from analyzer.findings import Change, Evidence, Finding
     from analyzer.ingest import InputInfo
     from analyzer.scan.incidents import Incident
     from analyzer.scan.pipeline import ScanResult
@@ -37,18 +37,26 @@ _LOG_SOURCES = tuple(s for s in SOURCES if s != "config")
 def outbound(analysis: Analysis) -> Analysis:
     """The analysis as reports show it: strings masked (unless ``--no-redact``), gaps stated."""
 
-    def walk(f: _Map) -> tuple[list[Finding], list[InputInfo], list[tuple[str, str]]]:
+    def walk(
+        f: _Map,
+    ) -> tuple[list[Finding], list[InputInfo], list[tuple[str, str]], list[Change], list[str]]:
         findings = _walk_findings(analysis.findings, f)
         not_concluded = [(rule, f(why)) for rule, why in analysis.not_concluded]
-        return findings, _walk_inputs(analysis.inputs, f), not_concluded
+        changes = [_walk_change(c, f) for c in analysis.changes]
+        said = [f(w) for w in (*analysis.clock_warnings, *analysis.config_changes)]
+        return findings, _walk_inputs(analysis.inputs, f), not_concluded, changes, said
 
     mask = _masker(analysis.redact, walk)
-    findings, inputs, not_concluded = walk(mask)
+    findings, inputs, not_concluded, changes, said = walk(mask)
+    warnings = len(analysis.clock_warnings)
     return replace(
         analysis,
         findings=findings,
         inputs=inputs,
         not_concluded=not_concluded,
+        changes=changes,
+        clock_warnings=said[:warnings],
+        config_changes=said[warnings:],
         gaps=[mask(g) for g in gaps(analysis.inputs)],
     )
 
@@ -133,6 +141,10 @@ def _walk_evidence(ev: Evidence, f: _Map) -> Evidence:
     return replace(ev, path=f(ev.path), text=f(ev.text), stream=_opt(ev.stream, f))
 
 
+def _walk_change(change: Change, f: _Map) -> Change:
+    return replace(change, what=f(change.what), evidence=_walk_evidence(change.evidence, f))
+
+
 def _walk_findings(findings: list[Finding], f: _Map) -> list[Finding]:
     return [
         replace(
@@ -142,6 +154,8 @@ def _walk_findings(findings: list[Finding], f: _Map) -> list[Finding]:
             remediation=f(x.remediation),
             keys={k: f(v) for k, v in x.keys.items()},
             evidence=[_walk_evidence(e, f) for e in x.evidence],
+            support=_opt(x.support, f),
+            began_after=None if x.began_after is None else _walk_change(x.began_after, f),
         )
         for x in findings
     ]

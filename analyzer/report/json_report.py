@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from analyzer import __version__
-from analyzer.findings import SEVERITIES, Evidence, Finding, rank
+from analyzer.findings import SEVERITIES, Change, Evidence, Finding, rank, root_causes
 
 if TYPE_CHECKING:
     from analyzer.ingest import InputInfo
@@ -71,6 +71,7 @@ def evidence_entry(ev: Evidence) -> dict[str, Any]:
         entry["stream"] = ev.stream
     if ev.offset_ms:
         entry["clock_offset_ms"] = round(ev.offset_ms)
+        entry["ts_written"] = iso(ev.written_ts)
     if ev.conn_id:
         entry["connection"] = ev.conn_id
     return entry
@@ -94,7 +95,25 @@ def finding_entry(f: Finding) -> dict[str, Any]:
         entry["explains"] = sorted(f.explains)
     if f.explained_by:
         entry["explained_by"] = f.explained_by
+    if f.from_traffic:
+        entry["affected"] = f.affected
+        entry["share"] = round(f.share, 4)
+        entry["weight"] = round(f.weight, 3)
+    if f.support:
+        entry["support"] = f.support
+    if f.began_after is not None and f.began_after_s is not None:
+        entry["began_after"] = {**change_entry(f.began_after), "seconds": round(f.began_after_s, 3)}
     return entry
+
+
+def change_entry(change: Change) -> dict[str, Any]:
+    """One element of the report's ``changes`` list (and of a finding's ``began_after``)."""
+    return {
+        "kind": change.kind,
+        "ts": iso(change.ts),
+        "what": change.what,
+        "evidence": evidence_entry(change.evidence),
+    }
 
 
 def build_report(
@@ -119,6 +138,7 @@ def build_report(
             "by_severity": {s: by_severity.get(s, 0) for s in SEVERITIES},
         },
         "findings": [finding_entry(f) for f in ranked],
+        "root_causes": [f.rule for f in root_causes(ranked)],
     }
     if extra:
         report.update(extra)

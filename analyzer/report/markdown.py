@@ -27,7 +27,20 @@ def render_markdown(analysis: Analysis) -> str:
             f"**Fix:** {md_prose(root.remediation)}",
             "",
         ]
-    else:
+        # several independent root causes are all named; a failure that began right after a change says so
+        others = [f for f in analysis.root_causes if f is not root]
+        if others:
+            named = ", ".join(f"`{f.rule}` ({f.severity})" for f in others)
+            out += [f"**Also a root cause, independent of the first:** {named}.", ""]
+        for cause in analysis.root_causes:
+            after = cause.began_after_sentence()
+            if after:
+                out += [f"`{cause.rule}` {md_prose(after)}.", ""]
+    for warning in analysis.clock_warnings:
+        out += [f"**Clock:** {md_prose(warning)}", ""]
+    for change in analysis.config_changes:
+        out += [f"**Configuration changed:** {md_prose(change)}", ""]
+    if not findings:
         out += [
             f"No failure signature found in {'what could be read' if analysis.gaps else 'these logs'}.",
             "",

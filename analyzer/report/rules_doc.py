@@ -1,4 +1,5 @@
-"""``wsdiag rules list|show|test`` output."""
+"""``wsdiag rules list|show|test`` output, and ``docs/rule-catalog.md``: the TOML rules and the registered
+configuration checks, side by side."""
 
 from __future__ import annotations
 
@@ -12,24 +13,41 @@ from rich.text import Text
 from analyzer.report import terminal
 
 if TYPE_CHECKING:
+    from analyzer.config.checks import Check
     from analyzer.rules.schema import Rule
     from analyzer.rules.testing import TestOutcome
 
 
-def print_rule_list(rules: list[Rule]) -> None:
-    """One row per rule."""
+def print_rule_list(rules: list[Rule], checks: tuple[Check, ...] = ()) -> None:
+    """One row per rule and per configuration check."""
     table = Table(header_style="bold", box=None)
-    for name in ("id", "severity", "sources", "title"):
+    for name in ("id", "kind", "severity", "sources", "title"):
         table.add_column(name, no_wrap=name != "title")
-    for rule in sorted(rules, key=lambda r: r.id):
-        table.add_row(rule.id, rule.severity, ", ".join(rule.sources), rule.title)
-    Console().print(table)
+    for item in _ordered(rules, checks):
+        table.add_row(item.id, _kind(item), item.severity, ", ".join(item.sources), item.title)
+    terminal().print(table)
 
 
-def rule_markdown(rule: Rule) -> str:
-    """A rule's documentation as Markdown (also used to generate docs/rules.md)."""
+def _ordered(rules: list[Rule], checks: tuple[Check, ...]) -> list[Rule | Check]:
+    """Rules and checks by id; a rule before the check of the same id."""
+    return sorted([*rules, *checks], key=lambda item: (item.id, _kind(item) != "rule"))
+
+
+def _kind(item: Rule | Check) -> str:
+    from analyzer.config.checks import Check
+
+    return "config" if isinstance(item, Check) else "rule"
+
+
+def rule_markdown(rule: Rule | Check) -> str:
+    """A rule's or a configuration check's documentation as Markdown (also the catalog's sections)."""
+    from analyzer.config.checks import Check
+
+    if isinstance(rule, Check):
+        return _check_markdown(rule)
     doc = rule.doc
     refs = "\n".join(f"- <{ref}>" for ref in doc.get("references", []))
+    read = "\n".join(f"- {source}" for source in doc.get("wording", []))
     explains = ", ".join(f"`{e}`" for e in rule.explains) or "—"
     return (
         f"## `{rule.id}` — {rule.title}\n\n"
@@ -39,12 +57,32 @@ def rule_markdown(rule: Rule) -> str:
         f"### Why it breaks connections\n\n{doc['why'].strip()}\n\n"
         f"### Known false positives\n\n{doc['false_positives'].strip()}\n\n"
         f"### Remediation\n\n{doc['remediation'].strip()}\n"
+        + (
+            f"\n### Wording read in\n\nThe messages this rule matches, as their producers' source writes them:\n\n{read}\n"
+            if read
+            else ""
+        )
         + (f"\n### References\n\n{refs}\n" if refs else "")
     )
 
 
-def print_rule(rule: Rule) -> None:
-    """A rule's documentation, rendered."""
+def _check_markdown(check: Check) -> str:
+    doc = check.doc
+    refs = "\n".join(f"- <{ref}>" for ref in doc.get("references", []))
+    return (
+        f"## `{check.id}` (configuration) — {check.title}\n\n"
+        f"Severity up to **{check.severity}**; reads the Traefik routing configuration (`wsdiag check-config`, "
+        "and `wsdiag analyze` when configuration files sit beside the logs).\n\n"
+        f"### What it detects\n\n{doc['detects'].strip()}\n\n"
+        f"### Why it breaks connections\n\n{doc['why'].strip()}\n\n"
+        f"### Known false positives\n\n{doc['false_positives'].strip()}\n\n"
+        f"### Remediation\n\n{doc['remediation'].strip()}\n"
+        + (f"\n### References\n\n{refs}\n" if refs else "")
+    )
+
+
+def print_rule(rule: Rule | Check) -> None:
+    """A rule's or a check's documentation, rendered."""
     Console().print(Markdown(rule_markdown(rule)))
 
 
@@ -62,24 +100,34 @@ def print_test_outcomes(outcomes: list[TestOutcome]) -> None:
     console.print(f"{len(outcomes)} cases, {failed} failed")
 
 
-def catalog_markdown(rules: list[Rule]) -> str:
+def catalog_markdown(rules: list[Rule], checks: tuple[Check, ...] = ()) -> str:
     """The whole catalog as one Markdown page (``docs/rule-catalog.md``)."""
     parts = [
         "# Rule catalog\n",
-        "Generated from `patterns/*.toml` by `python -m analyzer.report.rules_doc`; do not edit by hand.\n",
-        "| id | severity | sources | title |",
-        "|---|---|---|---|",
+        "Generated from `patterns/*.toml` and the configuration checks registered in `analyzer/config/` by "
+        "`python -m analyzer.report.rules_doc`; do not edit by hand.\n",
+        "| id | kind | severity | sources | title |",
+        "|---|---|---|---|---|",
     ]
-    ordered = sorted(rules, key=lambda r: r.id)
-    parts += [f"| [`{r.id}`](#{r.id}) | {r.severity} | {', '.join(r.sources)} | {r.title} |" for r in ordered]
+    ordered = _ordered(rules, checks)
+    parts += [
+        f"| [`{r.id}`](#{_anchor(r)}) | {_kind(r)} | {r.severity} | {', '.join(r.sources)} | {r.title} |"
+        for r in ordered
+    ]
     parts.append("")
     parts += [rule_markdown(r) for r in ordered]
     return "\n".join(parts)
 
 
+def _anchor(item: Rule | Check) -> str:
+    """The GitHub anchor of an item's heading."""
+    return item.id if _kind(item) == "rule" else f"{item.id}-configuration"
+
+
 if __name__ == "__main__":
     import sys
 
+    from analyzer.config.checks import registered
     from analyzer.rules import default_rule_dirs, load_rules
 
-    sys.stdout.write(catalog_markdown(load_rules(default_rule_dirs())))
+    sys.stdout.write(catalog_markdown(load_rules(default_rule_dirs()), registered()))

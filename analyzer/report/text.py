@@ -30,7 +30,7 @@ def render_text(analysis: Analysis, console: Console) -> None:
     """Print the whole report on ``console``."""
     findings = analysis.findings
     if findings:
-        console.print(_verdict(findings[0]))
+        console.print(_verdict(findings[0], analysis))
     else:
         where = "what could be read" if analysis.gaps else "these logs"
         console.print(
@@ -48,7 +48,7 @@ def render_text(analysis: Analysis, console: Console) -> None:
             console.print(Text(f"  {rule_id}: {reason}", style="dim"))
 
 
-def _verdict(f: Finding) -> Panel:
+def _verdict(f: Finding, analysis: Analysis) -> Panel:
     body = Text()
     body.append(f" {f.severity.upper()} ", style=_STYLE[f.severity])
     body.append(f"  {f.rule}", style="bold")
@@ -56,6 +56,21 @@ def _verdict(f: Finding) -> Panel:
     body.append(printable(f.explanation))
     body.append("\n\nFix: ", style="bold green")
     body.append(printable(f.remediation))
+    # several independent root causes are all named; a failure that began right after a change says so
+    others = [c for c in analysis.root_causes if c is not f]
+    if others:
+        body.append("\n\nAlso a root cause: ", style="bold")
+        body.append(", ".join(f"{c.rule} ({c.severity})" for c in others))
+    for cause in analysis.root_causes:
+        after = cause.began_after_sentence()
+        if after:
+            body.append(f"\n\n{cause.rule} {printable(after)}.", style="bold")
+    for warning in analysis.clock_warnings:
+        body.append("\nClock: ", style="bold yellow")
+        body.append(printable(warning))
+    for change in analysis.config_changes:
+        body.append("\nConfiguration changed: ", style="bold")
+        body.append(printable(change))
     return Panel(body, title="root cause", title_align="left", border_style=_STYLE[f.severity].split()[-1])
 
 

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from analyzer.rules.schema import NEGATED_OPS
+
 if TYPE_CHECKING:
     from analyzer.rules.schema import Match, Metric, Predicate, Rule
 
@@ -29,49 +31,48 @@ def _one(p: Predicate, schema: pl.Schema) -> pl.Expr:
         return ~predicate_expr(p.negate, schema)
     assert p.field is not None and p.op is not None
     if p.field not in schema:
-        # a column this table does not have: "missing" holds, every other test fails
-        return pl.lit(p.op in ("missing", "ne", "not_in", "not_regex"))
+        # a column this table does not have: "missing" and the negated tests hold, every other test fails
+        return pl.lit(p.op == "missing" or p.op in NEGATED_OPS)
     col = pl.col(p.field)
-    dtype = schema[p.field]
-    if isinstance(dtype, pl.List):
-        return _on_list(col, p.op, p.value)
-    value = p.value
-    op = p.op
-    if op == "exists":
-        return col.is_not_null()
-    if op == "missing":
-        return col.is_null()
-    if op in ("ne", "not_in", "not_regex"):
-        positive = {
-            "ne": col == value,
-            "not_in": col.is_in(_as_list(value)),
-            "not_regex": _text(col).str.contains(str(value)),
-        }[op]
-        return ~positive.fill_null(False)
-    expr: pl.Expr
+    is_list = isinstance(schema[p.field], pl.List)
+    if p.op in ("exists", "missing"):
+        present = col.list.len().fill_null(0) > 0 if is_list else col.is_not_null()
+        return present if p.op == "exists" else ~present
+    op = NEGATED_OPS.get(p.op, p.op)
+    if is_list:
+        # a list holds when some element does (docs/rules.md)
+        positive = col.list.eval(_test(pl.element(), op, p.value)).list.any()
+    else:
+        positive = _test(col, op, p.value)
+    positive = positive.fill_null(False)
+    return ~positive if p.op in NEGATED_OPS else positive
+
+
+def _test(col: pl.Expr, op: str, value: Any) -> pl.Expr:
+    """The positive comparison ``op`` of a column (or a list element) with ``value``."""
     if op == "eq":
-        expr = col == value
-    elif op == "in":
-        expr = col.is_in(_as_list(value))
-    elif op == "regex":
-        expr = _text(col).str.contains(str(value))
-    elif op == "contains":
-        expr = _text(col).str.contains(str(value), literal=True)
-    elif op == "startswith":
-        expr = _text(col).str.starts_with(str(value))
-    elif op == "endswith":
-        expr = _text(col).str.ends_with(str(value))
-    elif op == "gt":
-        expr = col > value
-    elif op == "gte":
-        expr = col >= value
-    elif op == "lt":
-        expr = col < value
-    elif op == "lte":
-        expr = col <= value
-    else:  # between
-        expr = col.is_between(value[0], value[1])
-    return expr.fill_null(False)
+        return col == value
+    if op == "in":
+        return col.is_in(_as_list(value))
+    if op == "regex":
+        return _text(col).str.contains(str(value))
+    if op == "contains":
+        return _text(col).str.contains(str(value), literal=True)
+    if op == "startswith":
+        return _text(col).str.starts_with(str(value))
+    if op == "endswith":
+        return _text(col).str.ends_with(str(value))
+    if op == "gt":
+        return col > value
+    if op == "gte":
+        return col >= value
+    if op == "lt":
+        return col < value
+    if op == "lte":
+        return col <= value
+    if op == "between":
+        return col.is_between(pl.lit(value[0]), pl.lit(value[1]))
+    raise ValueError(f"unknown op {op!r}")
 
 
 def _text(col: pl.Expr) -> pl.Expr:
@@ -80,25 +81,6 @@ def _text(col: pl.Expr) -> pl.Expr:
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
-
-
-def _on_list(col: pl.Expr, op: str, value: Any) -> pl.Expr:
-    """List columns (routers, transports): a test holds when it holds for some element."""
-    if op == "exists":
-        return col.list.len().fill_null(0) > 0
-    if op == "missing":
-        return col.list.len().fill_null(0) == 0
-    if op in ("eq", "contains"):
-        return col.list.contains(value).fill_null(False)
-    if op == "in":
-        return pl.any_horizontal([col.list.contains(v) for v in _as_list(value)]).fill_null(False)
-    if op in ("ne", "not_in"):
-        return ~pl.any_horizontal([col.list.contains(v) for v in _as_list(value)]).fill_null(False)
-    if op == "gt":
-        return col.list.len().fill_null(0) > value
-    if op == "gte":
-        return col.list.len().fill_null(0) >= value
-    return col.list.eval(pl.element().cast(pl.String).str.contains(str(value))).list.any().fill_null(False)
 
 
 def _metric_expr(m: Metric, schema: pl.Schema) -> pl.Expr:

@@ -1,18 +1,24 @@
-"""Run rules over the correlated tables and turn their hits into ranked findings with evidence."""
+"""Run rules over the correlated tables and turn their hits into ranked findings with evidence.
+
+Severity follows the evidence (``docs/rules.md``, "Severity"): a rule's ``severity`` is what a finding
+gets at full strength; below the rule's ``min_share`` of the connections it is ``low``, below its
+``full_share`` one step lower, and resting on fewer than ``full_count`` connections (or decisive lines)
+it is at most ``medium`` and says "seen once". The finding's text then gives the share or the count.
+"""
 
 from __future__ import annotations
 
 import re
 import string
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from analyzer.findings import Evidence, Finding, rank
+from analyzer.findings import SUBSTANTIAL, Evidence, Finding, Severity, lower, rank, step_down
 from analyzer.rules.compile import ROW, run_match
-from analyzer.rules.facts import add_facts
+from analyzer.rules.facts import add_facts, connection_facts
 
 if TYPE_CHECKING:
     from analyzer.rules.schema import Rule
@@ -33,7 +39,7 @@ class RuleRun:
 def prepare(events: pl.DataFrame, connections: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Number the rows and add the derived facts once, for every rule to use."""
     events = add_facts(events.with_row_index(ROW), connections)
-    connections = connections.with_row_index(ROW)
+    connections = connection_facts(connections, events).with_row_index(ROW)
     return events, connections
 
 
@@ -52,16 +58,126 @@ def run_rules(rules: list[Rule], events: pl.DataFrame, connections: pl.DataFrame
             continue
         hits = hits.sort("_count", descending=True).head(MAX_FINDINGS_PER_RULE)
         for hit in hits.iter_rows(named=True):
-            run.findings.append(_finding(rule, hit, events, connections, totals))
-    link_root_causes(run.findings, {r.id: r for r in rules})
-    run.findings = rank(run.findings)
+            found = _finding(rule, hit, events, connections, totals)
+            if found is not None:
+                run.findings.append(found)
+    run.findings = conclude(run.findings, {r.id: r for r in rules})
     return run
 
 
+def conclude(findings: list[Finding], rules: dict[str, Rule]) -> list[Finding]:
+    """Weigh the findings against the failure window, link effects to their causes, cap the light ones,
+    rank them."""
+    weigh(findings)
+    link_root_causes(findings, rules)
+    cap_light(findings)
+    return rank(findings)
+
+
+def cap_light(findings: list[Finding]) -> None:
+    """A root-cause candidate that rests on a handful of connections beside a far heavier failure (a
+    stray 502 while a server is stopped, in a capture full of ping timeouts) is reported at ``low``, and
+    says beside what."""
+    candidates = [f for f in findings if not f.explained_by and f.from_traffic]
+    if not candidates:
+        return
+    heaviest = max(candidates, key=lambda f: f.weight)
+    for f in candidates:
+        if f is heaviest or f.weight >= SUBSTANTIAL * heaviest.weight or f.severity in ("low", "info"):
+            continue
+        f.severity = "low"
+        beside = (
+            f"{f.affected} connection(s) beside the {heaviest.affected} of {heaviest.rule}: "
+            "too few to be the cause of this failure"
+        )
+        if f.support is None:
+            f.explanation = f"{f.explanation} ({beside[0].upper()}{beside[1:]}.)"
+        f.support = beside if f.support is None else f"{f.support}; {beside}"
+
+
+def weigh(findings: list[Finding]) -> None:
+    """Set each traffic finding's weight: its affected connections, counted at a quarter for a finding seen
+    at one instant and in full for one that spans the whole failure window (from the first evidence of
+    any finding to the last)."""
+    spans = {id(f): _window(f) for f in findings if f.from_traffic}
+    timed = [w for w in spans.values() if w is not None]
+    window = (max(e for _, e in timed) - min(s for s, _ in timed)).total_seconds() if timed else 0.0
+    for f in findings:
+        if not f.from_traffic:
+            continue
+        mine = spans[id(f)]
+        span = (mine[1] - mine[0]).total_seconds() if mine else 0.0
+        coverage = min(1.0, span / window) if window > 0 else 1.0
+        f.weight = f.affected * (0.25 + 0.75 * coverage)
+
+
+def _window(f: Finding) -> tuple[datetime, datetime] | None:
+    """[first, last] evidence of a finding, None when it is untimed."""
+    if f.first_seen is None:
+        return None
+    return f.first_seen, f.last_seen or f.first_seen
+
+
 def _totals(events: pl.DataFrame, connections: pl.DataFrame) -> dict[str, int]:
-    sio_conns = connections.height
-    sio_events = int(events["is_sio"].sum()) if events.height else 0
-    return {"connections": max(sio_conns, 1), "sio_events": max(sio_events, 1)}
+    return {"connections": max(connections.height, 1)}
+
+
+def _affected(rows: pl.DataFrame, conn_ids: list[str]) -> tuple[int, str]:
+    """How many connections the rows cover, and in what unit: distinct connections, else distinct
+    Socket.IO sockets, else the events the decisive lines report. Loggers of one process that tell the
+    same event in the same second count once (socket.io's ``client close with reason ping timeout`` and
+    ``closing socket - reason ping timeout``); twenty sockets closing in that second are twenty. Lines
+    without a time of their own count once per failure they name."""
+    if conn_ids:
+        return len(conn_ids), "connection"
+    if rows.height == 0:
+        return 0, "line"
+    sockets = rows["socket_id"].drop_nulls().n_unique()
+    if sockets:
+        return sockets, "socket"
+    # lines without a time of their own placed at one instant cannot be told apart by time: the same
+    # failure said twice there (python-engineio's bare warning and its logger's line) is one
+    estimated = pl.col("ts_estimated").fill_null(False) | pl.col("ts").is_null()
+    said = pl.coalesce("error_name", "reason", "message", pl.col("line").cast(pl.String))
+    placed = pl.col("ts").dt.truncate("1s").alias("_placed")
+    untimed = rows.filter(estimated).select(pl.struct("file", said.alias("_said"), placed).n_unique()).item()
+    per_logger = (
+        rows.filter(~estimated)
+        .group_by(
+            "file",
+            pl.col("ts").dt.truncate("1s").alias("_second"),
+            pl.coalesce("logger", pl.lit("")).alias("_logger"),
+        )
+        .len()
+    )
+    timed = per_logger.group_by("file", "_second").agg(pl.col("len").max())["len"].sum()
+    events = untimed + timed
+    return int(events), "line"
+
+
+def _graded(
+    rule: Rule, affected: int, unit: str, share: float, population: int
+) -> tuple[Severity, str | None]:
+    """The finding's severity from its share and count, and the sentence that says why it is lowered."""
+    severity: Severity = rule.severity
+    support = None
+    if share < rule.min_share:
+        severity = "low"
+        support = (
+            f"{affected} of {population} {unit}s ({_pct(share)}): too few for the cause of a general failure"
+        )
+    elif share < rule.full_share:
+        severity = step_down(severity)
+        support = f"{affected} of {population} {unit}s ({_pct(share)})"
+    if affected < rule.full_count:
+        severity = lower(severity, "medium")
+        seen = "seen once" if affected == 1 else f"seen {affected} times"
+        support = seen if support is None else f"{seen}; {support}"
+    return severity, support
+
+
+def _pct(share: float) -> str:
+    return f"{100 * share:.0f} %" if share >= 0.01 else "< 1 %"
 
 
 def _event_rows(
@@ -80,23 +196,25 @@ def _finding(
     events: pl.DataFrame,
     connections: pl.DataFrame,
     totals: dict[str, int],
-) -> Finding:
+) -> Finding | None:
+    """The finding of one hit, or None when it covers no connection and no line (nothing to report)."""
     rows = _event_rows(rule, hit, events, connections)
     count = int(hit["_count"])
     conn_ids = sorted(c for c in rows["conn_id"].unique().to_list() if c is not None)
+    affected, unit = _affected(rows, conn_ids)
+    if affected == 0:
+        return None
     first = rows["ts"].min() if rows.height else None
     last = rows.select(pl.max_horizontal("ts", "ts_end").max()).item() if rows.height else None
-    share = (
-        min(1.0, len(conn_ids) / totals["connections"])
-        if conn_ids
-        else min(1.0, rows.height / totals["sio_events"])
-    )
+    # a line without a connection still ended (or failed) at most one: its share is of the connections too
+    population = max(totals["connections"], affected)
+    share = min(1.0, affected / population)
     keys = {k: _text(hit.get(k)) for k in (rule.keys or rule.match.group_by) if hit.get(k) is not None}
     evidence = _evidence(rows, rule.evidence_limit)
     values = {k: _text(v) for k, v in hit.items() if not k.startswith("_")}
     values |= {
         "count": str(count),
-        "connections": str(len(conn_ids)),
+        "connections": str(affected),
         "share_pct": f"{100 * share:.0f}",
         "first_seen": _text(first),
         "last_seen": _text(last),
@@ -105,13 +223,16 @@ def _finding(
     }
     if rule.match.within_ms is not None:
         values["within"] = _duration(rule.match.within_ms)
-    severity = rule.severity if share >= rule.min_share else "low"
+    severity, support = _graded(rule, affected, unit, share, population)
+    explanation = _fill(rule.explanation, values)
+    if support:
+        explanation = f"{explanation} ({support[0].upper()}{support[1:]}.)"
     return Finding(
         rule=rule.id,
         title=rule.title,
         severity=severity,
         count=count,
-        explanation=_fill(rule.explanation, values),
+        explanation=explanation,
         remediation=_fill(rule.remediation, values),
         first_seen=first,  # type: ignore[arg-type]
         last_seen=last,
@@ -120,6 +241,9 @@ def _finding(
         share=share,
         connections=conn_ids,
         tags=list(rule.tags),
+        affected=affected,
+        population=population,
+        support=support,
     )
 
 
@@ -155,22 +279,38 @@ def _evidence(rows: pl.DataFrame, limit: int) -> list[Evidence]:
     return out
 
 
+#: An effect follows from a cause when their windows overlap, give or take this much.
+LINK_MARGIN = timedelta(seconds=30)
+
+
 def link_root_causes(findings: list[Finding], rules: dict[str, Rule]) -> None:
-    """A finding whose rule lists another's id in ``explains`` is that finding's root cause."""
-    fired = {f.rule for f in findings}
-    by_strength = sorted(findings, key=lambda f: f.sort_key())
-    for cause in by_strength:
+    """A finding whose rule lists another's id in ``explains`` is that finding's root cause, when the
+    effect happened while the cause did (their windows overlap): a failure at noon does not follow from
+    one at dawn, nor from another day's."""
+    for f in findings:
+        f.explains.clear()
+        f.explained_by = None
+    for cause in rank(findings):
         if cause.explained_by:
             continue
         rule = rules.get(cause.rule)
         for effect_id in rule.explains if rule else ():
-            if effect_id not in fired:
-                continue
-            if effect_id not in cause.explains:
-                cause.explains.append(effect_id)
             for effect in findings:
-                if effect.rule == effect_id and effect.explained_by is None and effect is not cause:
-                    effect.explained_by = cause.rule
+                if effect.rule != effect_id or effect.explained_by is not None or effect is cause:
+                    continue
+                if not _overlap(cause, effect):
+                    continue
+                effect.explained_by = cause.rule
+                if effect_id not in cause.explains:
+                    cause.explains.append(effect_id)
+
+
+def _overlap(cause: Finding, effect: Finding) -> bool:
+    """Whether the two findings' windows overlap within :data:`LINK_MARGIN` (untimed ones always do)."""
+    a, b = _window(cause), _window(effect)
+    if a is None or b is None:
+        return True
+    return b[0] <= a[1] + LINK_MARGIN and a[0] <= b[1] + LINK_MARGIN
 
 
 class _Defaulting(dict[str, str]):
@@ -178,18 +318,36 @@ class _Defaulting(dict[str, str]):
         return "?"
 
 
+#: ``[[ … ]]`` in a template: a part left out when a field inside it has no value.
+_OPTIONAL = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
+#: What a field without a value renders as (a template never shows it: see :func:`_fill`).
+_EMPTY = ("", "?")
+
+
 def _fill(template: str, values: dict[str, str]) -> str:
-    """Fill a template; single line breaks (TOML's wrapped lines) become spaces, paragraphs stay."""
+    """Fill a template; single line breaks (TOML's wrapped lines) become spaces, paragraphs stay.
+
+    A part written ``[[ … ]]`` is kept only when every field in it has a value, so a finding never shows
+    an empty field (``router(s) ;``); a field without a value outside such a part shows as ``?``.
+    """
     text = re.sub(r"(?<!\n)\n(?!\n)", " ", template)
+
+    def optional(m: re.Match[str]) -> str:
+        names = [name.split(".")[0] for _, name, _, _ in string.Formatter().parse(m.group(1)) if name]
+        return m.group(1) if all(values.get(n, "") not in _EMPTY for n in names) else ""
+
     try:
-        return string.Formatter().vformat(text, (), _Defaulting(values))
+        text = _OPTIONAL.sub(optional, text)
+        filled = string.Formatter().vformat(text, (), _Defaulting(values))
     except (ValueError, IndexError, KeyError):
         return text
+    return re.sub(r"  +", " ", filled).replace(" .", ".").replace(" ,", ",")
 
 
 def _text(value: Any) -> str:
     """A value for a template: log-derived text loses backticks and control characters, so it can
-    neither close a code span in Markdown nor drive a terminal."""
+    neither close a code span in Markdown nor drive a terminal. A list shows each value once (an address
+    written with and without its scheme, ``http://10.0.0.2:80`` and ``10.0.0.2:80``, is one)."""
     if isinstance(value, str):
         return re.sub(r"[`\x00-\x1f\x7f-\x9f]", "'", value)
     if value is None:
@@ -199,7 +357,9 @@ def _text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.0f}" if value.is_integer() or abs(value) >= 100 else f"{value:.2f}"
     if isinstance(value, list):
-        return ", ".join(_text(v) for v in value)
+        shown = [_text(v) for v in value if v is not None]
+        with_scheme = {re.sub(r"^[a-z][a-z0-9+.-]*://", "", v) for v in shown if "://" in v}
+        return ", ".join(dict.fromkeys(v for v in shown if "://" in v or v not in with_scheme))
     return str(value)
 
 

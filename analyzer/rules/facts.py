@@ -3,6 +3,13 @@
 They answer questions one line cannot: *has this router ever served a Socket.IO session?* A router that
 answered handshakes but never completed one, while another router did, is the signature of a
 handshake routed to the wrong service. Documented in ``docs/rules.md``.
+
+Connections get facts too (:func:`connection_facts`): the heartbeat the handshake announced and whether a
+connection's lifetime has its geometry. Engine.IO (``lib/socket.ts`` of socketio/engine.io, ``socket.py``
+of python-engineio) sends a ping every ``pingInterval`` and closes the session ``pingTimeout`` after an
+unanswered one; the client closes when no ping came within ``pingInterval + pingTimeout``. A connection
+that dies of missed heartbeats therefore lives ``n × pingInterval + pingTimeout``: such lifetimes pile up
+at one value like an idle timeout's, and are not one.
 """
 
 from __future__ import annotations
@@ -11,6 +18,13 @@ import polars as pl
 
 #: A status-0 WebSocket line this long is an upgrade that went through (Traefik logs 0 for a 101).
 WS_LIVED_MS = 1000.0
+#: Engine.IO v4's defaults (socketio/engine.io ``lib/server.ts``; python-engineio ``base_server.py``).
+DEFAULT_PING_INTERVAL_MS = 25_000.0
+DEFAULT_PING_TIMEOUT_MS = 20_000.0
+#: How far a lifetime may be from n × pingInterval + pingTimeout and still be a heartbeat's.
+HEARTBEAT_TOLERANCE_MS = 1000.0
+#: ``"pingInterval":25000`` (JSON), ``'pingInterval': 25000`` (a Python dict), ``pingInterval=25000``.
+_PING = r"""["']?{name}["']?\s*[:=]\s*(\d+)"""
 
 
 def sio_success() -> pl.Expr:
@@ -27,13 +41,17 @@ def sio_success() -> pl.Expr:
 
 
 def row_facts() -> dict[str, pl.Expr]:
-    """Facts that depend on one row only: ``is_sio`` (a Socket.IO / WebSocket request) and ``is_handshake``."""
+    """Facts that depend on one row only: ``is_sio`` (a Socket.IO / WebSocket request), ``is_handshake``,
+    and the bare ``router_name`` / ``service_name`` (without their ``@provider``)."""
     return {
         "is_sio": (
             pl.col("transport").is_not_null()
             | (pl.col("kind") == "ws_upgrade")
             | pl.col("path").str.contains(r"^/(?:[^/]+/)*(?:socket\.io|engine\.io)/").fill_null(False)
         ),
+        # router / service names as Docker labels and file-provider keys spell them (no "@provider")
+        "router_name": pl.col("router").str.replace(r"@[^@]*$", ""),
+        "service_name": pl.col("service").str.replace(r"@[^@]*$", ""),
         # decided by the request itself: correlation gives a successful handshake the sid it received
         "is_handshake": (
             (pl.col("transport") == "polling")
@@ -67,11 +85,22 @@ def add_facts(events: pl.DataFrame, connections: pl.DataFrame | None = None) -> 
     ok_routers = (
         ev.filter(pl.col("_ok") & pl.col("router").is_not_null())
         .group_by("_site")
-        .agg(pl.col("router").n_unique().alias("sio_routers_ok"))
+        .agg(
+            pl.col("router").n_unique().alias("sio_routers_ok"),
+            pl.col("router").unique().sort().str.join(", ").alias("sio_router_names"),
+            pl.col("router")
+            .str.replace(r"@[^@]*$", "")
+            .unique()
+            .sort()
+            .str.join(", ")
+            .alias("sio_router_labels"),
+        )
     )
     # joins on the key column alone, then added back: the event table is wide
     per_site = ev.select("_site").join(ok_routers, on="_site", how="left", maintain_order="left")
-    ev = ev.with_columns(per_site["sio_routers_ok"].fill_null(0))
+    ev = ev.with_columns(
+        per_site["sio_routers_ok"].fill_null(0), per_site["sio_router_names"], per_site["sio_router_labels"]
+    )
     proxy_sid = (pl.col("source") == "proxy") & pl.col("sid").is_not_null()
     backend_sid = (pl.col("source") == "backend") & pl.col("sid").is_not_null()
     ev = ev.with_columns(
@@ -107,4 +136,47 @@ def _config_facts(ev: pl.DataFrame) -> pl.DataFrame:
         pl.col("router").is_in(ws_routers.implode()).fill_null(False).alias("router_ws_config"),
         pl.lit(ws_routers.n_unique(), dtype=pl.UInt32).alias("ws_routers_config"),
         pl.lit(config.height > 0).alias("config_present"),
+    )
+
+
+def heartbeat(events: pl.DataFrame) -> tuple[float, float, bool]:
+    """(pingInterval, pingTimeout, announced): the heartbeat handshakes or server options of the capture
+    announced (the most common), else Engine.IO's defaults with ``announced`` False."""
+    text = pl.coalesce(pl.col("message"), pl.lit("")) + pl.lit(" ") + pl.coalesce(pl.col("attrs"), pl.lit(""))
+    found = (
+        events.select(text.alias("_t"))
+        .filter(pl.col("_t").str.contains("pingInterval", literal=True))
+        .select(
+            pl.col("_t").str.extract(_PING.format(name="pingInterval"), 1).cast(pl.Float64).alias("i"),
+            pl.col("_t").str.extract(_PING.format(name="pingTimeout"), 1).cast(pl.Float64).alias("t"),
+        )
+        .drop_nulls()
+    )
+    if found.height == 0:
+        return DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, False
+    interval, timeout = found.group_by("i", "t").len().sort("len", descending=True).row(0)[:2]
+    return float(interval), float(timeout), True
+
+
+def connection_facts(connections: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
+    """Add ``ping_interval_ms``, ``ping_timeout_ms`` and ``heartbeat_lifetime`` to the connections table.
+
+    ``heartbeat_lifetime``: the connection lived n × pingInterval + pingTimeout (n ≥ 1, within
+    :data:`HEARTBEAT_TOLERANCE_MS`) and the capture has disconnects for "ping timeout" — the lifetime of
+    a connection that died of missed heartbeats, whatever its own lines say.
+    """
+    interval, timeout, _ = heartbeat(events)
+    ping_timeouts = (
+        bool(events.select((pl.col("reason") == "ping timeout").any()).item()) if events.height else False
+    )
+    beats = ((pl.col("lifetime_ms") - timeout) / interval).round()
+    fits = (
+        (beats >= 1)
+        & ((pl.col("lifetime_ms") - timeout - beats * interval).abs() <= HEARTBEAT_TOLERANCE_MS)
+        & pl.lit(ping_timeouts)
+    )
+    return connections.with_columns(
+        pl.lit(interval).alias("ping_interval_ms"),
+        pl.lit(timeout).alias("ping_timeout_ms"),
+        fits.fill_null(False).alias("heartbeat_lifetime"),
     )

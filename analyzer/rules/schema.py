@@ -1,31 +1,56 @@
 """Rule files: TOML in ``patterns/``, one rule per file, loaded into frozen dataclasses.
 
-The loader collects every error of every file before giving up, each with its path (pySigma style), so
-a user fixing a rule folder sees all problems at once. See ``docs/rules.md`` for the format.
+The loader collects every error of every file before giving up, each with its path and, where it
+applies, its line (pySigma style), so a user fixing a rule folder sees all problems at once. A key the
+format does not define is an error wherever it is (a misplaced ``min_share`` would otherwise be silently
+ignored). See ``docs/rules.md`` for the format.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 from analyzer.errors import RuleError
 from analyzer.findings import SEVERITIES, Severity
 from analyzer.model import COLUMNS, SOURCES
+from analyzer.rules.lines import KeyLines
 
 MatchKind = Literal["single", "aggregate", "absence", "sequence", "distribution"]
-MATCH_KINDS: Final = ("single", "aggregate", "absence", "sequence", "distribution")
-OPS: Final = (
+MATCH_KINDS: Final[tuple[str, ...]] = get_args(MatchKind)
+Op = Literal[
     "eq", "ne", "in", "not_in", "regex", "not_regex", "contains", "startswith", "endswith",
     "gt", "gte", "lt", "lte", "between", "exists", "missing",
-)  # fmt: skip
-METRIC_FNS: Final = ("count", "n_unique", "unique", "min", "max", "mean", "median", "sum", "any")
+]  # fmt: skip
+OPS: Final[tuple[str, ...]] = get_args(Op)
+#: Operators that hold when the positive test does not (a null satisfies them).
+NEGATED_OPS: Final = {"ne": "eq", "not_in": "in", "not_regex": "regex"}
+MetricFn = Literal["count", "n_unique", "unique", "min", "max", "mean", "median", "sum", "any"]
+METRIC_FNS: Final[tuple[str, ...]] = get_args(MetricFn)
 TEST_EXPECT: Final = ("match", "no_match", "todo_match", "todo_no_match")
+
+#: The keys each table of a rule file may hold; anything else is an error with its file and line.
+TOP_KEYS: Final = frozenset(
+    {"id", "title", "severity", "sources", "uses", "tags", "explains", "experimental", "min_share",
+     "full_share", "full_count", "doc", "report", "match", "tests"}
+)  # fmt: skip
+DOC_KEYS: Final = frozenset({"detects", "why", "false_positives", "remediation", "references", "wording"})
+REPORT_KEYS: Final = frozenset({"keys", "explanation", "remediation", "evidence_limit"})
+MATCH_KEYS: Final = frozenset(
+    {"kind", "target", "where", "group_by", "metrics", "having", "key", "within", "steps", "value", "bin",
+     "min_share", "min_value", "evidence", "min_count"}
+)  # fmt: skip
+METRIC_KEYS: Final = frozenset({"fn", "field", "where", "over"})
+STEP_KEYS: Final = frozenset({"label", "where"})
+CONDITION_KEYS: Final = frozenset({"field", "op", "value"})
+TEST_KEYS: Final = frozenset({"name", "expect", "events", "keys"})
+MACRO_FILE_KEYS: Final = frozenset({"macros"})
 _ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
 
@@ -113,7 +138,11 @@ class Rule:
     explains: tuple[str, ...] = ()
     keys: tuple[str, ...] = ()
     #: Below this share of the relevant traffic a finding is reported at ``low`` severity.
-    min_share: float = 0.0
+    min_share: float = 0.02
+    #: Below this share it is reported one step below ``severity``.
+    full_share: float = 0.1
+    #: Fewer affected connections (or decisive lines) than this: at most ``medium``, "seen once".
+    full_count: int = 2
     evidence_limit: int = 8
     tests: tuple[RuleTest, ...] = ()
     experimental: bool = False
@@ -130,7 +159,7 @@ def default_rule_dirs() -> list[Path]:
 def load_rules(dirs: list[Path]) -> list[Rule]:
     """Load every ``*.toml`` rule under ``dirs`` (files starting with ``_`` hold macros).
 
-    Raises :class:`RuleError` listing every problem of every file.
+    Raises :class:`RuleError` listing every problem of every file, each with its path and line.
     """
     errors: list[str] = []
     macros: dict[str, tuple[Predicate, ...]] = {}
@@ -140,17 +169,21 @@ def load_rules(dirs: list[Path]) -> list[Rule]:
             errors.append(f"{folder}: not a folder of rules")
             continue
         for path in sorted(folder.glob("_*.toml")):
-            data = _read_toml(path, errors)
-            for name, body in (data or {}).get("macros", {}).items():
-                macros[name] = _predicates(body, f"{path}: macro {name}", errors, {})
+            src = _read_toml(path, errors)
+            if src is None:
+                continue
+            src.unknown_keys(src.data, MACRO_FILE_KEYS, ())
+            body = src.data.get("macros", {})
+            for name, conditions in (body if isinstance(body, dict) else {}).items():
+                macros[name] = _predicates(conditions, src, ("macros", name), {})
         files.extend(sorted(p for p in folder.glob("*.toml") if not p.name.startswith("_")))
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     for path in files:
-        data = _read_toml(path, errors)
-        if data is None:
+        src = _read_toml(path, errors)
+        if src is None:
             continue
-        rule = _rule(data, path, errors, macros)
+        rule = _rule(src, macros)
         if rule is None:
             continue
         if rule.id in seen:
@@ -163,12 +196,49 @@ def load_rules(dirs: list[Path]) -> list[Rule]:
     return rules
 
 
-def _read_toml(path: Path, errors: list[str]) -> dict[str, Any] | None:
+@dataclass
+class _Source:
+    """One rule file being loaded: its data, where its keys are written, and the errors found so far."""
+
+    path: Path
+    data: dict[str, Any]
+    lines: KeyLines
+    errors: list[str]
+
+    def error(self, message: str, key: str | None = None, table: tuple[str | int, ...] = ()) -> None:
+        """Record an error, located at ``key`` of ``table`` when given."""
+        line = self.lines.line_of(key, table) if key else None
+        self.errors.append(f"{self.path}{f':{line}' if line else ''}: {message}")
+
+    def unknown_keys(self, table: Any, allowed: frozenset[str], where: tuple[str | int, ...]) -> None:
+        """Every key of ``table`` that the format does not define is an error."""
+        if not isinstance(table, dict):
+            return
+        name = _table_name(where)
+        for key in table:
+            if key not in allowed:
+                self.error(
+                    f"unknown key {key!r} in {name} (allowed: {', '.join(sorted(allowed))})", key, where
+                )
+
+
+def _table_name(where: tuple[str | int, ...]) -> str:
+    if not where:
+        return "the top level"
+    text = ""
+    for part in where:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return f"[{text}]"
+
+
+def _read_toml(path: Path, errors: list[str]) -> _Source | None:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        text = path.read_text(encoding="utf-8")
+        return _Source(path, tomllib.loads(text), KeyLines(text), errors)
     except tomllib.TOMLDecodeError as exc:
         errors.append(f"{path}: not valid TOML: {exc}")
+    except UnicodeDecodeError:
+        errors.append(f"{path}: not valid TOML: not UTF-8 text")
     except OSError as exc:
         errors.append(f"{path}: cannot read: {exc.strerror or exc}")
     return None
@@ -183,52 +253,55 @@ def parse_duration_ms(text: str) -> float:
     return float(m.group(1)) * factor
 
 
-def _rule(
-    data: dict[str, Any], path: Path, errors: list[str], macros: dict[str, tuple[Predicate, ...]]
-) -> Rule | None:
-    where = str(path)
-    before = len(errors)
+def _rule(src: _Source, macros: dict[str, tuple[Predicate, ...]]) -> Rule | None:
+    data = src.data
+    before = len(src.errors)
+    src.unknown_keys(data, TOP_KEYS, ())
 
     def need(key: str, kind: type) -> Any:
         value = data.get(key)
         if not isinstance(value, kind):
-            errors.append(f"{where}: '{key}' is required and must be a {kind.__name__}")
+            src.error(f"'{key}' is required and must be a {kind.__name__}", key if key in data else None)
             return kind()
         return value
 
     rule_id = need("id", str)
     if rule_id and not _ID.match(rule_id):
-        errors.append(f"{where}: id {rule_id!r} must be kebab-case (e.g. handshake-wrong-router)")
-    if rule_id and path.stem != rule_id:
-        errors.append(f"{where}: the file must be named after its id ({rule_id}.toml)")
+        src.error(f"id {rule_id!r} must be kebab-case (e.g. handshake-wrong-router)", "id")
+    if rule_id and src.path.stem != rule_id:
+        src.error(f"the file must be named after its id ({rule_id}.toml)", "id")
     title = need("title", str)
     severity = data.get("severity")
     if severity not in SEVERITIES:
-        errors.append(f"{where}: severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+        src.error(f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}", "severity")
     sources = tuple(need("sources", list))
     uses = tuple(data.get("uses", []))
-    for src in (*sources, *uses):
-        if src not in SOURCES:
-            errors.append(f"{where}: unknown source {src!r} (known: {', '.join(SOURCES)})")
+    for key, names in (("sources", sources), ("uses", uses)):
+        for name in names:
+            if name not in SOURCES:
+                src.error(f"unknown source {name!r} (known: {', '.join(SOURCES)})", key)
     doc = data.get("doc") or {}
+    src.unknown_keys(doc, DOC_KEYS, ("doc",))
     for part in ("detects", "why", "false_positives", "remediation"):
         if not isinstance(doc.get(part), str) or not doc[part].strip():
-            errors.append(f"{where}: [doc] needs a non-empty '{part}'")
+            src.error(f"[doc] needs a non-empty '{part}'", "doc")
     report = data.get("report") or {}
+    src.unknown_keys(report, REPORT_KEYS, ("report",))
     explanation = report.get("explanation", "")
     remediation = report.get("remediation", "")
     if not explanation or not remediation:
-        errors.append(f"{where}: [report] needs 'explanation' and 'remediation' templates")
-    match = _match(data.get("match"), where, errors, macros)
-    tests = tuple(_test(t, where, errors) for t in data.get("tests", []))
+        src.error("[report] needs 'explanation' and 'remediation' templates", "report")
+    match = _match(data.get("match"), src, macros)
+    tests = tuple(_test(t, i, src) for i, t in enumerate(data.get("tests", [])))
     if match is not None:
-        _check_template_fields(explanation + remediation, match, tuple(report.get("keys", [])), where, errors)
+        _check_template_fields(explanation + remediation, match, tuple(report.get("keys", [])), src)
+    scale = _scale(data, src)
     experimental = bool(data.get("experimental", False))
     if not experimental and (
         not any(t.expect == "match" for t in tests) or not any(t.expect == "no_match" for t in tests)
     ):
-        errors.append(f"{where}: needs at least one 'match' and one 'no_match' test")
-    if len(errors) > before or match is None:
+        src.error("needs at least one 'match' and one 'no_match' test")
+    if len(src.errors) > before or match is None:
         return None
     return Rule(
         id=rule_id,
@@ -240,184 +313,243 @@ def _rule(
         explanation=explanation.strip(),
         remediation=remediation.strip(),
         doc=doc,
-        path=where,
+        path=str(src.path),
         tags=tuple(data.get("tags", [])),
         explains=tuple(data.get("explains", [])),
         keys=tuple(report.get("keys", [])),
-        min_share=float(data.get("min_share", 0.0)),
+        min_share=scale[0],
+        full_share=scale[1],
+        full_count=scale[2],
         evidence_limit=int(report.get("evidence_limit", 8)),
         tests=tests,
         experimental=experimental,
     )
 
 
-def _match(
-    data: Any, where: str, errors: list[str], macros: dict[str, tuple[Predicate, ...]]
-) -> Match | None:
+def _scale(data: dict[str, Any], src: _Source) -> tuple[float, float, int]:
+    """``min_share``, ``full_share`` and ``full_count``: how severity follows the evidence."""
+    defaults = Rule.__dataclass_fields__
+    values: list[Any] = []
+    for key, kind in (("min_share", float), ("full_share", float), ("full_count", int)):
+        value = data.get(key, defaults[key].default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            src.error(f"'{key}' must be a number ≥ 0, not {value!r}", key)
+            value = defaults[key].default
+        if key.endswith("share") and value > 1:
+            src.error(f"'{key}' is a share of the traffic, between 0 and 1, not {value!r}", key)
+        values.append(kind(value))
+    min_share, full_share, full_count = values
+    if full_share < min_share:
+        src.error(f"'full_share' ({full_share}) must not be below 'min_share' ({min_share})", "full_share")
+    return min_share, full_share, full_count
+
+
+def _match(data: Any, src: _Source, macros: dict[str, tuple[Predicate, ...]]) -> Match | None:
     if not isinstance(data, dict):
-        errors.append(f"{where}: [match] table is required")
+        src.error("[match] table is required")
         return None
+    here: tuple[str | int, ...] = ("match",)
+    src.unknown_keys(data, MATCH_KEYS, here)
     kind = data.get("kind")
     if kind not in MATCH_KINDS:
-        errors.append(f"{where}: match.kind must be one of {', '.join(MATCH_KINDS)}, not {kind!r}")
+        src.error(f"match.kind must be one of {', '.join(MATCH_KINDS)}, not {kind!r}", "kind", here)
         return None
     target = data.get("target", "events")
     if target not in ("events", "connections"):
-        errors.append(f"{where}: match.target must be 'events' or 'connections'")
-    ctx = f"{where}: match"
+        src.error("match.target must be 'events' or 'connections'", "target", here)
     within = None
     if "within" in data:
         try:
             within = parse_duration_ms(str(data["within"]))
         except ValueError as exc:
-            errors.append(f"{ctx}.within: {exc}")
+            src.error(f"match.within: {exc}", "within", here)
     metrics = []
-    for name, body in (data.get("metrics") or {}).items():
+    bodies = data.get("metrics") or {}
+    for name, body in bodies.items() if isinstance(bodies, dict) else ():
+        at = (*here, "metrics", name)
+        if not isinstance(body, dict):
+            src.error(
+                f"match.metrics.{name} must be a table {{ fn = …, field = … }}", name, (*here, "metrics")
+            )
+            continue
+        src.unknown_keys(body, METRIC_KEYS, at)
         fn = body.get("fn")
         if fn not in METRIC_FNS:
-            errors.append(f"{ctx}.metrics.{name}: fn must be one of {', '.join(METRIC_FNS)}")
+            src.error(
+                f"match.metrics.{name}: fn must be one of {', '.join(METRIC_FNS)}", name, (*here, "metrics")
+            )
             continue
         if fn not in ("count", "any") and not body.get("field") and not body.get("over"):
-            errors.append(f"{ctx}.metrics.{name}: fn {fn!r} needs a 'field'")
+            src.error(f"match.metrics.{name}: fn {fn!r} needs a 'field'", name, (*here, "metrics"))
         metrics.append(
             Metric(
                 name=name,
                 fn=fn,
                 field=body.get("field"),
-                where=_predicates(body.get("where", []), f"{ctx}.metrics.{name}", errors, macros),
+                where=_predicates(body.get("where", []), src, at, macros),
                 over=tuple(body.get("over", [])),
             )
         )
-    steps = tuple(
-        Step(
-            label=str(s.get("label", f"step{i + 1}")),
-            where=_predicates(s.get("where", []), f"{ctx}.steps", errors, macros),
+    steps = []
+    for i, step in enumerate(data.get("steps", [])):
+        at = (*here, "steps", i)
+        src.unknown_keys(step, STEP_KEYS, at)
+        steps.append(
+            Step(
+                label=str(step.get("label", f"step{i + 1}")),
+                where=_predicates(step.get("where", []), src, at, macros),
+            )
         )
-        for i, s in enumerate(data.get("steps", []))
-    )
     if kind in ("absence", "sequence"):
         if len(steps) < 2:
-            errors.append(f"{ctx}: kind {kind!r} needs at least two [[match.steps]]")
+            src.error(f"match: kind {kind!r} needs at least two [[match.steps]]", "kind", here)
         if not data.get("key") or within is None:
-            errors.append(f"{ctx}: kind {kind!r} needs 'key' and 'within'")
+            src.error(f"match: kind {kind!r} needs 'key' and 'within'", "kind", here)
     if kind == "distribution" and not data.get("value"):
-        errors.append(f"{ctx}: kind 'distribution' needs 'value' (the numeric column)")
+        src.error("match: kind 'distribution' needs 'value' (the numeric column)", "kind", here)
+    if data.get("value") and data["value"] not in known_fields():
+        src.error(f"match.value: unknown field {data['value']!r}", "value", here)
     bin_ms = 1000.0
     if "bin" in data:
         try:
             bin_ms = parse_duration_ms(str(data["bin"]))
         except ValueError as exc:
-            errors.append(f"{ctx}.bin: {exc}")
+            src.error(f"match.bin: {exc}", "bin", here)
     return Match(
         kind=kind,
         target=target,
-        where=_predicates(data.get("where", []), f"{ctx}.where", errors, macros),
+        where=_predicates(data.get("where", []), src, (*here, "where"), macros),
         group_by=tuple(data.get("group_by", [])),
         metrics=tuple(metrics),
-        having=_predicates(data.get("having", []), f"{ctx}.having", errors, macros, check_fields=False),
+        having=_predicates(data.get("having", []), src, (*here, "having"), macros, check_fields=False),
         key=tuple([data["key"]] if isinstance(data.get("key"), str) else data.get("key", [])),
         within_ms=within,
-        steps=steps,
+        steps=tuple(steps),
         value=data.get("value"),
         bin_ms=bin_ms,
         min_share=float(data.get("min_share", 0.5)),
         min_value=float(data["min_value"]) if "min_value" in data else None,
-        evidence=_predicates(data.get("evidence", []), f"{ctx}.evidence", errors, macros),
+        evidence=_predicates(data.get("evidence", []), src, (*here, "evidence"), macros),
         min_count=int(data.get("min_count", 1)),
     )
 
 
 def _predicates(
     items: Any,
-    ctx: str,
-    errors: list[str],
+    src: _Source,
+    at: tuple[str | int, ...],
     macros: dict[str, tuple[Predicate, ...]],
     *,
     check_fields: bool = True,
 ) -> tuple[Predicate, ...]:
+    ctx = _table_name(at)
     if isinstance(items, dict):
         items = [items]
     if not isinstance(items, list):
-        errors.append(f"{ctx}: expected a list of conditions")
+        src.error(f"{ctx}: expected a list of conditions", None)
         return ()
     out: list[Predicate] = []
     for item in items:
         if not isinstance(item, dict):
-            errors.append(f"{ctx}: a condition must be a table, got {item!r}")
+            src.error(f"{ctx}: a condition must be a table, got {item!r}")
             continue
+        special = [k for k in ("macro", "any", "not") if k in item]
+        if special:
+            extra = sorted(set(item) - {special[0]})
+            if extra:
+                src.error(
+                    f"{ctx}: a {{ {special[0]} = … }} condition takes no other key, found {', '.join(extra)}",
+                    extra[0],
+                    at,
+                )
         if "macro" in item:
             name = item["macro"]
             if name not in macros:
-                errors.append(f"{ctx}: unknown macro {name!r}")
+                src.error(f"{ctx}: unknown macro {name!r}", "macro", at)
             else:
                 out.extend(macros[name])
             continue
         if "any" in item:
+            alternatives = item["any"] if isinstance(item["any"], list) else []
             out.append(
                 Predicate(
                     any_of=tuple(
-                        _predicates(alt, ctx, errors, macros, check_fields=check_fields)
-                        for alt in item["any"]
+                        _predicates(alt, src, at, macros, check_fields=check_fields) for alt in alternatives
                     )
                 )
             )
             continue
         if "not" in item:
-            out.append(
-                Predicate(negate=_predicates(item["not"], ctx, errors, macros, check_fields=check_fields))
-            )
+            out.append(Predicate(negate=_predicates(item["not"], src, at, macros, check_fields=check_fields)))
             continue
+        for key in item:
+            if key not in CONDITION_KEYS:
+                src.error(
+                    f"{ctx}: unknown key {key!r} in a condition (allowed: field, op, value; or macro, any, not)",
+                    key,
+                    at,
+                )
         fld, op = item.get("field"), item.get("op", "eq")
         if not isinstance(fld, str):
-            errors.append(f"{ctx}: condition {item!r} needs a 'field'")
+            src.error(f"{ctx}: condition {item!r} needs a 'field'", None)
             continue
-        if check_fields and fld not in KNOWN_FIELDS:
-            errors.append(f"{ctx}: unknown field {fld!r}")
+        if check_fields and fld not in known_fields():
+            src.error(f"{ctx}: unknown field {fld!r}", "field", at)
         if op not in OPS:
-            errors.append(f"{ctx}: unknown op {op!r} (known: {', '.join(OPS)})")
+            src.error(f"{ctx}: unknown op {op!r} (known: {', '.join(OPS)})", "op", at)
             continue
         if op not in ("exists", "missing") and "value" not in item:
-            errors.append(f"{ctx}: op {op!r} on {fld!r} needs a 'value'")
+            src.error(f"{ctx}: op {op!r} on {fld!r} needs a 'value'", "op", at)
         if op == "between" and not (isinstance(item.get("value"), list) and len(item["value"]) == 2):
-            errors.append(f"{ctx}: op 'between' needs value = [low, high]")
+            src.error(f"{ctx}: op 'between' needs value = [low, high]", "op", at)
         if op in ("regex", "not_regex"):
             try:
                 re.compile(str(item.get("value")))
             except re.error as exc:
-                errors.append(f"{ctx}: bad regex {item.get('value')!r}: {exc}")
+                src.error(f"{ctx}: bad regex {item.get('value')!r}: {exc}", "value", at)
         out.append(Predicate(field=fld, op=op, value=item.get("value")))
     return tuple(out)
 
 
-def _test(data: dict[str, Any], where: str, errors: list[str]) -> RuleTest:
+def _test(data: Any, index: int, src: _Source) -> RuleTest:
+    at: tuple[str | int, ...] = ("tests", index)
+    if not isinstance(data, dict):
+        src.error(f"[[tests]] #{index + 1} must be a table")
+        return RuleTest(name="invalid", expect="invalid", events=())
+    src.unknown_keys(data, TEST_KEYS, at)
     name = str(data.get("name", "unnamed"))
     expect = data.get("expect")
     if expect not in TEST_EXPECT:
-        errors.append(f"{where}: test {name!r}: expect must be one of {', '.join(TEST_EXPECT)}")
+        src.error(f"test {name!r}: expect must be one of {', '.join(TEST_EXPECT)}", "expect", at)
     events = data.get("events")
     if not isinstance(events, list) or not events:
-        errors.append(f"{where}: test {name!r} needs a non-empty 'events' list")
+        src.error(
+            f"test {name!r} needs a non-empty 'events' list", "events" if "events" in data else "name", at
+        )
         events = []
     for ev in events:
-        unknown = set(ev) - set(COLUMNS)
+        unknown = sorted(set(ev) - set(COLUMNS)) if isinstance(ev, dict) else ["(not a table)"]
         if unknown:
-            errors.append(f"{where}: test {name!r}: unknown event field(s) {', '.join(sorted(unknown))}")
+            src.error(f"test {name!r}: unknown event field(s) {', '.join(unknown)}", unknown[0], at)
     return RuleTest(name=name, expect=str(expect), events=tuple(events), keys=dict(data.get("keys", {})))
 
 
-def _check_template_fields(
-    text: str, match: Match, keys: tuple[str, ...], where: str, errors: list[str]
-) -> None:
+def _check_template_fields(text: str, match: Match, keys: tuple[str, ...], src: _Source) -> None:
     allowed = set(ALWAYS_PLACEHOLDERS) | set(match.group_by) | set(keys) | {m.name for m in match.metrics}
     allowed |= {s.label for s in match.steps} | set(match.key)
     if match.within_ms is not None:
         allowed.add("within")
     if match.kind == "distribution":
-        allowed |= {"mode_value", "mode_share_pct", "mode_count", "value_count"}
-    for _, name, _, _ in string.Formatter().parse(text):
-        if name and name.split(".")[0] not in allowed:
-            errors.append(
-                f"{where}: template field {{{name}}} is not known (known: {', '.join(sorted(allowed))})"
+        allowed |= {"mode_value", "mode_count", "mode_share_pct", "value_count"}
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(text) if name]
+    except ValueError as exc:
+        src.error(f"[report] template does not parse: {exc}", "report")
+        return
+    for name in fields:
+        if name.split(".")[0] not in allowed:
+            src.error(
+                f"template field {{{name}}} is not known (known: {', '.join(sorted(allowed))})", "report"
             )
 
 
@@ -426,20 +558,15 @@ ALWAYS_PLACEHOLDERS: Final = (
     "count", "connections", "share_pct", "first_seen", "last_seen", "sources", "examples",
 )  # fmt: skip
 
-#: Columns rules may test: the event table, the connections table and the derived facts.
-KNOWN_FIELDS: Final[frozenset[str]] = frozenset(
-    [
-        *COLUMNS,
-        # connections table (analyzer/correlate/connections.py)
-        "transports", "request_ids", "routers", "upstreams", "backend_streams", "first_ts", "last_ts",
-        "handshake_status", "browser_handshake_status", "upgrade_status", "upgrade_attempted", "opened",
-        "upgrade_refused", "upgrade_aborted", "open_ts", "lifetime_ms", "disconnect_reason", "browser_error",
-        "engine_error_code", "handshake_ok_seen", "browser_failed", "proxy_events", "backend_events",
-        "browser_events", "upgrade_outcome", "outcome",
-        # facts (analyzer/rules/facts.py)
-        "is_sio", "is_handshake", "router_sio_ok", "router_rest", "router_ws_config", "sio_routers_ok",
-        "ws_routers_config", "upstream_sio", "config_present", "sid_upstreams", "sid_backends", "conn_outcome",
-        "conn_upgrade_outcome", "conn_polling_ok", "polling_requests", "polling_ok", "span_ms", "server_closed",
-        "conn_server_closed", "conn_engine_error",
-    ]
-)  # fmt: skip
+
+@functools.cache
+def known_fields() -> frozenset[str]:
+    """Columns rules may test: the event table, the connections table and the derived facts — taken from
+    the code that makes them (an empty capture run through correlation and the facts), never retyped."""
+    from analyzer.correlate.connections import connections
+    from analyzer.model import empty_events
+    from analyzer.rules.facts import add_facts, connection_facts
+
+    events = empty_events()
+    conns = connections(events)
+    return frozenset([*add_facts(events, conns).columns, *connection_facts(conns, events).columns, *COLUMNS])

@@ -4,7 +4,10 @@
 The only date a console export has is in its name: DevTools saves ``<host>-<Date.now()>.log`` and Firefox
 ``console-export-YYYY-M-D_H-M-S.txt``, both written when the user *saved* the file, i.e. after the last
 message. Failing that, ``--date`` names the day of the first message, and the file's modification time is
-a last resort (a downloaded file's mtime is its save time). Times of day are wall-clock time in ``--tz``.
+a last resort: a downloaded file's mtime is its save time, but a file copied, unzipped or attached to a
+ticket later carries the day it was copied. A date taken from it is therefore only a guess, and the notes
+say so in words :func:`date_guessed` recognizes: correlation then dates the file by the other sources of
+the capture when they disagree by whole days. Times of day are wall-clock time in ``--tz``.
 """
 
 from __future__ import annotations
@@ -34,6 +37,16 @@ _FIREFOX_NAME: Final = re.compile(
     r"^console-export-(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})_(?P<h>\d{1,2})-(?P<mi>\d{1,2})-(?P<s>\d{1,2})"
     r"(?: \(\d+\))?\.txt$"
 )
+
+
+#: The origins of a guessed date, as the notes name them (correlation re-dates such files).
+MTIME_ORIGIN: Final = "the file's modification time"
+NOW_ORIGIN: Final = "the current year (no --date, no file time)"
+
+
+def date_guessed(notes: list[str]) -> bool:
+    """Whether an input's notes say its date was guessed (from its mtime or today), not read or given."""
+    return any(f"from {MTIME_ORIGIN}" in n or f"at {MTIME_ORIGIN}" in n or NOW_ORIGIN in n for n in notes)
 
 
 @dataclass(frozen=True)
@@ -75,9 +88,7 @@ def date_anchor(ctx: ParseContext) -> DateAnchor | None:
     if ctx.date is not None:
         return DateAnchor(None, ctx.date, "--date")
     if ctx.mtime is not None:
-        return DateAnchor(
-            ctx.mtime, None, f"the file's modification time ({ctx.mtime:%Y-%m-%d %H:%M:%S} UTC)"
-        )
+        return DateAnchor(ctx.mtime, None, f"{MTIME_ORIGIN} ({ctx.mtime:%Y-%m-%d %H:%M:%S} UTC)")
     return None
 
 
@@ -195,6 +206,6 @@ def year_anchor(ctx: ParseContext) -> tuple[int, bool, str]:
     if ctx.date is not None:
         return ctx.date.year, False, "--date"
     if ctx.mtime is not None:
-        return ctx.mtime.year, True, "the file's modification time"
+        return ctx.mtime.year, True, MTIME_ORIGIN
     now = datetime.now(tz=UTC)
-    return now.year, True, "the current year (no --date, no file time)"
+    return now.year, True, NOW_ORIGIN

@@ -2,7 +2,8 @@
 
 The exact strings come from the browsers and libraries that print them — Chromium's
 ``websocket_channel_impl.cc`` / ``websocket_stream.cc``, DevTools' network rows, the CORS and mixed-content
-wordings, Firefox's ``appstrings.properties``, socket.io-client's ``connect_error`` messages and its
+wordings, WebKit's ``XMLHttpRequest.cpp`` / ``NavigatorBeacon.cpp`` ("… due to access control checks."),
+Firefox's ``appstrings.properties``, socket.io-client's ``connect_error`` messages and its
 ``debug`` output (see ``../shared/reference/browser.md`` §3 and ``backend.md`` §2.3). The classifier that
 walks them is :mod:`analyzer.parsers.browser.classify`; a new wording is a change here only.
 """
@@ -47,10 +48,13 @@ CORS: Final = (
     rf"Access to [\w ]+? at {Q}(?P<url>{NQ}*){Q}(?: \(redirected from {Q}(?P<from>{NQ}*){Q}\))?"
     rf" from origin {Q}(?P<origin>{NQ}*){Q} has been blocked by CORS policy:?\s?(?P<detail>.*)$"
 )
-# Chrome before 2019: "Failed to load <url>: <detail>" and, before that, "XMLHttpRequest cannot load <url>. …".
+# Chrome before 2019: "Failed to load <url>: <detail>" and, before that, "XMLHttpRequest cannot load <url>. …";
+# WebKit (XMLHttpRequest.cpp, FetchResponse / NavigatorBeacon.cpp): "XMLHttpRequest cannot load <url> due to
+# access control checks." and "Fetch API cannot load <url> due to access control checks."
 CORS_OLD: Final = (
-    r"^(?:Failed to load (?P<url1>[A-Za-z][\w+.-]*://\S+?):|XMLHttpRequest cannot load (?P<url2>\S+?)\.?)"
-    r" (?P<detail>.*(?:Access-Control-|CORS|is therefore not allowed access|preflight).*)$"
+    r"^(?:Failed to load (?P<url1>[A-Za-z][\w+.-]*://\S+?):"
+    r"|(?:XMLHttpRequest|Fetch API) cannot load (?P<url2>\S+?)\.?)"
+    r" (?P<detail>.*(?:Access-Control-|CORS|is therefore not allowed access|preflight|access control checks).*)$"
 )
 CORS_OLD_ORIGIN: Final = rf"Origin {Q}({NQ}*){Q} is therefore not allowed access"
 FF_CORS: Final = (
@@ -196,7 +200,7 @@ URL_ANYWHERE: Final = r"((?:wss?|https?)://[^\s'\"‘’“”`<>()\[\]{}]+)"
 #: not anchored, so parsers can put their own prefix in front.
 MESSAGE_HEADS: Final = (
     r"(?:WebSocket connection (?:to |failed)|Access to [\w ]+? at |Mixed Content: |Uncaught\b|Failed to load "
-    r"|XMLHttpRequest cannot load |Navigated to |DevTools failed to load|\[(?:Violation|Deprecation|Intervention)\] "
+    r"|XMLHttpRequest cannot load |Fetch API cannot load |Navigated to |DevTools failed to load|\[(?:Violation|Deprecation|Intervention)\] "
     r"|(?:XHR|Fetch) (?:finished|failed) loading: "
     rf"|(?:{METHODS}) {ABS_URL} (?:net::ERR_|\d{{3}}\b)"
     r"|(?:socket\.io-client|engine\.io-client)(?::[\w-]+)* |Cross-Origin Request Blocked|Firefox can"
