@@ -8,7 +8,7 @@ in :attr:`Ingested.inputs` with the reason, and the others go on.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -370,7 +370,7 @@ def _read_stream(
     offered = pl.concat([unparsed, weak]).unique(maintain_order=True)
     if others and offered.len():
         pending = doc_lines.join(pl.DataFrame({"line": offered}), on="line", how="semi")
-        for parser, frame, consumed in _offer(pending, others, tried, ctx, info):
+        for parser, frame, consumed in _offer(pending, others, tried, ctx, info, frames):
             if frames and consumed.len():
                 frames[0] = frames[0].filter(~pl.col("line").is_in(consumed.implode()))
             frames.append(frame)
@@ -385,13 +385,18 @@ def _read_stream(
 
 
 def _offer(
-    pending: pl.DataFrame, parsers: list[Parser], tried: set[str], ctx: ParseContext, info: InputInfo
+    pending: pl.DataFrame,
+    parsers: list[Parser],
+    tried: set[str],
+    ctx: ParseContext,
+    info: InputInfo,
+    read: list[pl.DataFrame],
 ) -> list[tuple[Parser, pl.DataFrame, pl.Series]]:
     """What other parsers read of ``pending`` lines: (parser, events, the lines they consumed).
 
     The leftovers as a whole go to the specific parser that recognizes them best, its leftovers to the next,
     for a few rounds; a handful of lines no parser recognizes together are tried one line at a time; what
-    is left and carries a time goes to the generic parser.
+    is left and carries a time goes to the generic parser. ``read`` is what the stream's main parser read.
     """
     out: list[tuple[Parser, pl.DataFrame, pl.Series]] = []
     hint = path_hint(info.path, info.stream)
@@ -415,7 +420,12 @@ def _offer(
             break
         for parser, part in groups:
             tried.add(parser.name)
-            result = _run(parser, Document(info.path, part, info.stream), ctx, None)
+            # lines that lack a date take it from what the stream's other parsers read
+            near = max(
+                (t for f in (*read, *(x[1] for x in out)) if isinstance(t := f["ts"].max(), datetime)),
+                default=None,
+            )
+            result = _run(parser, Document(info.path, part, info.stream), replace(ctx, near=near), None)
             if result is None:
                 continue
             frame, parsed = result

@@ -27,6 +27,7 @@ from analyzer.ingest.wrappers import (
     JOURNAL_STREAM_KEYS,
     LABEL_STREAM_KEYS,
     LINE_NUMBERS,
+    NPM_BANNER,
     PREFIXES,
     PROMPT,
     QUOTE,
@@ -240,6 +241,13 @@ def _label(labels: pl.Expr) -> pl.Expr:
 def _paste_marks(view: View) -> View:
     """Quote marks (nested too), line numbers that count up, the indentation every line shares, and the
     shell command the paste starts with."""
+    banners = view.lines["text"].str.contains(ascii_classes(NPM_BANNER))
+    if banners.any():
+        # npm's "> name@version script" and the "> command" under it are npm's, not the app's log
+        command = banners.shift(1, fill_value=False) & view.lines["text"].str.starts_with("> ")
+        view = View(
+            view.lines.filter(~(banners | command)), [*view.wrappers, "npm-banner"], view.shipper_time
+        )
     for _ in range(_MAX_LAYERS):
         if _share(view.lines, QUOTE.pattern) < _QUORUM:
             break

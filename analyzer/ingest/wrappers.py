@@ -142,10 +142,12 @@ PREFIXES: Final[tuple[Prefix, ...]] = (
 
 #: The shell command a paste starts with (``user@host:~$ docker compose logs -f traefik``): not a log line.
 PROMPT: Final = (
-    r"^(?:[\w.-]+@[\w.-]+(?::\S*)?\s?[$#%]|[$#%>]|PS [A-Z]:\\\S*>)\s*(?:sudo\s+)?"
+    r"^(?:[\w.-]+@[\w.-]+(?:[: ]\S*)?\s?[$#%]|[$#%>]|PS [A-Z]:\\\S*>)\s*(?:sudo\s+)?"
     r"(?:docker(?:-compose)?|kubectl|k|oc|podman|journalctl|tail|cat|less|grep|zcat|logcli|heroku|cf|eb|npm|yarn|node"
     r"|python3?|flask|uvicorn|gunicorn|daphne|go|traefik|systemctl|sudo)\b"
 )
+#: npm's run-script banner, ``> name@1.0.0 start /path`` (the next ``> `` line is the command it runs).
+NPM_BANNER: Final = r"^> [\w@./-]+@\d+\.\d+\.\d+\S* [\w:.-]+(?: \S.*)?$"
 #: Paste marks, stripped before any tool's layer: ``> `` quotes (nested too).
 QUOTE: Final = Prefix("quote", r"^ {0,3}> ?(?P<rest>.*)$")
 #: Line numbers pasted with the lines (``12 ``, ``12: ``, ``12 | ``); stripped only when they count up.

@@ -33,6 +33,9 @@ class ParseContext:
     date: date | None = None
     #: Modification time of the file (a last resort for placing undated lines).
     mtime: datetime | None = None
+    #: The latest time other parsers already read in the same stream: the date (and year) for this
+    #: document's lines that lack one, before the file's modification time.
+    near: datetime | None = None
     #: File name, for formats that put a date in it (``localhost-1589212345678.log``).
     name: str = ""
     #: Where the file really is (``Document.path`` is the path as shown); None for stdin.

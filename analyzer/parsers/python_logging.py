@@ -32,7 +32,11 @@ _DISTINCT = (
 
 #: What only Python writes: its level names WARNING / CRITICAL, or the loggers of the libraries wsdiag knows
 #: (asctime's ",mmm" alone is no evidence: logback writes it too).
-_PY_EVIDENCE = rf"\b(?:WARNING|CRITICAL)\b|[:\s\[]{_PY_LOGGERS}[:\s\]]"
+_PY_EVIDENCE = (
+    rf"\b(?:WARNING|CRITICAL)\b|[:\s\[]{_PY_LOGGERS}[:\s\]]"
+    # python-engineio's own packet lines, and threading's thread names (``%(threadName)s``)
+    r"|[\w-]{16,}: (?:Sending|Received) packet [A-Z]+ |\((?:MainThread|Thread-\d+|SyncWorker_\d+)\)"
+)
 
 
 class PythonLogging(LearningLineParser):
@@ -42,6 +46,10 @@ class PythonLogging(LearningLineParser):
 
     def sniff(self, sample: list[str]) -> float:
         score = family_score(sample, _DISTINCT, PYTHON, top=0.9)
+        if share(sample, _PY_EVIDENCE):
+            # a listed layout with Python's evidence on it (Home Assistant's "(MainThread)"), even without
+            # one of the distinctive shapes above
+            score = max(score, 0.85 * share(sample, any_of(PYTHON)))
         # a layout nobody listed: the file's own time/level/fields structure, learned from the sample,
         # with Python's evidence (asctime's ",mmm" or Python's level names) on the lines it reads
         learned = learn_shapes(sample)

@@ -140,7 +140,16 @@ def _affected(rows: pl.DataFrame, conn_ids: list[str]) -> tuple[int, str]:
     estimated = pl.col("ts_estimated").fill_null(False) | pl.col("ts").is_null()
     said = pl.coalesce("error_name", "reason", "message", pl.col("line").cast(pl.String))
     placed = pl.col("ts").dt.truncate("1s").alias("_placed")
-    untimed = rows.filter(estimated).select(pl.struct("file", said.alias("_said"), placed).n_unique()).item()
+    # and an untimed line that says what a timed line of the file says is that line's twin (basicConfig
+    # prints python-engineio's warning bare and through its formatter)
+    timed_said = rows.filter(~estimated).select("file", said.alias("_said"))
+    untimed = (
+        rows.filter(estimated)
+        .with_columns(said.alias("_said"))
+        .join(timed_said, on=["file", "_said"], how="anti")
+        .select(pl.struct("file", "_said", placed).n_unique())
+        .item()
+    )
     per_logger = (
         rows.filter(~estimated)
         .group_by(

@@ -43,6 +43,8 @@ CONTINUATION = (
 _DIFF_UNIT_MS = {"ms": 1.0, "s": 1_000.0, "m": 60_000.0, "h": 3_600_000.0, "d": 86_400_000.0}
 #: Timestamps without a date (``16:03:44,244``) or without a year (``Nov 27 10:15:32``).
 _PARTIAL = r"^\W*\d{1,2}:\d\d|^\W*[A-Za-z]{3}\.? +\d{1,2} \d|^\W*\d{1,2} [A-Za-z]{3} \d\d:"
+#: The bracketed time of an access line: ``[22/Apr/2025:20:54:48 +0000] "GET …``, ``[2015-12-01 08:42:58] "GET``.
+_ACCESS_TIME = r'\[(\d\d/[A-Z][a-z]{2}/\d{4}[: ]\d\d:\d\d:\d\d(?: [+-]\d{4})?|\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?)\]\s+"'
 #: Which document of several parsed together a line belongs to (see :func:`~analyzer.parsers.base.parse_together`).
 _DOC = pl.col("line") // BATCH_STRIDE
 #: Turns the rows whose text starts with ``{`` into records (:func:`records`); rows it leaves out are read
@@ -81,6 +83,11 @@ GENERIC = Shape(
     "generic",
     rf"^\[?(?P<ts_raw>{_ANY_TS})\]?,?\s+(?:[\[(<]?(?P<level>{_ANY_LEVEL})[\])>]?:?\s+)?(?P<msg>.*)$",
 )
+#: A time of day alone, in brackets: ``[15:27:55] INFO: …`` (the date comes from the other lines).
+GENERIC_CLOCK = Shape(
+    "generic-clock",
+    rf"^\[(?P<ts_raw>\d\d:\d\d:\d\d(?:[.,]\d{{1,6}})?)\],?\s+(?:[\[(<]?(?P<level>{_ANY_LEVEL})[\])>]?:?\s+)?(?P<msg>.*)$",
+)
 #: A time after one to three short words: ``[8672] 2021/11/01 10:56:50.25 [ERR] …`` (a pid), Ruby's Logger
 #: ``E, [2016-10-18T15:20:21.51 #8906] ERROR -- : …``, ``flutter: FINE: 2021-07-16 03:42:00.74: …``.
 GENERIC_LATE = Shape(
@@ -90,7 +97,7 @@ GENERIC_LATE = Shape(
 )
 #: The catch-all layouts every backend parser ends with: records they alone read are "weak" (another
 #: format's parser may know them better).
-FALLBACK: Final = (GENERIC, GENERIC_LATE)
+FALLBACK: Final = (GENERIC, GENERIC_LATE, GENERIC_CLOCK)
 
 
 def with_fallback(
@@ -323,6 +330,16 @@ def _times(
     """``ts`` from ``ts_raw`` (records a JSON reader already timed keep their ``ts``)."""
     if "ts" not in events.columns:
         events = events.with_columns(pl.lit(None, dtype=UTC_US).alias("ts"))
+    # an access line a logger wrapped without a time of its own (``INFO:aiohttp.access:10.0.2.238
+    # [22/Apr/2025:20:54:48 +0000] "POST …"``) carries the request's time in its brackets
+    events = events.with_columns(
+        pl.coalesce(
+            pl.col("ts_raw"),
+            pl.when(pl.col("ts").is_null()).then(
+                pl.col("message").str.extract(ascii_classes(_ACCESS_TIME), 1)
+            ),
+        ).alias("ts_raw")
+    )
     raw = events["ts_raw"]
     if raw.null_count() == raw.len():
         return events, False
@@ -336,6 +353,8 @@ def _times(
         alone.update(events.filter(partial).select(_DOC.unique())["line"].to_list())
     elif ctx.date is None and partial.any():
         latest = utc.filter(~partial).max()
+        if not isinstance(latest, datetime):
+            latest = ctx.near
         if isinstance(latest, datetime):
             utc = utc.scatter(
                 partial.arg_true(), read_times(raw.filter(partial), tz=ctx.tz, default_date=latest.date()).utc

@@ -90,11 +90,13 @@ HPM_UNTAGGED = Shape(
 NODE_CONSOLE = Shape("node-console", r"^(?P<msg>\S.*)$", unless=rf"{CONTINUATION}|^> ")
 #: The tail of every Node parser's layouts: untimed lines come after the generic timed layout, which must
 #: see the timestamped lines of foreign formats first.
-NODE_UNTIMED = (MORGAN, HPM, HPM_UNTAGGED, GENERIC, NODE_CONSOLE)
+#: socket.io 0.9's own Logger (lib/logger.js): ``   info  - handshake authorized``, no time.
+SOCKETIO_09 = Shape("socketio-0.9", r"^\s*(?P<level>debug|info|warn|error)\s+- (?P<msg>.*)$")
+NODE_UNTIMED = (MORGAN, HPM, HPM_UNTAGGED, SOCKETIO_09, GENERIC, NODE_CONSOLE)
 
 # -- Python --------------------------------------------------------------------------------------------
 _LEVELS = r"TRACE|DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL"
-_ASCTIME = r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d{1,6})?(?:Z|[+-]\d\d:?\d\d)?"
+_ASCTIME = r"(?:\d{4}|\d\d)-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d{1,6})?(?:Z|[+-]\d\d:?\d\d)?"
 _PY_LOGGERS = (
     r"(?:engineio|socketio|geventwebsocket|uvicorn|gunicorn|daphne|django|channels|werkzeug|aiohttp"
     r"|websockets|flask_socketio|hypercorn)(?:\.[\w.]+)?"
@@ -186,12 +188,23 @@ ENGINEIO_BARE = Shape(
     # python-socketio's manager: "<sid> is entering room <room> [<namespace>]"
     r"|[\w-]{16,} is (?:entering|leaving) room .*"
     r"|Polling connection accepted.*|Engine\.IO connection established|WebSocket upgrade (?:was successful|failed).*"
-    r"|\S+ is not an accepted origin\.?|Unexpected error .*))$",
+    r"|\S+ is not an accepted origin\.?|Unexpected error .*"
+    # python-engineio server.py, when simple-websocket is missing
+    r"|WebSocket transport not available\..*"
+    # werkzeug's serving.py, before the traceback of a request that raised
+    r"|Error on request:))$",
 )
 #: Channels' lifecycle and request lines when printed without a logger prefix.
 CHANNELS_BARE = Shape(
     "channels",
     r"^(?P<msg>(?:WebSocket (?:HANDSHAKING|CONNECT|REJECT|DISCONNECT)|HTTP (?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)) \S+.*)$",
+)
+#: A format without a time (a wrapper such as syslog or journald stamps the lines): up to four fields
+#: (function, line number, thread), the level, `` - ``, the message —
+#: ``send   :94   1062678  INFO - <sid>: Sending packet OPEN data …``.
+LEVEL_DASH = Shape(
+    "python-level-dash",
+    rf"^(?:[\w.:<>-]+\s+){{0,4}}?(?P<level>{_LEVELS})\s+-\s+(?P<msg>.*)$",
 )
 PYTHON = (
     GUNICORN,
@@ -211,6 +224,7 @@ PYTHON = (
     SERVER_BANNER,
     ENGINEIO_BARE,
     CHANNELS_BARE,
+    LEVEL_DASH,
 )
 
 # -- Go ------------------------------------------------------------------------------------------------

@@ -48,13 +48,12 @@ CORS: Final = (
     rf"Access to [\w ]+? at {Q}(?P<url>{NQ}*){Q}(?: \(redirected from {Q}(?P<from>{NQ}*){Q}\))?"
     rf" from origin {Q}(?P<origin>{NQ}*){Q} has been blocked by CORS policy:?\s?(?P<detail>.*)$"
 )
-# Chrome before 2019: "Failed to load <url>: <detail>" and, before that, "XMLHttpRequest cannot load <url>. …";
-# WebKit (XMLHttpRequest.cpp, FetchResponse / NavigatorBeacon.cpp): "XMLHttpRequest cannot load <url> due to
-# access control checks." and "Fetch API cannot load <url> due to access control checks."
+# Chrome before 2019: "Failed to load <url>: <detail>" and, before that, "XMLHttpRequest cannot load <url>. …"
+# (WebKit's "… cannot load <url> due to access control checks." is WK_LOAD_BLOCKED below).
 CORS_OLD: Final = (
     r"^(?:Failed to load (?P<url1>[A-Za-z][\w+.-]*://\S+?):"
     r"|(?:XMLHttpRequest|Fetch API) cannot load (?P<url2>\S+?)\.?)"
-    r" (?P<detail>.*(?:Access-Control-|CORS|is therefore not allowed access|preflight|access control checks).*)$"
+    r" (?P<detail>.*(?:Access-Control-|CORS|is therefore not allowed access|preflight).*)$"
 )
 CORS_OLD_ORIGIN: Final = rf"Origin {Q}({NQ}*){Q} is therefore not allowed access"
 FF_CORS: Final = (
@@ -90,7 +89,9 @@ NET_ROW: Final = (
 # WebKit writes an NSURLError description, a CORS sentence or "cancelled" where Chromium has net::ERR_….
 FAILED_RESOURCE: Final = (
     r"^Failed to load resource: (?:the server responded with a status of (?P<status>\d{3})"
-    r"(?: \((?P<text>[^)]*)\))?|(?P<err>net::ERR_[A-Z0-9_]+)|(?P<desc>[A-Z][^.]*\..*?))$"
+    r"(?: \((?P<text>[^)]*)\))?|(?P<err>net::ERR_[A-Z0-9_]+)|(?P<desc>[A-Z][^.]*\..*?))"
+    # old Chrome put the resource's URL after the sentence, as its source link
+    r"(?:\s+[A-Za-z][\w+.-]*://\S+)?$"
 )
 # DevTools "Log XMLHttpRequests": XHR finished loading: GET "url".
 XHR_ROW: Final = (
