@@ -17,6 +17,7 @@ from typing import Any, Final, Literal
 from analyzer.errors import RuleError
 from analyzer.findings import SEVERITIES, Severity
 from analyzer.model import COLUMNS, SOURCES
+from analyzer.timeparse import parse_duration
 
 MatchKind = Literal["single", "aggregate", "absence", "sequence", "distribution"]
 MATCH_KINDS: Final = ("single", "aggregate", "absence", "sequence", "distribution")
@@ -27,7 +28,6 @@ OPS: Final = (
 METRIC_FNS: Final = ("count", "n_unique", "unique", "min", "max", "mean", "median", "sum", "any")
 TEST_EXPECT: Final = ("match", "no_match", "todo_match", "todo_no_match")
 _ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
 
 
 @dataclass(frozen=True)
@@ -175,12 +175,8 @@ def _read_toml(path: Path, errors: list[str]) -> dict[str, Any] | None:
 
 
 def parse_duration_ms(text: str) -> float:
-    """``"10s"`` → 10000.0; units ms, s, m, h."""
-    m = _DURATION.match(text.strip())
-    if not m:
-        raise ValueError(f"invalid duration {text!r} (use e.g. 500ms, 10s, 2m, 1h)")
-    factor = {"ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}[m.group(2)]
-    return float(m.group(1)) * factor
+    """``"10s"`` → 10000.0, in the grammar of every wsdiag duration (:func:`analyzer.timeparse.parse_duration`)."""
+    return parse_duration(text).total_seconds() * 1000
 
 
 def _rule(
