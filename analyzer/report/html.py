@@ -61,7 +61,7 @@ ZOOM_BELOW: Final = 0.25
 _e = html_text
 
 
-def render_html(analysis: Analysis) -> str:
+def render_html(analysis: Analysis, *, tz: str = "UTC") -> str:
     """The whole report as one HTML document."""
     findings = analysis.findings
     domain = time_domain(analysis.events)

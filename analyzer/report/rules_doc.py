@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
-from analyzer.report import terminal
+from analyzer.report.output import stdout_console
 
 if TYPE_CHECKING:
     from analyzer.rules.schema import Rule
@@ -23,7 +22,7 @@ def print_rule_list(rules: list[Rule]) -> None:
         table.add_column(name, no_wrap=name != "title")
     for rule in sorted(rules, key=lambda r: r.id):
         table.add_row(rule.id, rule.severity, ", ".join(rule.sources), rule.title)
-    Console().print(table)
+    stdout_console().print(table)
 
 
 def rule_markdown(rule: Rule) -> str:
@@ -45,12 +44,12 @@ def rule_markdown(rule: Rule) -> str:
 
 def print_rule(rule: Rule) -> None:
     """A rule's documentation, rendered."""
-    Console().print(Markdown(rule_markdown(rule)))
+    stdout_console().print(Markdown(rule_markdown(rule)))
 
 
 def print_test_outcomes(outcomes: list[TestOutcome]) -> None:
     """One line per embedded test case, then a count."""
-    console = terminal()
+    console = stdout_console()
     for o in outcomes:
         mark = ("xfail" if not o.passed else "XPASS") if o.todo else ("ok" if o.passed else "FAIL")
         style = {"ok": "green", "FAIL": "bold red"}.get(mark, "yellow")

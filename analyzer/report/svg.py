@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
+from analyzer.report.human import fmt_duration
 from analyzer.report.safe import html_text
 
 if TYPE_CHECKING:
@@ -68,22 +69,6 @@ def nice_step(span_ms: float, max_count: int) -> int:
         if step >= wanted:
             return step
     return math.ceil(wanted / _DAY) * _DAY
-
-
-def fmt_duration(ms: float) -> str:
-    """A short human duration: ``250 ms``, ``1.5 s``, ``30 s``, ``2 min``, ``1 h 5 min``, ``3 d``."""
-    if ms < _SECOND:
-        return f"{ms:.0f} ms"
-    if ms < _MINUTE:
-        return f"{ms / _SECOND:.3g} s"
-    if ms < _HOUR:
-        minutes, seconds = divmod(round(ms / _SECOND), 60)
-        return f"{minutes} min" + (f" {seconds} s" if seconds else "")
-    if ms < 2 * _DAY:
-        hours, minutes = divmod(round(ms / _MINUTE), 60)
-        return f"{hours} h" + (f" {minutes} min" if minutes else "")
-    days = ms / _DAY
-    return f"{days:.3g} d" if days < 100 else f"{days:,.0f} d"
 
 
 def clock(ms: float, step_ms: float, *, with_date: bool = False) -> str:

@@ -1,22 +1,32 @@
-"""``wsdiag timeline``: the connections, and a connection's story across the three sources."""
+"""``wsdiag timeline``: the connections, and a connection's story across the three sources.
+
+A story is one line per event — time on the corrected clock, source, what happened, where it is logged —
+so it reads top to bottom and greps; long lines are left to the terminal to wrap, never cut or wrapped
+inside a column. HAR entries are cited by their index (``entries[12]``): one-line HARs put them all on
+line 1.
+"""
 
 from __future__ import annotations
 
 import json
-import sys
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from rich.table import Table
 from rich.text import Text
 
-from analyzer.redact import redact
-from analyzer.report import terminal
+from analyzer.report.human import fmt_duration, when, zone_name
 from analyzer.report.json_report import iso
+from analyzer.report.lines import aligned_lines, connection_events, readable, what_expr
+from analyzer.report.output import emit_text, write_data
 from analyzer.report.safe import printable
+from analyzer.report.verdict import OUTCOMES
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from analyzer.correlate import Correlated
+    from analyzer.report.output import OutputOptions
 
 _KEYS = ("conn_id", "sid", "t", "request_id", "socket_id")
 _SOURCE_STYLE = {"proxy": "blue", "backend": "magenta", "browser": "green", "config": "dim"}
@@ -37,77 +47,88 @@ def select_connections(
     return conns["conn_id"].to_list()
 
 
-def story(correlated: Correlated, conn_id: str, *, redact_lines: bool) -> list[dict[str, Any]]:
-    """The events of one connection in corrected time order."""
-    rows = (
-        correlated.events.filter(pl.col("conn_id") == conn_id)
-        .sort(["ts", "source", "line"], nulls_last=True)
-        .select("ts", "source", "kind", "file", "stream", "line", "clock_offset_ms", "raw")
+def story_rows(correlated: Correlated, conn_id: str, *, tz: str, redact: bool) -> pl.DataFrame:
+    """One connection's events as readable rows (``what`` says what happened) in corrected time order."""
+    events = connection_events(correlated.events, conn_id)
+    return readable(events, tz=tz, redact=redact).with_columns(
+        what_expr().alias("what"),
+        pl.col("level").fill_null(""),
+        events["kind"].alias("kind"),
+        events["ts"].alias("ts"),
+        events["line"].alias("line"),
+        events["clock_offset_ms"].alias("clock_offset_ms"),
     )
-    out = []
-    for row in rows.iter_rows(named=True):
-        text = row["raw"] or ""
-        out.append(
-            {
-                "ts": iso(row["ts"]),
-                "source": row["source"],
-                "kind": row["kind"],
-                "path": row["file"],
-                "stream": row["stream"],
-                "line": row["line"],
-                "clock_offset_ms": round(row["clock_offset_ms"] or 0),
-                "text": redact(text) if redact_lines else text,
-            }
-        )
-    return out
+
+
+def story(correlated: Correlated, conn_id: str, *, redact_lines: bool) -> list[dict[str, Any]]:
+    """The events of one connection in corrected time order, as JSON-ready values."""
+    rows = story_rows(correlated, conn_id, tz="UTC", redact=redact_lines)
+    return [
+        {
+            "ts": iso(row["ts"]),
+            "source": row["source"],
+            "kind": row["kind"],
+            "path": row["place"],
+            "line": row["line"],
+            "where": row["where"],
+            "clock_offset_ms": round(row["clock_offset_ms"] or 0),
+            "what": row["what"],
+            "text": row["raw"] or "",
+        }
+        for row in rows.iter_rows(named=True)
+    ]
 
 
 def render_timeline(
     correlated: Correlated,
+    output: OutputOptions,
     *,
     key: str | None,
     client: str | None,
     failed: bool,
     limit: int,
-    fmt: str,
     redact: bool,
 ) -> None:
     """Print the connection list, or the stories of the selected connections."""
     ids = select_connections(correlated, key=key, client=client, failed=failed)
     conns = correlated.connections.filter(pl.col("conn_id").is_in(ids))
     stories = key is not None or failed
-    if fmt == "json":
+    if output.fmt == "json":
         doc: dict[str, Any] = {"connections": _connection_rows(conns)}
         if stories:
             doc["stories"] = {cid: story(correlated, cid, redact_lines=redact) for cid in ids[:limit]}
-        sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n")
+        write_data(json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n", output, what="timeline")
         return
-    console = terminal()
-    if not stories:
-        console.print(_connection_table(conns))
-        return
-    if not ids:
-        console.print("No connection matches.")
-    for cid in ids[:limit]:
-        conn = conns.filter(pl.col("conn_id") == cid).row(0, named=True)
-        head = Text.assemble(
-            ("\nconnection ", "bold"), (cid, "bold cyan"), f"  outcome {conn['outcome']}",
-            f", upgrade {conn['upgrade_outcome']}", f", client {conn['client'] or '?'}",
-        )  # fmt: skip
-        console.print(head)
-        for ev in story(correlated, cid, redact_lines=redact):
-            where = f"{ev['path']}{'[' + ev['stream'] + ']' if ev['stream'] else ''}:{ev['line']}"
-            console.print(
-                Text.assemble(
-                    f"  {ev['ts'] or '-'}  ",
-                    (f"{ev['source']:<8}", _SOURCE_STYLE.get(ev["source"], "")),
-                    f"{ev['clock_offset_ms']:+6d} ms  ",
-                    (printable(where), "cyan"),
-                )
-            )
-            console.print(Text("      " + printable(ev["text"]), style="dim", overflow="fold"))
-    if len(ids) > limit:
-        console.print(f"… {len(ids) - limit} more connection(s) (use --limit)", style="dim")
+
+    def render(console: Console) -> None:
+        if not stories:
+            console.print(_connection_table(conns, output.tz))
+            return
+        if not ids:
+            console.print("No connection matches.")
+        for cid in ids[:limit]:
+            _print_story(console, correlated, conns, cid, tz=output.tz, redact=redact)
+        if len(ids) > limit:
+            console.print(f"… {len(ids) - limit} more connection(s) (use --limit)", style="dim")
+
+    emit_text(render, output)
+
+
+def _print_story(
+    console: Console, correlated: Correlated, conns: pl.DataFrame, cid: str, *, tz: str, redact: bool
+) -> None:
+    conn = conns.filter(pl.col("conn_id") == cid).row(0, named=True)
+    rows = story_rows(correlated, cid, tz=tz, redact=redact)
+    zone = zone_name(rows["ts"].min(), tz)  # type: ignore[arg-type]
+    outcome = OUTCOMES.get(conn["outcome"], (conn["outcome"], ""))[0]
+    head = Text.assemble(("\nconnection ", "bold"), (cid, "bold cyan"))
+    head.append(f"  {outcome}, upgrade {conn['upgrade_outcome']}, client {conn['client'] or '?'}")
+    head.append(f"  ({rows.height} events, times {zone})", style="dim")
+    console.print(head)
+    lines = aligned_lines(rows, ("time", "source", "level", "what", "where"))
+    for source, line in zip(rows["source"].to_list(), lines, strict=True):
+        # one line per event: a long one is the terminal's to wrap, not cut or folded inside a column
+        console.print(Text("  " + printable(line), style=_SOURCE_STYLE.get(source, "")), soft_wrap=True)
 
 
 def _connection_rows(conns: pl.DataFrame) -> list[dict[str, Any]]:
@@ -128,24 +149,26 @@ def _connection_rows(conns: pl.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def _connection_table(conns: pl.DataFrame) -> Table:
-    table = Table(header_style="bold", box=None)
+def _connection_table(conns: pl.DataFrame, tz: str) -> Table:
+    zone = zone_name(conns["first_ts"].min(), tz) if conns.height else tz  # type: ignore[arg-type]
+    table = Table(header_style="bold", box=None, pad_edge=False)
     for name in (
         "connection",
-        "first seen",
+        f"first seen ({zone})",
         "client",
         "transports",
         "routers",
         "upgrade",
         "lifetime",
-        "outcome",
     ):
-        table.add_column(name, overflow="fold")
-    for row in _connection_rows(conns):
-        life = f"{row['lifetime_ms'] / 1000:.1f} s" if row["lifetime_ms"] is not None else "-"
+        table.add_column(name, no_wrap=True, overflow="ellipsis")
+    table.add_column("outcome", no_wrap=True)
+    for row in conns.iter_rows(named=True):
+        life = fmt_duration(row["lifetime_ms"]) if row["lifetime_ms"] is not None else "-"
         style = "green" if row["outcome"] == "ok" else "red"
         table.add_row(
-            row["conn_id"], row["first_ts"] or "-", row["client"] or "-", ",".join(row["transports"] or []),
-            printable(",".join(row["routers"] or [])), row["upgrade_outcome"], life, Text(row["outcome"], style=style),
+            row["conn_id"], when(row["first_ts"], tz), row["client"] or "-", ",".join(row["transports"] or []),
+            printable(",".join(row["routers"] or [])), row["upgrade_outcome"], life,
+            Text(OUTCOMES.get(row["outcome"], (row["outcome"], ""))[0], style=style),
         )  # fmt: skip
     return table
