@@ -149,6 +149,7 @@ def read_options(fn: F) -> F:
                 "--date",
                 "on_date",
                 type=click.DateTime(formats=["%Y-%m-%d"]),
+                metavar="YYYY-MM-DD",
                 default=None,
                 help="Date for sources that only carry a time of day (browser console exports).",
             ),
@@ -268,7 +269,6 @@ def output_options(
             )
             return fn(*args, output=output, **kwargs)
 
-        shown = "|".join(formats)
         declared: list[Callable[[F], F]] = [
             click.option(
                 "--format",
@@ -276,8 +276,8 @@ def output_options(
                 type=click.Choice(formats),
                 default=default,
                 show_default=default is not None,
-                help=f"Output format ({shown})."
-                + (" Text on a terminal; json for scripts; html: one self-contained page." if report else ""),
+                help="Output format."
+                + (" text: the verdict; json: for scripts; html: one self-contained page." if report else ""),
             ),
             click.option(
                 "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE."
@@ -289,8 +289,8 @@ def output_options(
                     "-v",
                     "--verbose",
                     count=True,
-                    help="Text and Markdown: -v adds each finding's evidence, -vv everything (raw lines, "
-                    "inputs, rules not concluded).",
+                    help="Text report: -v adds each finding's evidence, -vv everything (whole "
+                    "explanations, raw lines, inputs, rules not concluded).",
                 )
             )
         declared.append(click.option("-q", "--quiet", is_flag=True, help="Nothing on stderr but errors."))

@@ -96,9 +96,9 @@ class Har(Parser):
         pages = _pages(loaded.log)
         writer = str(_obj(loaded.log.get("creator")).get("name") or "")
         skipped = 0
-        for index, (entry, line) in enumerate(zip(loaded.entries, starts, strict=True)):
+        for entry, line in zip(loaded.entries, starts, strict=True):
             if isinstance(entry, dict):
-                _add_entry(rows, entry, line, index, pages, writer)
+                _add_entry(rows, entry, line, pages, writer)
             else:
                 skipped += 1
         notes = [f"HAR written by {loaded.creator}"] if loaded.creator else []
@@ -348,9 +348,7 @@ class _Entry:
     writer: str
 
 
-def _add_entry(
-    rows: _Rows, entry: dict[str, Any], line: int, index: int, pages: dict[str, str], writer: str
-) -> None:
+def _add_entry(rows: _Rows, entry: dict[str, Any], line: int, pages: dict[str, str], writer: str) -> None:
     request = _obj(entry.get("request"))
     response = _obj(entry.get("response"))
     url = str(request.get("url") or "")
@@ -367,8 +365,6 @@ def _add_entry(
         status = int(code[1])
     page = pages.get(str(entry.get("pageref")))
     attrs = {
-        # log.entries[index]: one-line HARs put every entry on line 1, so reports cite the index
-        "entry": index,
         "resource_type": entry.get("_resourceType"),
         "server_ip": entry.get("serverIPAddress") or None,
         "connection": entry.get("connection") or entry.get("_connectionId") or None,

@@ -130,7 +130,9 @@ def warnings(
     """What limits the verdict: skipped inputs, unparsed lines, clocks not aligned, an empty time window."""
     out: list[str] = []
     read_events = sum(i.events for i in analysis.inputs if not i.error)
-    if (since or until) and read_events and not analysis.events.height:
+    dated = any(i.first_ts for i in analysis.inputs if not i.error)
+    # undated events (configuration) are kept by any window: what matters is whether a dated one is left
+    if (since or until) and dated and not analysis.events["ts"].is_not_null().any():
         if since and until:
             window = span(since, until, tz)
         else:
@@ -138,7 +140,7 @@ def warnings(
         firsts = [i.first_ts for i in analysis.inputs if i.first_ts]
         lasts = [i.last_ts for i in analysis.inputs if i.last_ts]
         covered = f"; the logs cover {span(min(firsts), max(lasts), tz)}" if firsts and lasts else ""
-        out.append(f"--since/--until ({window}) leave none of the {read_events:,} events read{covered}")
+        out.append(f"--since/--until ({window}) leave no dated event of the {read_events:,} read{covered}")
     skipped = [i for i in analysis.inputs if i.error]
     if skipped:
         out.append(
