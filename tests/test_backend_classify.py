@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from analyzer.parsers._backend import classify
+from analyzer.parsers.backend.classify import classify
 
 SID = "lv_VI97HAXpY6yYWAAAC"
 SOCK = "wZX3oN0bSVIhsaknAAAI"

@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from analyzer.parsers._browser import classify
+from analyzer.parsers.browser.classify import classify
 
 WS_502 = (
     "WebSocket connection to 'wss://api.example.test/socket.io/?EIO=4&transport=websocket&sid=lv_VI97HAXpY6yYWAAAC'"

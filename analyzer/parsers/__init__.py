@@ -1,4 +1,10 @@
-"""Format parsers. Every module here is imported once and its :class:`Parser` subclasses registered."""
+"""Format parsers: one module per format, each registered by defining a :class:`Parser` subclass.
+
+Every module directly in this package is imported once and its ``Parser`` subclasses registered. The
+machinery they share lives in subpackages, which are not scanned: ``backend/`` (the line-layout engine,
+the layouts, and the tables of what backend messages mean) and ``browser/`` (what browser messages mean,
+placing undated console times, Engine.IO packets, HAR loading and rows).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ from analyzer.parsers.base import Parser
 def registry() -> dict[str, Parser]:
     """All known parsers by format name, in a stable order (specific before generic)."""
     for info in pkgutil.iter_modules(__path__):
-        if info.name != "base" and not info.name.startswith("_"):
+        if not info.ispkg and info.name != "base":
             importlib.import_module(f"{__name__}.{info.name}")
     found: dict[str, Parser] = {}
     for cls in _subclasses(Parser):  # type: ignore[type-abstract]

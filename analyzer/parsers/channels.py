@@ -12,8 +12,8 @@ HANDSHAKING is a WebSocket attempt (``ws_upgrade``), CONNECT its acceptance (``w
 
 from __future__ import annotations
 
-from analyzer.parsers._lines import LineParser
-from analyzer.parsers._shapes import CHANNELS_BARE, PYTHON, family_score
+from analyzer.parsers.backend.engine import LineParser
+from analyzer.parsers.backend.shapes import CHANNELS_BARE, PYTHON, family_score
 
 _DISTINCT = (
     r"WebSocket (?:HANDSHAKING|CONNECT|REJECT|DISCONNECT) \S+ \[|HTTP [A-Z]+ \S+ \d{3} \[[\d.]+, "

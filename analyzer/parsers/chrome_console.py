@@ -11,7 +11,7 @@ Records: with timestamps a record starts at a timestamp; without, at an anchor o
 browser itself prints (``WebSocket connection to …``, ``Access to XMLHttpRequest …``). Frames and other
 lines fold into the record above (``line`` = its first line, ``raw`` = all its lines).
 
-Times: see :mod:`analyzer.parsers._clock` (date from the ``<host>-<epoch ms>.log`` name, ``--date`` or
+Times: see :mod:`analyzer.parsers.browser.clock` (date from the ``<host>-<epoch ms>.log`` name, ``--date`` or
 the file time; zone ``--tz``; midnight roll-over). Without timestamps every record is placed at the save
 time and marked ``ts_estimated``: placing them between other sources' events is correlation's job, which
 is why the URL columns are filled for every message that names one.
@@ -23,9 +23,10 @@ from typing import Final
 
 import polars as pl
 
-from analyzer.parsers._browser import MESSAGE_HEADS, classify, json_attrs, select_events
-from analyzer.parsers._clock import place_times_of_day, time_of_day_ms
 from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult, share
+from analyzer.parsers.browser.classify import classify, json_attrs, select_events
+from analyzer.parsers.browser.clock import place_times_of_day, time_of_day_ms
+from analyzer.parsers.browser.messages import MESSAGE_HEADS
 
 _TS: Final = r"^(?P<ts>\d{2}:\d{2}:\d{2}\.\d{3}) (?P<rest>.*)$"
 # the anchor is whatever DevTools linkified: a file name, VM123, (index), a route name or a request URL

@@ -20,9 +20,9 @@ from typing import Final
 
 import polars as pl
 
-from analyzer.parsers._browser import classify, json_attrs, normalize_level, select_events
-from analyzer.parsers._clock import year_anchor
 from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult, share
+from analyzer.parsers.browser.classify import classify, json_attrs, normalize_level, select_events
+from analyzer.parsers.browser.clock import year_anchor
 from analyzer.timeparse import localize
 
 _PREFIX: Final = (

@@ -12,8 +12,8 @@ The namespace goes to ``logger``; every line is level ``debug``.
 
 from __future__ import annotations
 
-from analyzer.parsers._lines import LineParser
-from analyzer.parsers._shapes import DEBUG_BARE, DEBUG_GMT, DEBUG_ISO, DEBUG_TTY, NODE, family_score
+from analyzer.parsers.backend.engine import LineParser
+from analyzer.parsers.backend.shapes import DEBUG_BARE, DEBUG_GMT, DEBUG_ISO, DEBUG_TTY, NODE, family_score
 
 _NS = r"(?:engine|socket\.io|engine\.io-client|socket\.io-client|socket\.io-parser|[a-z][\w.-]*:[\w.*:-]+)"
 _DISTINCT = (

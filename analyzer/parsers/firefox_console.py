@@ -9,7 +9,7 @@ and no date are written; the file is named ``console-export-YYYY-M-D_H-M-S.txt``
 
 Records: with timestamps a record starts at a timestamp; without, a record ends at its location, and
 frames indented under a location still belong to it. Times are placed as for Chrome exports
-(:mod:`analyzer.parsers._clock`).
+(:mod:`analyzer.parsers.browser.clock`).
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from typing import Final
 
 import polars as pl
 
-from analyzer.parsers._browser import MESSAGE_HEADS, classify, json_attrs, select_events
-from analyzer.parsers._clock import place_times_of_day, time_of_day_ms
 from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult, share
+from analyzer.parsers.browser.classify import classify, json_attrs, select_events
+from analyzer.parsers.browser.clock import place_times_of_day, time_of_day_ms
+from analyzer.parsers.browser.messages import MESSAGE_HEADS
 
 _TS: Final = r"^(?P<ts>\d{2}:\d{2}:\d{2}\.\d{3}) (?P<rest>.*)$"
 _LOCATION: Final = r"(?:^|\s)(?P<loc>[^\s()]+:\d+:\d+)$"

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from analyzer.parsers._jsonlog import read_json_lines
-from analyzer.parsers._lines import GENERIC, LineParser
-from analyzer.parsers._shapes import any_of
+from analyzer.parsers.backend.engine import GENERIC, LineParser
+from analyzer.parsers.backend.jsonlog import read_json_lines
+from analyzer.parsers.backend.shapes import any_of
 from analyzer.parsers.base import share
 
 if TYPE_CHECKING:

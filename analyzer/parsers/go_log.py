@@ -9,8 +9,8 @@ the websocket protocol: 'upgrade' token not found in 'Connection' header"``. gor
 
 from __future__ import annotations
 
-from analyzer.parsers._lines import LineParser
-from analyzer.parsers._shapes import GO, family_score
+from analyzer.parsers.backend.engine import LineParser
+from analyzer.parsers.backend.shapes import GO, family_score
 from analyzer.parsers.base import share
 
 _DISTINCT = (

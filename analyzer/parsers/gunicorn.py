@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
-from analyzer.parsers._lines import LineParser
-from analyzer.parsers._shapes import GUNICORN, PYTHON, family_score
+from analyzer.parsers.backend.engine import LineParser
+from analyzer.parsers.backend.shapes import GUNICORN, PYTHON, family_score
 
 _DISTINCT = (
     r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?: [+-]\d{4})?\] \[\d+\] \[(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)\] "

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from analyzer.parsers._jsonlog import JsonKeys, read_json_lines
-from analyzer.parsers._lines import LineParser
-from analyzer.parsers._shapes import NODE
+from analyzer.parsers.backend.engine import LineParser
+from analyzer.parsers.backend.jsonlog import JsonKeys, read_json_lines
+from analyzer.parsers.backend.shapes import NODE
 from analyzer.parsers.base import share
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ which is read too.
 
 from __future__ import annotations
 
-from analyzer.parsers._lines import LineParser
-from analyzer.parsers._shapes import NEST_V6, NEST_V8, NODE, family_score
+from analyzer.parsers.backend.engine import LineParser
+from analyzer.parsers.backend.shapes import NEST_V6, NEST_V8, NODE, family_score
 
 
 class NestText(LineParser):

@@ -8,8 +8,8 @@ file's mtime (``ts_estimated``).
 
 from __future__ import annotations
 
-from analyzer.parsers._lines import LineParser, Shape
-from analyzer.parsers._shapes import NODE, family_score
+from analyzer.parsers.backend.engine import LineParser, Shape
+from analyzer.parsers.backend.shapes import NODE, family_score
 
 ERROR_LINE = Shape(
     "node-error",

@@ -18,9 +18,10 @@ from typing import Final
 
 import polars as pl
 
-from analyzer.parsers._browser import MESSAGE_HEADS, classify, json_attrs, normalize_level, select_events
-from analyzer.parsers._clock import place_times_of_day
 from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult, share
+from analyzer.parsers.browser.classify import classify, json_attrs, normalize_level, select_events
+from analyzer.parsers.browser.clock import place_times_of_day
+from analyzer.parsers.browser.messages import MESSAGE_HEADS
 from analyzer.timeparse import iso_to_utc
 
 _TYPES: Final = (

@@ -13,8 +13,8 @@ mtime) and marked ``ts_estimated``.
 
 from __future__ import annotations
 
-from analyzer.parsers._lines import LineParser
-from analyzer.parsers._shapes import PYTHON, family_score
+from analyzer.parsers.backend.engine import LineParser
+from analyzer.parsers.backend.shapes import PYTHON, family_score
 
 _DISTINCT = (
     r"^(?:\[[^\]]+\] )?(?:DEBUG|INFO|WARNING|ERROR|CRITICAL):[\w.-]+:"  # basicConfig

@@ -10,8 +10,8 @@ prints the client from ``X-Forwarded-For`` with port ``0`` (``127.0.0.1:0``).
 
 from __future__ import annotations
 
-from analyzer.parsers._lines import LineParser
-from analyzer.parsers._shapes import PYTHON, UVICORN, family_score
+from analyzer.parsers.backend.engine import LineParser
+from analyzer.parsers.backend.shapes import PYTHON, UVICORN, family_score
 
 _DISTINCT = r"^(?:TRACE|DEBUG|INFO|WARNING|ERROR|CRITICAL):\s{1,6}\S"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from analyzer.parsers._lines import CONTINUATION, Shape
+from analyzer.parsers.backend.engine import CONTINUATION, Shape
 from analyzer.parsers.base import share
 
 # -- Node ----------------------------------------------------------------------------------------------

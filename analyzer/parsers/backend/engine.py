@@ -8,7 +8,7 @@ formats, a function that turns decoded objects into records. :class:`LineParser`
 2. keeps lines that match no shape as their own record when they carry a known WebSocket / Socket.IO
    message (python-engineio's logger lines have no prefix at all), folds continuation lines (stack frames,
    pretty-printed objects) into the record above them, and reports the rest as unparsed;
-3. classifies every record's message (:mod:`analyzer.parsers._backend`);
+3. classifies every record's message (:mod:`analyzer.parsers.backend.classify`);
 4. reads the timestamps (:func:`analyzer.timeparse.read_times`), and places records without a time of
    their own by the shipper's timestamp, the debug module's ``+Nms`` diffs, the nearest timestamped line
    or the file's mtime — marking them ``ts_estimated``.
@@ -25,7 +25,7 @@ from typing import ClassVar
 import polars as pl
 
 from analyzer.model import UTC_US
-from analyzer.parsers._backend import CLASSIFIED, classify, normalize_level, signature_index
+from analyzer.parsers.backend.classify import CLASSIFIED, classify, normalize_level, signature_index
 from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult
 from analyzer.regex import ascii_classes
 from analyzer.timeparse import read_times

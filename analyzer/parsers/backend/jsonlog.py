@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from analyzer.jsonutil import OK, first_field, read_json_objects
-from analyzer.parsers._lines import records
+from analyzer.parsers.backend.engine import records
 from analyzer.timeparse import epoch_ms_to_utc
 from analyzer.urls import split_target
 
