@@ -93,10 +93,14 @@ def write_events(
 def _print_table(events: pl.DataFrame, output: OutputOptions, limit: int | None) -> None:
     shown = events if limit is not None or output.output else events.head(_TABLE_DEFAULT_LIMIT)
     table = Table(show_lines=False, header_style="bold", pad_edge=False, box=None)
-    for name in _TABLE_COLUMNS:
-        fixed = name in ("ts", "source", "kind", "status", "method", "transport", "conn_id")
-        table.add_column(name, no_wrap=fixed, overflow="ellipsis" if not fixed else "crop", max_width=None)
     readable = shown.select(_TABLE_COLUMNS).with_columns(pl.col("ts").dt.strftime("%Y-%m-%d %H:%M:%S%.3f"))
+    widths = readable.select(pl.col(c).cast(pl.String).str.len_chars().max() for c in _TABLE_COLUMNS).row(0)
+    for name, width in zip(_TABLE_COLUMNS, widths, strict=True):
+        # one line per event: long values are cut (jsonl, csv and parquet carry them whole)
+        if name in ("path", "sid", "router", "message"):
+            table.add_column(name, no_wrap=True, overflow="ellipsis", ratio=3 if name == "message" else 1)
+        else:
+            table.add_column(name, no_wrap=True, min_width=max(width or 0, len(name)))
     for row in readable.iter_rows():
         table.add_row(*(_cell(v) for v in row))
     if output.output:

@@ -165,8 +165,17 @@ class _Report:
         self.line(Text(f"Evidence ({plural(rows.height, 'line')}, times {zone}):", style="bold"), indent)
         for source in rows["source"].unique(maintain_order=True).to_list():
             part = rows.filter(pl.col("source") == source)
-            table = evidence_table(part, source, width=self.console.width - indent, raw=self.verbosity >= 2)
-            self.paragraph(table, indent)
+            self.paragraph(evidence_table(part, source, width=self.console.width - indent), indent)
+            if self.verbosity >= 2:
+                # whole, one per line, for copying and grepping: the terminal wraps them, nothing folds them
+                for where, raw in part.select("where", "raw").iter_rows():
+                    line = (
+                        Text(" " * indent)
+                        + Text(printable(where), style="cyan")
+                        + "  "
+                        + Text(printable(raw or ""), style="dim")
+                    )
+                    self.console.print(line, soft_wrap=True)
 
     def inputs(self) -> None:
         self.print(Text(""))
@@ -196,12 +205,12 @@ def _evidence_places(rows: pl.DataFrame) -> Text:
     return text
 
 
-def evidence_table(rows: pl.DataFrame, source: str, *, width: int, raw: bool = False) -> Table:
+def evidence_table(rows: pl.DataFrame, source: str, *, width: int) -> Table:
     """Readable events of one source, aligned: time, status, duration and level in fixed columns, then
     what happened (request or message) over where it went (router → upstream) and where it is logged.
 
     Two lines per event (three when the route and the place do not fit ``width`` together) keep the
-    columns readable at 80 columns; ``raw`` adds the raw line below.
+    columns readable at 80 columns.
     """
     table = Table(
         box=None,
@@ -229,8 +238,6 @@ def evidence_table(rows: pl.DataFrame, source: str, *, width: int, raw: bool = F
         detail = [part for part in (_route(row), row["where"]) if part]
         joined = "  ·  ".join(detail)
         main.append("\n" + printable(joined if len(joined) <= room else "\n".join(detail)), style="dim")
-        if raw and row["raw"]:
-            main.append("\n" + printable(row["raw"]), style="dim italic")
         table.add_row(*cells, main)
     return table
 
