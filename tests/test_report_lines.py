@@ -12,7 +12,7 @@ from analyzer.analysis import analyze
 from analyzer.findings import Evidence
 from analyzer.report.human import duration_expr, fmt_duration
 from analyzer.report.lines import aligned_lines, evidence_events, readable, what_expr
-from conftest import read_text
+from tests.conftest import read_text
 
 ROOT = Path(__file__).parents[1]
 # Traefik v3 CLF, the shape tests/data/traefik holds (request line, status, router, upstream, duration)
