@@ -35,6 +35,8 @@ CAUSE_EVIDENCE: Final = 6
 OTHER_EVIDENCE: Final = 2
 #: Events of the connection story (its first ones: a failed connection fails early).
 STORY_EVENTS: Final = 12
+#: Rows of the findings table; more findings are counted below it.
+MAX_TABLE_ROWS: Final = 15
 #: Width of the aligned text inside code blocks.
 CODE_WIDTH: Final = 110
 
@@ -133,7 +135,7 @@ def _findings_table(verdict: Verdict, tz: str) -> list[str]:
         f"| # | severity | rule | what | matches | when ({zone}) |",
         "|---|---|---|---|---|---|",
     ]
-    for i, f in enumerate(findings, 1):
+    for i, f in enumerate(findings[:MAX_TABLE_ROWS], 1):
         if f in verdict.causes:
             role = "**root cause**: "
         elif f.explained_by in numbers:
@@ -144,6 +146,8 @@ def _findings_table(verdict: Verdict, tz: str) -> list[str]:
         out.append(
             f"| {i} | {f.severity} | `{f.rule}` | {role}{_cell(f.title)} | {f.count:,} | {md_inline(when)} |"
         )
+    if len(findings) > MAX_TABLE_ROWS:
+        out += ["", f"… and {len(findings) - MAX_TABLE_ROWS} more findings (`--format json` lists them all)."]
     return [*out, ""]
 
 
