@@ -560,7 +560,13 @@ def rules() -> None:
 
 
 @rules.command("list")
-@click.option("--patterns", "pattern_dirs", multiple=True, type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--patterns",
+    "pattern_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Extra rule folder (repeatable).",
+)
 def rules_list(pattern_dirs: tuple[str, ...]) -> None:
     """List every rule: id, severity, the sources it reads, title."""
     from analyzer.report.rules_doc import print_rule_list
@@ -572,7 +578,13 @@ def rules_list(pattern_dirs: tuple[str, ...]) -> None:
 
 @rules.command("show")
 @click.argument("rule_id")
-@click.option("--patterns", "pattern_dirs", multiple=True, type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--patterns",
+    "pattern_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Extra rule folder (repeatable).",
+)
 def rules_show(rule_id: str, pattern_dirs: tuple[str, ...]) -> None:
     """Show one rule's documentation: what it detects, why it breaks, false positives, the fix."""
     from analyzer.report.rules_doc import print_rule
