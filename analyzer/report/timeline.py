@@ -15,7 +15,7 @@ import polars as pl
 from rich.table import Table
 from rich.text import Text
 
-from analyzer.report.human import fmt_duration, when, zone_name
+from analyzer.report.human import fmt_duration, plural, when, zone_name
 from analyzer.report.json_report import iso
 from analyzer.report.lines import aligned_lines, connection_events, readable, what_expr
 from analyzer.report.output import emit_text, write_data
@@ -150,25 +150,39 @@ def _connection_rows(conns: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def _connection_table(conns: pl.DataFrame, tz: str) -> Table:
+    """One row per connection, never wrapped: ids and times whole, the rest cut with an ellipsis."""
+    firsts = [when(ts, tz) for ts in conns["first_ts"].to_list()]
+    days = {text[:10] for text in firsts if text != "-"}
     zone = zone_name(conns["first_ts"].min(), tz) if conns.height else tz  # type: ignore[arg-type]
-    table = Table(header_style="bold", box=None, pad_edge=False)
+    title = f"{plural(conns.height, 'connection')}, times {zone}"
+    if len(days) == 1:
+        firsts = [text[11:] for text in firsts]
+        title += f" on {days.pop()}"
+    table = Table(header_style="bold", box=None, pad_edge=False, title=title, title_justify="left")
+    outcomes = [OUTCOMES.get(o, (o, ""))[0] for o in conns["outcome"].to_list()]
+    whole = {
+        "connection": max((len(c) for c in conns["conn_id"].to_list()), default=10),
+        "first seen": max((len(f) for f in firsts), default=10),
+    }
+    whole["outcome"] = max((len(o) for o in outcomes), default=7)
+    # what tells connections apart first; what a narrow terminal may cut last
     for name in (
         "connection",
-        f"first seen ({zone})",
-        "client",
-        "transports",
-        "routers",
+        "first seen",
+        "outcome",
         "upgrade",
         "lifetime",
+        "routers",
+        "transports",
+        "client",
     ):
-        table.add_column(name, no_wrap=True, overflow="ellipsis")
-    table.add_column("outcome", no_wrap=True)
-    for row in conns.iter_rows(named=True):
+        table.add_column(name, no_wrap=True, overflow="ellipsis", min_width=whole.get(name))
+    for row, first in zip(conns.iter_rows(named=True), firsts, strict=True):
         life = fmt_duration(row["lifetime_ms"]) if row["lifetime_ms"] is not None else "-"
         style = "green" if row["outcome"] == "ok" else "red"
         table.add_row(
-            row["conn_id"], when(row["first_ts"], tz), row["client"] or "-", ",".join(row["transports"] or []),
-            printable(",".join(row["routers"] or [])), row["upgrade_outcome"], life,
-            Text(OUTCOMES.get(row["outcome"], (row["outcome"], ""))[0], style=style),
+            row["conn_id"], first, Text(OUTCOMES.get(row["outcome"], (row["outcome"], ""))[0], style=style),
+            row["upgrade_outcome"], life, printable(",".join(row["routers"] or [])),
+            ",".join(row["transports"] or []), row["client"] or "-",
         )  # fmt: skip
     return table
