@@ -185,7 +185,7 @@ def test_a_story_is_one_line_per_event_with_har_entries_by_index():
 
 def test_the_connection_list_keeps_each_connection_on_one_line():
     result = run("timeline", SCENARIO, "-q")
-    title, header, *lines = result.stdout.strip().splitlines()
+    title, _header, *lines = result.stdout.strip().splitlines()
     assert title == "3 connections, times UTC on 2026-11-25"
     assert [line.split()[:4] for line in lines] == [
         ["zP-hAJoiXjNP5JmXAAAA", "21:33:27.768", "failed", "upgrade"],
