@@ -14,6 +14,7 @@ from markdown_it import MarkdownIt
 
 from analyzer.analysis import Analysis, analyze
 from analyzer.report.markdown import MAX_BYTES, render_markdown
+from analyzer.report.safe import md_inline, md_prose
 
 ROOT = Path(__file__).parents[1]
 SCENARIOS = sorted(p.name for p in (ROOT / "sample_logs").iterdir() if p.is_dir())
@@ -104,3 +105,13 @@ def test_log_text_cannot_break_a_table_or_a_fence():
     text = render_markdown(Analysis(**{**analysis.__dict__, "findings": [hostile]}))
     check_renders(text)
     assert "a \\| b" in text
+
+
+@pytest.mark.parametrize("scenario", ["traefik-priority-conflict", "upgrade-headers-stripped"])
+def test_nothing_is_written_twice(scenario):
+    analysis = analysis_of(scenario)
+    text = render_markdown(analysis)
+    for f in analysis.findings:
+        assert text.count(md_inline(f.title)) == 1, f.rule
+    root = analysis.findings[0]
+    assert text.count("**Fix:**") == 1 and text.count(md_prose(root.remediation)) == 1

@@ -137,15 +137,13 @@ def _findings_table(verdict: Verdict, tz: str) -> list[str]:
     ]
     for i, f in enumerate(findings[:MAX_TABLE_ROWS], 1):
         if f in verdict.causes:
-            role = "**root cause**: "
+            what = "**root cause**, the verdict above"
         elif f.explained_by in numbers:
-            role = f"follows from #{numbers[f.explained_by]}: "
+            what = f"follows from #{numbers[f.explained_by]}: {_cell(f.title)}"
         else:
-            role = ""
+            what = _cell(f.title)
         when = span(f.first_seen, f.last_seen, tz).removesuffix(f" {zone}") if f.first_seen else "-"
-        out.append(
-            f"| {i} | {f.severity} | `{f.rule}` | {role}{_cell(f.title)} | {f.count:,} | {md_inline(when)} |"
-        )
+        out.append(f"| {i} | {f.severity} | `{f.rule}` | {what} | {f.count:,} | {md_inline(when)} |")
     if len(findings) > MAX_TABLE_ROWS:
         out += ["", f"… and {len(findings) - MAX_TABLE_ROWS} more findings (`--format json` lists them all)."]
     return [*out, ""]

@@ -151,11 +151,13 @@ def warnings(
     unparsed = [i for i in analysis.inputs if i.unparsed_lines and not i.error]
     if unparsed:
         total = sum(i.unparsed_lines for i in unparsed)
-        out.append(
-            f"{plural(total, 'line')} not parsed in "
-            + ", ".join(f"{i.label} ({i.unparsed_lines:,})" for i in unparsed[:3])
+        where = (
+            unparsed[0].label
+            if len(unparsed) == 1
+            else ", ".join(f"{i.label} ({i.unparsed_lines:,})" for i in unparsed[:3])
             + (", …" if len(unparsed) > 3 else "")
         )
+        out.append(f"{plural(total, 'line')} not parsed: {where}")
     unaligned = [i for i in analysis.inputs if i.aligned is False and not i.error]
     if unaligned:
         out.append(
