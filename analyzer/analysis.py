@@ -74,7 +74,7 @@ def analyze(paths: list[str], options: AnalyzeOptions | None = None) -> Analysis
     rules = select_rules(options)
     ingested = load(paths, options.read)
     if not ingested.anything_read:
-        raise NoInputError(_nothing_read(ingested))
+        raise NoInputError(_nothing_read(ingested), inputs=ingested.inputs)
     return analyze_ingested(ingested, rules, options)
 
 
@@ -102,8 +102,18 @@ def analyze_ingested(ingested: Ingested, rules: list[Rule], options: AnalyzeOpti
 
 
 def _nothing_read(ingested: Ingested) -> str:
-    reasons = "; ".join(f"{i.label}: {i.error}" for i in ingested.inputs) or "no files found"
-    return f"no input could be read ({reasons})"
+    return nothing_read_message(ingested.inputs)
+
+
+def nothing_read_message(inputs: list[InputInfo]) -> str:
+    """Why nothing could be read: each input's reason, and the first line of a file no parser knows."""
+    from analyzer.redact import redact
+
+    reasons = "; ".join(
+        f"{i.label}: {i.error}" + (f" (first line: {redact(i.first_line)!r})" if i.first_line else "")
+        for i in inputs
+    )
+    return f"no input could be read ({reasons or 'no files found'})"
 
 
 def with_configuration(

@@ -338,8 +338,9 @@ def _read(paths: tuple[str, ...], read: ReadOptions, output: OutputOptions) -> I
     if not output.quiet:
         print_input_summary(ingested.inputs, console=stderr_console(output.color))
     if not ingested.anything_read:
-        reasons = "; ".join(f"{i.label}: {i.error}" for i in ingested.inputs) or "no files found"
-        raise NoInputError(f"no input could be read ({reasons})")
+        from analyzer.analysis import nothing_read_message
+
+        raise NoInputError(nothing_read_message(ingested.inputs), inputs=ingested.inputs)
     return ingested
 
 
@@ -387,11 +388,23 @@ def analyze(paths: tuple[str, ...], options: AnalyzeOptions, output: OutputOptio
     from analyzer.report.output import stderr_console
 
     with user_errors():
-        analysis = run_analysis(list(paths), options)
+        try:
+            analysis = run_analysis(list(paths), options)
+        except NoInputError as exc:
+            if output.fmt == "json":  # scripts get the inputs and their reasons, and still exit 2
+                _write_unread(exc, output)
+            raise
         if (output.output or output.fmt not in (None, "text")) and not output.quiet:
             print_input_summary(analysis.inputs, console=stderr_console(output.color))
         write_report(analysis, output, since=options.since, until=options.until)
         sys.exit(exit_code(analysis.findings, output.fail_on))
+
+
+def _write_unread(exc: NoInputError, output: OutputOptions) -> None:
+    from analyzer.report.json_report import dumps, unread_report
+    from analyzer.report.output import write_data
+
+    write_data(dumps(unread_report(exc.inputs, str(exc))), output)
 
 
 @cli.command()

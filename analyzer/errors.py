@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 #: The analysis ran, whatever it found.
 EXIT_OK: Final = 0
@@ -42,6 +42,11 @@ class InputError(WsdiagError):
 
 class NoInputError(WsdiagError):
     """Nothing at all could be read from the given paths."""
+
+    def __init__(self, message: str, *, inputs: list[Any] | None = None) -> None:
+        super().__init__(message)
+        #: What was tried, with the reason each input could not be read (``InputInfo`` values).
+        self.inputs = inputs or []
 
 
 class UsageError(WsdiagError):

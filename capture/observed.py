@@ -226,4 +226,68 @@ OBSERVED: dict[str, tuple[str, ...]] = {
         "`127.0.0.1:0` (it trusts `X-Forwarded-For`, which has no port); python-socketio logs nothing when a "
         "tab closes.",
     ),
+    "healthy-flask-socketio": (
+        'werkzeug 3.1 writes its request lines as `127.0.0.1 - - [02/Dec/2026 18:16:22] "GET /socket.io/?EIO=4&'
+        'transport=polling&t=… HTTP/1.1" 200 -` (local time, no zone, no size) and **no line at all for a '
+        "WebSocket request** (the handler never returns while the socket lives); its start-up banner has ANSI "
+        "colour escapes even in a file (`\\x1b[31m\\x1b[1mWARNING: This is a development server…`).",
+        "python-engineio/socketio lines carry no time and no level (`<sid>: Sending packet OPEN data {…}`, "
+        '`<sid> is entering room lobby [/]`, `received event "chat" from <sid> [/]`); a closed tab leaves no '
+        "line.",
+    ),
+    "flask-wrong-router": (
+        "With `logging.basicConfig(format=…)` every python-engineio/socketio message is written **twice**: "
+        "once bare by the handler python-engineio adds to its own logger, once with the root format "
+        "(`[2026-12-02 18:17:09,135] INFO in socket: <sid>: Sending packet OPEN …`), because that logger "
+        "also propagates; werkzeug's request lines get the prefix around their own CLF-like text "
+        '(`[…,225] INFO in _internal: 127.0.0.1 - - [02/Dec/2026 18:17:09] "GET /socket.io/… HTTP/1.1" '
+        "200 -`).",
+        "After the priority change the Flask log simply stops: the 404s are Express's (`web@file` in "
+        "Traefik, `statusCode: 404` in pino).",
+    ),
+    "healthy-django-daphne": (
+        "daphne's access log (stdout) writes WebSockets as `127.0.0.1:47776 - - [02/Dec/2026:18:17:53] "
+        '"WSCONNECTING /ws/chat/" - -`, then `WSCONNECT` when accepted and `WSDISCONNECT` at the close: no '
+        "status, no size; HTTP as `\"GET /rooms/\" 200 59` (no protocol). daphne's own lines use its CLI's "
+        "`%(asctime)-15s %(levelname)-8s %(message)s`; the app's `chat` logger Django's `verbose` format "
+        "(`INFO 2026-12-02 18:17:53,962 consumers 25876 140272652508032 client […] joined lobby`).",
+        "A reloaded or closed tab closes with 1001 (`left lobby (close code 1001)`).",
+    ),
+    "django-origin-rejected": (
+        "daphne's `runserver` logs through `django.channels.server`, printed only with DEBUG on, as bare "
+        "messages with **no time**: `WebSocket HANDSHAKING /ws/chat/ [127.0.0.1:48924]`, `WebSocket REJECT "
+        "…`, `WebSocket DISCONNECT …` for every refused attempt, and `HTTP GET /rooms/ 200 [0.01, "
+        "127.0.0.1:40870]` for HTTP.",
+        "Traefik logs the refusal as `403 0` on `api@file`; Chromium's console: `Error during WebSocket "
+        "handshake: Unexpected response code: 403`.",
+    ),
+    "django-wsgi-runserver": (
+        "Django's WSGI runserver writes `Not Found: /ws/chat/` (django.request, no time) and then "
+        '`[02/Dec/2026 18:22:05] "GET /ws/chat/ HTTP/1.1" 404 2205` (django.server\'s `[%(server_time)s]` '
+        "prefix, local time, no zone) per handshake; Traefik logs `404` on the socketio router.",
+    ),
+    "healthy-go-gin": (
+        "Gin logs a hijacked WebSocket when its handler returns, as `[GIN] 2026/12/02 - 18:15:53 | 200 | "
+        '18.184699405s | 127.0.0.1 | GET "/ws"`: status **200** (not 101: Gin\'s writer never saw the '
+        "101 gorilla wrote on the hijacked connection) and the connection's lifetime as latency.",
+        "Debug mode prints `[GIN-debug]` lines and multi-line warnings at start (`- using env:\texport "
+        "GIN_MODE=release`, blank lines); the standard `log` package writes `2026/12/02 18:15:53 client "
+        "disconnected remote 127.0.0.1:41400 reason websocket: close 1001 (going away) clients 2`.",
+        "The socketio router's `PathPrefix(/api/rooms)` also sends the REST script's POSTs to Gin, which "
+        "answers `404` (only GET is routed there).",
+    ),
+    "go-upgrade-headers-stripped": (
+        "gorilla/websocket 1.5.0 answers `400 12` (`Bad Request`) and the app's slog TextHandler line is "
+        '`time=2026-12-02T18:19:17.628Z level=ERROR msg="upgrade failed" remote=127.0.0.1:54156 '
+        "err=\"websocket: the client is not using the websocket protocol: 'upgrade' token not found in "
+        "'Connection' header\"`.",
+        "Traefik logs these requests with no `Upgrade` header (the hop removed it before Traefik); all of them "
+        "came over one kept-alive connection from Traefik (the same remote port).",
+    ),
+    "go-origin-rejected": (
+        "gorilla/websocket answers `403 10` (`Forbidden`), the app's slog JSONHandler writes "
+        '`{"time":"2026-12-02T18:20:01.465224965Z","level":"ERROR","msg":"upgrade failed",…,'
+        '"err":"websocket: request origin not allowed by Upgrader.CheckOrigin"}` (nanosecond times, '
+        "trailing zeros dropped).",
+    ),
 }

@@ -159,7 +159,9 @@ def write_readme(folder: Path) -> None:
         "Connection, X-Request-Id, X-Forwarded-For) and `traefik/traefik.log` (DEBUG): the real Traefik binary.",
         "- `backend/*.log`: the servers' stdout+stderr — Node Socket.IO servers with "
         "`DEBUG=engine*,socket.io*,chat:*` (the `chat:app` lines are the app's own `debug` logger), the Express "
-        "front-end/REST app with pino-http, python-socketio/uvicorn where used.",
+        "front-end/REST app with pino-http, and where used python-socketio/uvicorn, Flask-SocketIO on werkzeug "
+        "(werkzeug's request log, engineio/socketio loggers), Django Channels on daphne or `manage.py "
+        "runserver`, and the Go server (gorilla/websocket on net/http or Gin; `log` or `log/slog`).",
         "- `browser/chrome_debug.log`: Chromium's own log (`--enable-logging=stderr --v=0`).",
         "- `browser/session.har`: written by Playwright's `recordHar` for the browser context (all tabs).",
         '- `browser/<host>-<epoch ms>.log`: one console export per tab. DevTools\' "Save as…" cannot be '

@@ -826,3 +826,231 @@ def router_priority_conflict(h: Harness) -> None:
         h.sleep(3)
         h.reload(f"p{1 + k % 2}")
     h.until(h.seconds)
+
+
+# -- Python and Go producers: Flask-SocketIO on werkzeug, Django Channels, gorilla/websocket and Gin ---------
+
+#: The format of Flask's logging docs (`[%(asctime)s] %(levelname)s in %(module)s: %(message)s`).
+FLASK_DOCS_FORMAT = "[%(asctime)s] %(levelname)s in %(module)s: %(message)s"
+
+
+def ws_site(web: int, backend: int, prefix: str = "/ws") -> dict[str, Any]:
+    """The page on chat.localhost, plain WebSockets (and the backend's own REST paths) on a path prefix."""
+    return chat_site(web, [backend], ws_rule=f"Host(`{CHAT}`) && PathPrefix(`{prefix}`)")
+
+
+@scenario(
+    seconds=40,
+    access_format="json",
+    first_rule=None,
+    root_cause="Nothing is wrong: a Flask-SocketIO server on werkzeug's development server (`socketio.run(app, "
+    "allow_unsafe_werkzeug=True)`, threading mode, simple-websocket), cors_allowed_origins='*', three tabs, "
+    "one WebSocket-only, one tab closed. Logging is left at the libraries' defaults: werkzeug's request "
+    "lines, python-engineio/socketio's bare messages.",
+)
+def healthy_flask_socketio(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.traefik(chat_site(web, [sio]))
+    h.flask_sio("chat-flask", sio, cors="*")
+    page = {**PAGE, "perPage": {"3": {"options": {"transports": ["websocket"]}}}}
+    h.web_app("web", web, page=page)
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 3)
+    h.until(h.seconds * 0.7)
+    h.close("p2")
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=40,
+    access_format="common",
+    first_rule="handshake-wrong-router",
+    root_cause="A Flask-SocketIO backend (werkzeug dev server) behind Traefik, healthy at first; then the web "
+    "router `Host(chat.localhost)` is given `priority: 100`, which outranks the socketio router: every new "
+    "Socket.IO handshake reaches the Express front-end, which answers `404 Cannot GET /socket.io/...`. "
+    "WebSockets already open keep working; the new tab and the reloaded tab never connect, and the Flask "
+    "log simply stops showing new sessions.",
+    also=("reconnect-storm", "upgrade-never-completes"),
+    notes=(
+        f"The Flask app configures logging as Flask's docs show: `logging.basicConfig(format="
+        f"'{FLASK_DOCS_FORMAT}')`, so werkzeug's request lines and engineio's messages carry that prefix.",
+    ),
+)
+def flask_wrong_router(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.traefik(chat_site(web, [sio]))
+    h.flask_sio("chat-flask", sio, cors="*", log_format=FLASK_DOCS_FORMAT)
+    h.web_app("web", web, page=PAGE)
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 2)
+    h.until(h.seconds * 0.3)
+    h.reconfigure(
+        chat_site(web, [sio], web_priority=100),
+        "web router given priority: 100 (outranks the socketio router's default 41)",
+    )
+    h.sleep(3)
+    open_pages(h, 1, start=3)
+    h.until(h.seconds * 0.55)
+    h.reload("p2")
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=40,
+    access_format="json",
+    first_rule=None,
+    root_cause="Nothing is wrong: a Django Channels project (the tutorial's chat consumer behind "
+    "AllowedHostsOriginValidator, ALLOWED_HOSTS ['*']) on daphne, plain WebSockets on /ws/chat/ and a JSON "
+    "view on /rooms/; three tabs, one closed, one reloaded.",
+    notes=(
+        "daphne's own lines use the format its command line sets (`%(asctime)-15s %(levelname)-8s "
+        "%(message)s`), its access log is on stdout; the application's `chat` logger uses the `verbose` "
+        "formatter of Django's logging how-to (`{levelname} {asctime} {module} {process:d} {thread:d} "
+        "{message}`).",
+    ),
+)
+def healthy_django_daphne(h: Harness) -> None:
+    web, dj = free_port(), free_port()
+    h.traefik(chat_site(web, [dj], ws_rule=f"Host(`{CHAT}`) && (PathPrefix(`/ws`) || PathPrefix(`/rooms`))"))
+    h.django("chat-django", dj, server="daphne")
+    page = {**PAGE, "websocket": "/ws/chat/", "restPaths": ["/rooms/", "/api/me"]}
+    h.web_app("web", web, page=page)
+    h.browser()
+    h.rest_traffic(CHAT, [*REST, "GET /rooms/"])
+    open_pages(h, 3)
+    h.until(h.seconds * 0.5)
+    h.close("p2")
+    h.until(h.seconds * 0.7)
+    h.reload("p1")
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=35,
+    access_format="common",
+    first_rule="origin-rejected",
+    root_cause="The page on http://chat.localhost opens a WebSocket to a Django Channels API on its own host "
+    "(ws://api.localhost/ws/chat/), run with `manage.py runserver` (daphne in INSTALLED_APPS). The consumer "
+    "sits behind AllowedHostsOriginValidator and ALLOWED_HOSTS lists only the API's own host "
+    "(`api.localhost`): the page's Origin `chat.localhost` is not in it, so Channels rejects every handshake "
+    "(`WebSocket REJECT`, HTTP 403); the page retries for ever.",
+    also=("reconnect-storm", "upgrade-never-completes"),
+    notes=(
+        "`DEBUG = True`, as `runserver` is run in development: daphne's runserver logs through the "
+        "`django.channels.server` logger, which Django's default logging prints only when DEBUG is on.",
+    ),
+)
+def django_origin_rejected(h: Harness) -> None:
+    web, dj = free_port(), free_port()
+    h.traefik(api_site(web, dj))
+    h.django("chat-django", dj, server="runserver", allowed_hosts=[API], debug=True)
+    page = {**PAGE, "websocket": f"ws://{API}:{h.port}/ws/chat/"}
+    h.web_app("web", web, page=page)
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    h.rest_traffic(API, ["GET /rooms/"], every=4)
+    open_pages(h, 2)
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=40,
+    access_format="json",
+    first_rule=None,
+    root_cause="Nothing is wrong: a Go chat server on Gin (`gin.Default()`, debug mode, its request logger) "
+    "upgrading /ws with gorilla/websocket, the application logging with the standard `log` package; three "
+    "tabs on plain WebSockets, one closed, one reloaded.",
+)
+def healthy_go_gin(h: Harness) -> None:
+    web, go = free_port(), free_port()
+    h.traefik(
+        chat_site(web, [go], ws_rule=f"Host(`{CHAT}`) && (PathPrefix(`/ws`) || PathPrefix(`/api/rooms`))")
+    )
+    h.go_chat("chat-go", go, router="gin", log="std")
+    h.web_app("web", web, page={**PAGE, "websocket": "/ws"})
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 3)
+    h.until(h.seconds * 0.5)
+    h.close("p3")
+    h.until(h.seconds * 0.7)
+    h.reload("p1")
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=35,
+    access_format="common",
+    first_rule="upgrade-headers-stripped",
+    root_cause="A hop in front of Traefik (an HTTP/1.1 proxy that knows nothing of WebSockets) drops the "
+    "hop-by-hop `Connection` and `Upgrade` headers, as RFC 9110 tells such a proxy to, and forwards the "
+    "rest: every WebSocket handshake reaches the Go server (net/http + gorilla/websocket) as a plain GET, "
+    "and gorilla answers `400 Bad Request` (`websocket: the client is not using the websocket protocol: "
+    "'upgrade' token not found in 'Connection' header`). The tabs retry for ever; plain HTTP works.",
+    also=("reconnect-storm", "upgrade-never-completes"),
+    notes=(
+        "The hop is a small asyncio TCP proxy (capture/servers/ws_hop.py, mode `strip`); like most real "
+        "proxies it leaves no log in the scenario folder. The Go server logs with `log/slog`'s TextHandler.",
+    ),
+)
+def go_upgrade_headers_stripped(h: Harness) -> None:
+    web, go, lb = free_port(), free_port(), free_port()
+    h.traefik(
+        chat_site(web, [go], ws_rule=f"Host(`{CHAT}`) && (PathPrefix(`/ws`) || PathPrefix(`/api/rooms`))")
+    )
+    h.go_chat("chat-go", go, router="nethttp", log="slog-text")
+    h.web_app("web", web, page={**PAGE, "websocket": "/ws"})
+    h.ws_hop(lb, h.port, "strip")
+    h.browser()
+    h.rest_traffic(CHAT, REST, port=lb)
+    open_pages(h, 2, port=lb)
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=35,
+    access_format="json",
+    first_rule="origin-rejected",
+    root_cause="The Go server (net/http + gorilla/websocket) checks each handshake's Origin against an "
+    "allow-list (`Upgrader.CheckOrigin`) that holds only the production origin https://chat.example.com: "
+    "the page on http://chat.localhost is refused with `403 Forbidden` (`websocket: request origin not "
+    "allowed by Upgrader.CheckOrigin`) at every attempt.",
+    also=("reconnect-storm", "upgrade-never-completes"),
+    notes=("The Go server logs with `log/slog`'s JSONHandler.",),
+)
+def go_origin_rejected(h: Harness) -> None:
+    web, go = free_port(), free_port()
+    h.traefik(
+        chat_site(web, [go], ws_rule=f"Host(`{CHAT}`) && (PathPrefix(`/ws`) || PathPrefix(`/api/rooms`))")
+    )
+    h.go_chat("chat-go", go, router="nethttp", log="slog-json", origins=["https://chat.example.com"])
+    h.web_app("web", web, page={**PAGE, "websocket": "/ws"})
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 2)
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=30,
+    access_format="json",
+    first_rule="path-mismatch",
+    root_cause="A Django Channels project whose INSTALLED_APPS lacks `daphne` (since Channels 4 the ASGI "
+    "`runserver` comes from daphne, not from channels): `manage.py runserver` starts Django's own WSGI "
+    "development server, which knows nothing of the ASGI routing. Every WebSocket handshake to /ws/chat/ "
+    "is answered `404 Not Found` by Django's URL resolver (`Not Found: /ws/chat/`); HTTP views work.",
+    also=("reconnect-storm", "upgrade-never-completes"),
+    notes=("`DEBUG = True`, as `runserver` is run in development (its 404 pages are Django's debug pages).",),
+)
+def django_wsgi_runserver(h: Harness) -> None:
+    web, dj = free_port(), free_port()
+    h.traefik(chat_site(web, [dj], ws_rule=f"Host(`{CHAT}`) && (PathPrefix(`/ws`) || PathPrefix(`/rooms`))"))
+    h.django("chat-django", dj, server="runserver", wsgi=True, debug=True)
+    page = {**PAGE, "websocket": "/ws/chat/", "restPaths": ["/rooms/", "/api/me"]}
+    h.web_app("web", web, page=page)
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 2)
+    h.until(h.seconds)

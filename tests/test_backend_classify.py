@@ -144,7 +144,7 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
     (
         "channels-reject",
         "WebSocket REJECT /ws/chat/ [10.0.0.7:1]",
-        {"kind": "ws_error", "status": 403, "error_name": "FORBIDDEN"},
+        {"kind": "ws_upgrade", "status": 403, "error_name": "FORBIDDEN"},
     ),
     # gorilla/websocket, both generations, and close errors
     (

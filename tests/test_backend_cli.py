@@ -64,5 +64,5 @@ def test_events_on_a_mixed_folder(tmp_path: Path) -> None:
         "8fd756b7159c48fc9332d6058de773d2",
     }
     # the per-file summary names the formats, unparsed lines and what was assumed
-    assert "engine/tty.log: debug-module (backend), 10 events, 1 unparsed (line 10)" in result.stderr
+    assert "engine/tty.log: debug-module (backend), 10 events, 1 unparsed (line 10: " in result.stderr
     assert "no time of their own" in result.stderr

@@ -50,7 +50,7 @@ def test_jsonl_has_the_contract_fields(logs):
 def test_summary_on_stderr_names_format_and_unparsed(logs):
     (logs / "clf" / "access.log").write_text(clf_text(3) + "garbage line\n")
     result = run("events", str(logs), "--format", "jsonl")
-    assert "access.log: traefik-clf (proxy), 1 events, 1 unparsed (line 2)" in result.stderr
+    assert "access.log: traefik-clf (proxy), 1 events, 1 unparsed (line 2: 'garbage line')" in result.stderr
     assert "json.log: traefik-json (proxy), 1 events, 0 unparsed" in result.stderr
     assert (
         "compose.log[traefik-1]: traefik-clf (proxy), 1 events, 0 unparsed, unwrapped compose"

@@ -15,22 +15,36 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from analyzer.errors import InputError, UsageError, WsdiagError
+from analyzer.ingest.detect import MIN_SCORE, Choice, choose, lines_each_parser_reads, path_hint, sample_of
 from analyzer.ingest.discover import FileRef, discover
 from analyzer.ingest.reader import RawText, read_file
-from analyzer.ingest.shippers import View, unwrap
+from analyzer.ingest.shippers import UnwrapOptions, View, split_streams, unwrap
+from analyzer.ingest.times import fix_unknown_years, reconcile_times
 from analyzer.model import SOURCES, concat_events, conform
 from analyzer.parsers import registry
-from analyzer.parsers.base import Document, ParseContext, Parser
+from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult
 from analyzer.timeparse import DEFAULT_TZ
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from datetime import date
 
-#: A parser must be at least this sure before a file is read as its format.
-MIN_SCORE = 0.2
-_SNIFF_LINES = 60
+__all__ = [
+    "MIN_SCORE",
+    "Ingested",
+    "InputInfo",
+    "ReadOptions",
+    "forced_kind",
+    "load",
+    "parse_forced",
+    "parse_text",
+]
+
 _EXAMPLES = 5
+#: Leftover lines of a stream are offered to other parsers at most this many rounds.
+_ROUNDS = 4
+#: Up to this many leftover lines that no parser recognizes together are tried one by one.
+_PER_LINE_MAX = 200
 
 
 @dataclass
@@ -57,13 +71,25 @@ class InputInfo:
     notes: list[str] = field(default_factory=list)
     #: Why the input was not read at all (unreadable, unknown format); None when it was read.
     error: str | None = None
+    #: The first line no parser could read (shown so the user sees what was not understood).
     first_line: str | None = None
+    #: Every format some of the input's lines were read as, with its event count (main format first).
+    formats: dict[str, int] = field(default_factory=dict)
+    #: The input's times came from a wrapper without a year, and nothing in it said which year.
+    year_assumed: bool = False
     #: Where the file is on disk (``path`` is how it is shown); None for stdin.
     location: str | None = None
 
     @property
     def label(self) -> str:
         return f"{self.path}[{self.stream}]" if self.stream else self.path
+
+    @property
+    def format_label(self) -> str | None:
+        """The format, or every format found when the input mixes several (``traefik-clf+traefik-app``)."""
+        if len(self.formats) > 1:
+            return "+".join(self.formats)
+        return self.format
 
 
 @dataclass
@@ -114,7 +140,8 @@ def load(paths: list[str], options: ReadOptions | None = None) -> Ingested:
     group_format: dict[str, str] = {}
     for ref in found.files:
         frames.extend(_load_file(ref, options, inputs, group_format))
-    return Ingested(concat_events(frames), inputs)
+    events = fix_unknown_years(concat_events(frames), inputs)
+    return Ingested(events, inputs)
 
 
 def _load_file(
@@ -151,23 +178,185 @@ def parse_text(
         location=ref.path,
     )
     candidates = _candidates(ref, options)
+    forced = len(candidates) == 1
+    default_date = options.date or (raw.mtime.date() if raw.mtime else None)
+    views = unwrap(raw.lines, UnwrapOptions(tz=options.tz, default_date=default_date))
     frames = []
-    streams = unwrap(raw.lines)
-    for stream, views in streams:
+    for stream, view, choice in _plan(views, ref, candidates, group_format.get(ref.group), forced=forced):
         info = InputInfo(ref.display, stream=stream, compression=raw.compression, notes=list(raw.notes))
         info.location = str(ref.path) if ref.path else None
+        info.wrappers = view.wrappers
         inputs.append(info)
-        parser, chosen = _choose(views, candidates, group_format.get(ref.group), forced=len(candidates) == 1)
-        if parser is None:
-            info.error = "unknown format"
-            info.first_line = _first_line(chosen)
-            continue
-        group_format.setdefault(ref.group, parser.name)
-        info.source, info.format, info.wrappers = parser.source, parser.name, chosen.wrappers
-        frame = _parse(parser, Document(ref.display, chosen.lines, stream), ctx, info)
+        if choice.hint_note:
+            info.notes.append(choice.hint_note)
+        if choice.parser is not None:
+            group_format.setdefault(ref.group, choice.parser.name)
+        frame = _read_stream(view, choice.parser, [] if forced else candidates, ctx, info)
         if frame is not None:
-            frames.append(frame)
+            frames.append(reconcile_times(frame, view, info, ctx.tz))
     return frames
+
+
+def _plan(
+    views: list[View], ref: FileRef, parsers: list[Parser], sibling: str | None, *, forced: bool
+) -> list[tuple[str | None, View, Choice]]:
+    """The candidate view whose streams the parsers recognize best, with each stream's parser.
+
+    A view scores its streams' best scores weighted by their sampled lines; on a tie the less unwrapped
+    view wins (a line's own time is the producer's).
+    """
+    best: list[tuple[str | None, View, Choice]] = []
+    best_score = -1.0
+    for view in views:
+        plan = []
+        total = weighted = 0.0
+        for stream, part in split_streams(view):
+            sample = sample_of(part)
+            hint = path_hint(ref.display, stream)
+            choice = choose(sample, parsers, hint=hint, sibling=sibling, forced=forced)
+            plan.append((stream, part, choice))
+            weighted += choice.score * len(sample)
+            total += len(sample)
+        score = weighted / total if total else 0.0
+        if score > best_score + 1e-9:
+            best, best_score = plan, score
+    return best
+
+
+def _read_stream(
+    view: View, main: Parser | None, others: list[Parser], ctx: ParseContext, info: InputInfo
+) -> pl.DataFrame | None:
+    """Read one stream: the main parser first, then its leftovers by whichever parsers know them.
+
+    Leftovers are the lines the main parser could not read and the records it read only as "a time, then
+    anything" (a Traefik line in a backend stream); a line some parser reads is never left unparsed.
+    """
+    doc_lines = view.lines
+    frames: list[pl.DataFrame] = []
+    unparsed = pl.Series("line", [], dtype=pl.UInt32)
+    weak = pl.Series("line", [], dtype=pl.UInt32)
+    tried: set[str] = set()
+    if main is not None:
+        info.source, info.format = main.source, main.name
+        result = _run(main, Document(info.path, doc_lines, info.stream), ctx, info)
+        if result is None:
+            return None
+        frames.append(result[0])
+        unparsed, weak = result[1].unparsed, result[1].weak
+        tried.add(main.name)
+    else:
+        unparsed = doc_lines.filter(pl.col("text").str.strip_chars() != "")["line"]
+    offered = pl.concat([unparsed, weak]).unique(maintain_order=True)
+    if others and offered.len():
+        pending = doc_lines.join(pl.DataFrame({"line": offered}), on="line", how="semi")
+        for parser, frame, consumed in _offer(pending, others, tried, ctx, info):
+            if frames and consumed.len():
+                frames[0] = frames[0].filter(~pl.col("line").is_in(consumed.implode()))
+            frames.append(frame)
+            unparsed = unparsed.filter(~unparsed.is_in(consumed.implode()))
+            if info.format is None:
+                info.source, info.format = parser.source, parser.name
+    _describe(info, frames, unparsed, doc_lines)
+    if not frames:
+        return None
+    frame = pl.concat(frames, how="vertical")
+    return frame.sort("line", maintain_order=True) if len(frames) > 1 else frame
+
+
+def _offer(
+    pending: pl.DataFrame, parsers: list[Parser], tried: set[str], ctx: ParseContext, info: InputInfo
+) -> list[tuple[Parser, pl.DataFrame, pl.Series]]:
+    """What other parsers read of ``pending`` lines: (parser, events, the lines they consumed).
+
+    The leftovers as a whole go to the specific parser that recognizes them best, its leftovers to the next,
+    for a few rounds; a handful of lines no parser recognizes together are tried one line at a time; what
+    is left and carries a time goes to the generic parser.
+    """
+    out: list[tuple[Parser, pl.DataFrame, pl.Series]] = []
+    hint = path_hint(info.path, info.stream)
+    for _ in range(_ROUNDS):
+        if not pending.height:
+            break
+        left = [p for p in parsers if p.name not in tried and not p.generic]
+        choice = choose(sample_of(View(pending)), left, hint=hint)
+        if choice.parser is not None:
+            groups = [(choice.parser, pending)]
+        elif pending.height <= _PER_LINE_MAX:
+            named = {p.name: p for p in left}
+            by_line = lines_each_parser_reads(pending["text"], left, hint=hint)
+            groups = [(named[name], pending[rows]) for name, rows in by_line.items()]
+        else:
+            groups = []
+        generic = [p for p in parsers if p.generic and p.name not in tried]
+        if not groups and generic:
+            groups = [(generic[0], pending)]
+        if not groups:
+            break
+        for parser, part in groups:
+            tried.add(parser.name)
+            result = _run(parser, Document(info.path, part, info.stream), ctx, None)
+            if result is None:
+                continue
+            frame, parsed = result
+            blank = part.filter(pl.col("text").str.strip_chars() == "")["line"]
+            consumed = part["line"].filter(~part["line"].is_in(pl.concat([parsed.unparsed, blank]).implode()))
+            if frame.height and consumed.len():
+                out.append((parser, frame, consumed))
+                pending = pending.filter(~pl.col("line").is_in(consumed.implode()))
+    return out
+
+
+def _run(
+    parser: Parser, doc: Document, ctx: ParseContext, info: InputInfo | None
+) -> tuple[pl.DataFrame, ParseResult] | None:
+    """Parse and conform; a parser's error is the input's error when it is the main parser, else ignored."""
+    try:
+        result = parser.parse(doc, ctx)
+    except WsdiagError as exc:  # the parser's own words about a damaged file (a truncated HAR, ...)
+        if info is not None:
+            info.error = str(exc)
+        return None
+    except Exception as exc:  # a parser bug is reported for this input; the others go on
+        if os.environ.get("WSDIAG_DEBUG"):
+            raise
+        if info is not None:
+            info.error = f"{parser.name} parser failed: {type(exc).__name__}: {exc}"
+        return None
+    frame = result.events.with_columns(
+        pl.lit(parser.source).alias("source"),
+        pl.lit(parser.name).alias("format"),
+        pl.lit(doc.path).alias("file"),
+        pl.lit(doc.stream, dtype=pl.String).alias("stream"),
+    )
+    frame = conform(frame)
+    if info is not None:
+        info.notes.extend(result.notes)
+        if result.assumed_tz:
+            info.tz = ctx.tz
+    return frame, result
+
+
+def _describe(info: InputInfo, frames: list[pl.DataFrame], unparsed: pl.Series, lines: pl.DataFrame) -> None:
+    """Fill the input's counts, formats, time range and unparsed examples from what was read."""
+    info.events = sum(f.height for f in frames)
+    info.formats = {}
+    for frame in frames:
+        if frame.height:
+            name = frame["format"][0]
+            info.formats[name] = info.formats.get(name, 0) + frame.height
+    info.unparsed_lines = unparsed.len()
+    examples = unparsed.sort()
+    info.unparsed_examples = examples.head(_EXAMPLES).to_list()
+    if info.unparsed_lines:
+        first = lines.filter(pl.col("line") == examples[0])["text"]
+        info.first_line = first[0][:200] if first.len() else None
+    if not frames:
+        info.error = "unknown format"
+        return
+    times = pl.concat([f["ts"] for f in frames])
+    if times.len() and times.null_count() < times.len():
+        info.first_ts = times.min()  # type: ignore[assignment]
+        info.last_ts = times.max()  # type: ignore[assignment]
 
 
 def forced_kind(ref: FileRef, options: ReadOptions) -> str | None:
@@ -196,71 +385,3 @@ def _covers(path: str, ref: FileRef) -> bool:
     except OSError:
         return False
     return mine == target or mine.startswith(target.rstrip(os.sep) + os.sep)
-
-
-def _choose(
-    views: list[View], parsers: list[Parser], sibling: str | None, *, forced: bool = False
-) -> tuple[Parser | None, View]:
-    """Score every parser on every view; the best score wins, specific parsers and literal views on ties."""
-    best: tuple[float, int, int, Parser | None, View] = (0.0, 0, 0, None, views[0])
-    for vi, view in enumerate(views):
-        sample = _sample(view)
-        if not sample:
-            continue
-        for parser in parsers:
-            try:
-                score = float(parser.sniff(sample))
-            except Exception:  # a sniffer bug must not stop the analysis
-                score = 0.0
-            if parser.name == sibling and score > 0:
-                score = max(score, MIN_SCORE)  # rotated siblings share their format
-            rank = (score, 0 if parser.generic else 1, -vi)
-            if rank > best[:3]:
-                best = (*rank, parser, view)
-    score, _, _, winner, view = best
-    if forced and winner is None:
-        return parsers[0], views[0]
-    if winner is None or (score < MIN_SCORE and not forced):
-        return None, views[0]
-    return winner, view
-
-
-def _sample(view: View) -> list[str]:
-    texts = view.lines["text"]
-    return texts.filter(texts.str.strip_chars().str.len_bytes() > 0).head(_SNIFF_LINES).to_list()
-
-
-def _first_line(view: View) -> str | None:
-    sample = _sample(view)
-    return sample[0][:200] if sample else None
-
-
-def _parse(parser: Parser, doc: Document, ctx: ParseContext, info: InputInfo) -> pl.DataFrame | None:
-    try:
-        result = parser.parse(doc, ctx)
-    except WsdiagError as exc:  # the parser's own words about a damaged file (a truncated HAR, ...)
-        info.error = str(exc)
-        return None
-    except Exception as exc:  # a parser bug is reported for this input; the others go on
-        if os.environ.get("WSDIAG_DEBUG"):
-            raise
-        info.error = f"{parser.name} parser failed: {type(exc).__name__}: {exc}"
-        return None
-    frame = result.events.with_columns(
-        pl.lit(parser.source).alias("source"),
-        pl.lit(parser.name).alias("format"),
-        pl.lit(doc.path).alias("file"),
-        pl.lit(doc.stream, dtype=pl.String).alias("stream"),
-    )
-    frame = conform(frame)
-    info.events = frame.height
-    unparsed = result.unparsed
-    info.unparsed_lines = unparsed.len()
-    info.unparsed_examples = unparsed.head(_EXAMPLES).to_list()
-    info.notes.extend(result.notes)
-    if frame.height:
-        info.first_ts = frame["ts"].min()  # type: ignore[assignment]
-        info.last_ts = frame["ts"].max()  # type: ignore[assignment]
-    if result.assumed_tz:
-        info.tz = ctx.tz
-    return frame

@@ -62,6 +62,9 @@ class ParseResult:
     notes: list[str] = field(default_factory=list)
     #: True when some timestamps carried no zone and were read in ``ParseContext.tz``.
     assumed_tz: bool = False
+    #: Line numbers (u32) of records read only by a catch-all layout (a time, then anything): another
+    #: format's parser may know them better (a Traefik line in a backend stream).
+    weak: pl.Series = field(default_factory=lambda: pl.Series("line", [], dtype=pl.UInt32))
 
 
 class Parser(ABC):

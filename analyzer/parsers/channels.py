@@ -12,7 +12,7 @@ HANDSHAKING is a WebSocket attempt (``ws_upgrade``), CONNECT its acceptance (``w
 
 from __future__ import annotations
 
-from analyzer.parsers.backend.engine import LineParser
+from analyzer.parsers.backend.layout import LearningLineParser
 from analyzer.parsers.backend.shapes import CHANNELS_BARE, PYTHON, family_score
 
 _DISTINCT = (
@@ -21,7 +21,7 @@ _DISTINCT = (
 )
 
 
-class Channels(LineParser):
+class Channels(LearningLineParser):
     name = "channels"
     description = "Django Channels / daphne WebSocket lifecycle and request lines"
     shapes = PYTHON

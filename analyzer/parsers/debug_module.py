@@ -15,10 +15,11 @@ from __future__ import annotations
 from analyzer.parsers.backend.engine import LineParser
 from analyzer.parsers.backend.shapes import DEBUG_BARE, DEBUG_GMT, DEBUG_ISO, DEBUG_TTY, NODE, family_score
 
-_NS = r"(?:engine|socket\.io|engine\.io-client|socket\.io-client|socket\.io-parser|[a-z][\w.-]*:[\w.*:-]+)"
+# a part after a colon starts with a letter: ``bundle.js:13156`` (a console source link) is no namespace
+_NS = r"(?:engine|socket\.io|engine\.io-client|socket\.io-client|socket\.io-parser|[a-z][\w.-]*:[a-z*][\w.*:-]*)"
 _DISTINCT = (
     rf"^(?:\d{{4}}-\d\d-\d\dT[\d:.]+Z|[A-Z][a-z]{{2}}, \d\d [A-Z][a-z]{{2}} \d{{4}} [\d:]+ GMT) {_NS}\b"
-    rf"|^ {{1,4}}{_NS}\b.* ?\+\d+(?:ms|s|m|h|d)$"
+    rf"|^ {{0,4}}{_NS} .*\+\d+(?:ms|s|m|h|d)$"
     r"|^(?:engine|socket\.io)(?::[\w-]+)? \S"
 )
 

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from analyzer.parsers.backend.engine import LineParser
+from analyzer.parsers.backend.layout import LearningLineParser
 from analyzer.parsers.backend.shapes import GUNICORN, PYTHON, family_score
 
 _DISTINCT = (
@@ -14,7 +14,7 @@ _DISTINCT = (
 )
 
 
-class Gunicorn(LineParser):
+class Gunicorn(LearningLineParser):
     name = "gunicorn"
     description = "gunicorn error log with python-engineio lines"
     shapes = (GUNICORN, *(s for s in PYTHON if s is not GUNICORN))

@@ -13,8 +13,9 @@ mtime) and marked ``ts_estimated``.
 
 from __future__ import annotations
 
-from analyzer.parsers.backend.engine import LineParser
-from analyzer.parsers.backend.shapes import PYTHON, family_score
+from analyzer.parsers.backend.layout import LearningLineParser, learn_shapes
+from analyzer.parsers.backend.shapes import _PY_LOGGERS, PYTHON, any_of, family_score
+from analyzer.parsers.base import share
 
 _DISTINCT = (
     r"^(?:\[[^\]]+\] )?(?:DEBUG|INFO|WARNING|ERROR|CRITICAL):[\w.-]+:"  # basicConfig
@@ -29,10 +30,24 @@ _DISTINCT = (
 )
 
 
-class PythonLogging(LineParser):
+#: What only Python writes: its level names WARNING / CRITICAL, or the loggers of the libraries wsdiag knows
+#: (asctime's ",mmm" alone is no evidence: logback writes it too).
+_PY_EVIDENCE = rf"\b(?:WARNING|CRITICAL)\b|[:\s\[]{_PY_LOGGERS}[:\s\]]"
+
+
+class PythonLogging(LearningLineParser):
     name = "python-logging"
     description = "python-engineio / python-socketio loggers under Python logging formats, werkzeug"
     shapes = PYTHON
 
     def sniff(self, sample: list[str]) -> float:
-        return family_score(sample, _DISTINCT, PYTHON, top=0.9)
+        score = family_score(sample, _DISTINCT, PYTHON, top=0.9)
+        # a layout nobody listed: the file's own time/level/fields structure, learned from the sample,
+        # with Python's evidence (asctime's ",mmm" or Python's level names) on the lines it reads
+        learned = learn_shapes(sample)
+        if not learned:
+            return score
+        fits = share(sample, any_of((*learned, *PYTHON)))
+        if not share(sample, _PY_EVIDENCE):
+            return score
+        return max(score, 0.85 * fits)

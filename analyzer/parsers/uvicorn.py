@@ -10,13 +10,13 @@ prints the client from ``X-Forwarded-For`` with port ``0`` (``127.0.0.1:0``).
 
 from __future__ import annotations
 
-from analyzer.parsers.backend.engine import LineParser
+from analyzer.parsers.backend.layout import LearningLineParser
 from analyzer.parsers.backend.shapes import PYTHON, UVICORN, family_score
 
 _DISTINCT = r"^(?:TRACE|DEBUG|INFO|WARNING|ERROR|CRITICAL):\s{1,6}\S"
 
 
-class Uvicorn(LineParser):
+class Uvicorn(LearningLineParser):
     name = "uvicorn"
     description = "uvicorn (WebSocket accept/403/open/closed, access lines) with python-engineio lines"
     shapes = (UVICORN, *(s for s in PYTHON if s is not UVICORN))

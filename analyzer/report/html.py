@@ -474,7 +474,7 @@ def _inputs(analysis: Analysis, tz: str) -> str:
         notes += info.notes
         rows.append(
             f'<tr><td class="path">{_e(info.label)}</td><td>{_source(info.source or "-")}</td>'
-            f'<td class="nowrap">{_e(info.format or "-")}</td><td class="n">{info.events:,}</td>'
+            f'<td class="nowrap">{_e(info.format_label or "-")}</td><td class="n">{info.events:,}</td>'
             f'<td class="n">{_e(unparsed)}</td><td>{_e(span)}</td>'
             f"<td>{_e(offset_text(analysis, info.label, info.clock_offset_ms, info.aligned))}</td>"
             f"<td>{_e(info.tz or '-')}</td><td>{_e('; '.join(notes))}</td></tr>"

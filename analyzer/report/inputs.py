@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.markup import escape
 
+from analyzer.redact import redact
+
 if TYPE_CHECKING:
     from analyzer.ingest import InputInfo
 
@@ -14,14 +16,16 @@ if TYPE_CHECKING:
 def describe_input(info: InputInfo) -> str:
     """One line about one input, plain text."""
     if info.error:
-        first = f" (first line: {info.first_line!r})" if info.first_line else ""
+        first = f" (first line: {redact(info.first_line)!r})" if info.first_line else ""
         text = f"{info.label}: skipped: {info.error}{first}"
         return text + "".join(f"\n    note: {note}" for note in info.notes)
-    parts = [f"{info.label}: {info.format} ({info.source})", f"{info.events} events"]
+    parts = [f"{info.label}: {info.format_label} ({info.source})", f"{info.events} events"]
     if info.unparsed_lines:
         more = "…" if info.unparsed_lines > len(info.unparsed_examples) else ""
         lines = ", ".join(map(str, info.unparsed_examples))
-        parts.append(f"{info.unparsed_lines} unparsed (line {lines}{more})")
+        parts.append(
+            f"{info.unparsed_lines} unparsed (line {lines}{more}: {redact(info.first_line or '')!r})"
+        )
     else:
         parts.append("0 unparsed")
     if info.wrappers:

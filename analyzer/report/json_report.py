@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from analyzer import __version__
 from analyzer.findings import SEVERITIES, Evidence, Finding, rank
+from analyzer.redact import redact
 
 if TYPE_CHECKING:
     from analyzer.ingest import InputInfo
@@ -51,6 +52,10 @@ def input_entry(info: InputInfo) -> dict[str, Any]:
         entry["notes"] = info.notes
     if info.wrappers:
         entry["wrappers"] = info.wrappers
+    if len(info.formats) > 1:
+        entry["formats"] = info.formats
+    if info.first_line is not None:
+        entry["first_unparsed_line"] = redact(info.first_line)
     return entry
 
 
@@ -119,6 +124,11 @@ def build_report(
     if extra:
         report.update(extra)
     return report
+
+
+def unread_report(inputs: list[InputInfo], message: str) -> dict[str, Any]:
+    """The report of a run that could read nothing: the inputs with their reasons, and the error."""
+    return build_report([], inputs, events=0, extra={"error": message})
 
 
 def dumps(report: dict[str, Any]) -> str:

@@ -212,7 +212,7 @@ def _inputs(analysis: Analysis) -> list[str]:
             rows.append(f"| {_cell(info.label)} | - | - | - | - | skipped: {_cell(info.error)} |")
             continue
         rows.append(
-            f"| {_cell(info.label)} | {info.source} | {info.format} | {info.events:,} | {info.unparsed_lines:,} |"
+            f"| {_cell(info.label)} | {info.source} | {info.format_label} | {info.events:,} | {info.unparsed_lines:,} |"
             f" {offset_text(info)} |"
         )
     read = [i for i in analysis.inputs if not i.error]

@@ -271,7 +271,7 @@ def inputs_table(inputs: list[InputInfo]) -> Table:
         if info.tz and not any("read as" in n for n in notes):
             notes.insert(0, f"times without zone read as {info.tz}")
         table.add_row(
-            printable(info.label), info.source or "", info.format or "", f"{info.events:,}",
+            printable(info.label), info.source or "", info.format_label or "", f"{info.events:,}",
             f"{info.unparsed_lines:,}", offset_text(info), printable("; ".join(notes)),
         )  # fmt: skip
     return table

@@ -5,12 +5,14 @@ request head and, when it asks for `Upgrade: websocket`, never forwards it:
 
 - ``hold``: keeps the connection open without answering and closes it (a plain FIN, no HTTP answer) after
   N seconds — the request times out in the hop;
-- ``close``: closes the connection at once, without answering (a plain FIN).
+- ``close``: closes the connection at once, without answering (a plain FIN);
+- ``strip``: forwards the request without its hop-by-hop ``Connection`` and ``Upgrade`` headers, as an
+  HTTP/1.1 proxy that knows nothing of WebSockets must (RFC 9110 §7.6.1), and relays whatever answers.
 
 Everything else is forwarded to the target unchanged, both ways. It logs only its start and each refused
 upgrade, on stderr, to the harness (an engineer rarely has such logs).
 
-Run: python ws_hop.py LISTEN_PORT TARGET_PORT hold|close [SECONDS]
+Run: python ws_hop.py LISTEN_PORT TARGET_PORT hold|close|strip [SECONDS]
 """
 
 from __future__ import annotations
@@ -41,7 +43,11 @@ async def _handle(
         return
     lines = head.decode("latin-1").split("\r\n")
     upgrade = any(line.lower().startswith("upgrade:") and "websocket" in line.lower() for line in lines[1:])
-    if upgrade:
+    if upgrade and mode == "strip":
+        kept = [line for line in lines if not line.lower().startswith(("connection:", "upgrade:"))]
+        head = "\r\n".join(kept).encode("latin-1")
+        print(f"strip: Connection/Upgrade removed from {lines[0]}", file=sys.stderr, flush=True)
+    elif upgrade:
         peer = client_w.get_extra_info("peername")
         print(f"{mode}: WebSocket upgrade from {peer} not forwarded: {lines[0]}", file=sys.stderr, flush=True)
         if mode == "hold":

@@ -1,7 +1,70 @@
-// The chat page's own code: connects with socket.io-client and logs what a developer would log.
+// The chat page's own code: connects with socket.io-client (or, with `websocket`, a plain WebSocket) and
+// logs what a developer would log.
 (function () {
   "use strict";
   var cfg = window.CHAT_CONFIG || {};
+  if (cfg.websocket) {
+    plainWebSocket(cfg);
+  } else {
+    socketIO(cfg);
+  }
+  if (cfg.restEveryMs) {
+    var paths = cfg.restPaths || ["/api/rooms", "/api/me"];
+    var i = 0;
+    setInterval(function () {
+      var p = paths[i++ % paths.length];
+      fetch(p).then(function (r) {
+        if (!r.ok) console.warn("[rest] " + p + " -> " + r.status);
+      }).catch(function (e) {
+        console.error("[rest] " + p + " failed: " + e.message);
+      });
+    }, cfg.restEveryMs);
+  }
+})();
+
+// A plain WebSocket client (Go and Django Channels backends): `websocket` is a path on this page's host or a
+// full ws:// / wss:// URL. It reconnects after every close with a doubling delay (1 s up to 10 s), as a
+// hand-written client does.
+function plainWebSocket(cfg) {
+  var url = /^wss?:/.test(cfg.websocket)
+    ? cfg.websocket
+    : (location.protocol === "https:" ? "wss://" : "ws://") + location.host + cfg.websocket;
+  var delay = 1000;
+  var sent = 0;
+  var received = 0;
+  var ws = null;
+  function connect() {
+    console.log("[chat] page " + cfg.page + " opening WebSocket " + url);
+    ws = new WebSocket(url);
+    ws.onopen = function () {
+      delay = 1000;
+      console.log("[chat] WebSocket open");
+    };
+    ws.onmessage = function () {
+      received += 1;
+    };
+    ws.onerror = function () {
+      console.error("[chat] WebSocket error");
+    };
+    ws.onclose = function (ev) {
+      console.warn("[chat] WebSocket closed code=" + ev.code + (ev.reason ? " reason=" + ev.reason : "") +
+        " clean=" + ev.wasClean + "; reconnecting in " + delay + " ms");
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 10000);
+    };
+  }
+  connect();
+  if (cfg.chatEveryMs) {
+    setInterval(function () {
+      if (!ws || ws.readyState !== WebSocket.OPEN) return;
+      sent += 1;
+      ws.send(JSON.stringify({ page: cfg.page, n: sent, text: "hello from page " + cfg.page }));
+      if (sent % 10 === 0) console.log("[chat] sent " + sent + " messages, received " + received);
+    }, cfg.chatEveryMs);
+  }
+}
+
+function socketIO(cfg) {
   var opts = cfg.options || {};
   var target = cfg.url || location.origin;
   console.log("[chat] page " + cfg.page + " connecting to " + target + " path=" + (opts.path || "/socket.io/"));
@@ -75,16 +138,4 @@
       if (sent % 10 === 0) console.log("[chat] sent " + sent + " messages, received " + received);
     }, cfg.chatEveryMs);
   }
-  if (cfg.restEveryMs) {
-    var paths = cfg.restPaths || ["/api/rooms", "/api/me"];
-    var i = 0;
-    setInterval(function () {
-      var p = paths[i++ % paths.length];
-      fetch(p).then(function (r) {
-        if (!r.ok) console.warn("[rest] " + p + " -> " + r.status);
-      }).catch(function (e) {
-        console.error("[rest] " + p + " failed: " + e.message);
-      });
-    }, cfg.restEveryMs);
-  }
-})();
+}

@@ -91,7 +91,14 @@ class LineParser(Parser):
     def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
         # a line in none of this format's layouts but with a time at its start is still a (generic) event
         shapes = self.shapes if GENERIC in self.shapes else (*self.shapes, GENERIC)
-        return parse_lines(doc, ctx, shapes, json_reader=type(self).json_reader, level_words=self.level_words)
+        return parse_lines(
+            doc,
+            ctx,
+            shapes,
+            json_reader=type(self).json_reader,
+            level_words=self.level_words,
+            weak_shapes=(GENERIC,) if self.generic or GENERIC not in self.shapes else (),
+        )
 
 
 def parse_lines(
@@ -101,8 +108,12 @@ def parse_lines(
     *,
     json_reader: JsonReader | None = None,
     level_words: dict[str, str] | None = None,
+    weak_shapes: tuple[Shape, ...] = (),
 ) -> ParseResult:
-    """Read a document whose lines follow ``shapes`` (and JSON objects, with ``json_reader``) into events."""
+    """Read a document whose lines follow ``shapes`` (and JSON objects, with ``json_reader``) into events.
+
+    Records whose first line only one of ``weak_shapes`` read are listed in :attr:`ParseResult.weak`.
+    """
     rows = doc.lines.select("line", "text", "shipper_ts").filter(pl.col("text").str.strip_chars() != "")
     parts: list[pl.DataFrame] = []
     if json_reader is not None:
@@ -112,7 +123,11 @@ def parse_lines(
             parts.append(decoded)
         rows = rows.filter(~is_json | ~pl.col("line").is_in(decoded["line"].implode()))
     matched, rest = match_shapes(rows, shapes)
-    parts.extend(matched)
+    weak = pl.concat(
+        [frame["line"] for shape, frame in matched if shape in weak_shapes]
+        or [pl.Series("line", [], dtype=pl.UInt32)]
+    )
+    parts.extend(frame for _, frame in matched)
     records, unparsed = _assemble(parts, rest)
     notes: list[str] = []
     records = records.with_columns(normalize_level(pl.col("level"), level_words).alias("level"))
@@ -128,12 +143,14 @@ def parse_lines(
     if assumed:
         notes.insert(0, f"timestamps carry no time zone: read as {ctx.tz} (change with --tz)")
     keep = ["line", "ts", "ts_estimated", "level", "logger", "message", *CLASSIFIED, "attrs", "raw"]
-    return ParseResult(events.select(c for c in keep if c in events.columns), unparsed, notes, assumed)
+    return ParseResult(events.select(c for c in keep if c in events.columns), unparsed, notes, assumed, weak)
 
 
-def match_shapes(rows: pl.DataFrame, shapes: tuple[Shape, ...]) -> tuple[list[pl.DataFrame], pl.DataFrame]:
-    """Records for the lines some shape matches (first shape wins), and the lines none matched."""
-    matched: list[pl.DataFrame] = []
+def match_shapes(
+    rows: pl.DataFrame, shapes: tuple[Shape, ...]
+) -> tuple[list[tuple[Shape, pl.DataFrame]], pl.DataFrame]:
+    """Records for the lines some shape matches (first shape wins; each with its shape), and the rest."""
+    matched: list[tuple[Shape, pl.DataFrame]] = []
     rest = rows
     for shape in shapes:
         if not rest.height:
@@ -143,23 +160,22 @@ def match_shapes(rows: pl.DataFrame, shapes: tuple[Shape, ...]) -> tuple[list[pl
         groups = set(shape.groups)
         take = found.filter(hit)
         if take.height:
-            matched.append(
-                take.select(
-                    "line",
-                    "text",
-                    "shipper_ts",
-                    *(
-                        (
-                            pl.col("_g").struct.field(f)
-                            if f in groups
-                            else pl.lit(shape.level if f == "level" else None, dtype=pl.String)
-                        ).alias(f)
-                        for f in FIELDS
-                    ),
-                )
+            records = take.select(
+                "line",
+                "text",
+                "shipper_ts",
+                *(
+                    (
+                        pl.col("_g").struct.field(f)
+                        if f in groups
+                        else pl.lit(shape.level if f == "level" else None, dtype=pl.String)
+                    ).alias(f)
+                    for f in FIELDS
+                ),
             )
             if shape.level is not None and "level" in groups:
-                matched[-1] = matched[-1].with_columns(pl.col("level").fill_null(shape.level))
+                records = records.with_columns(pl.col("level").fill_null(shape.level))
+            matched.append((shape, records))
         rest = found.filter(~hit.fill_null(False)).drop("_g")
     return matched, rest
 

@@ -27,7 +27,8 @@ NEST_V6 = Shape(
     r"^\[[^\]]+\] (?P<pid>\d+)\s+-\s+(?P<ts_raw>[^\[\]]+?)\s+\[(?P<logger>[^\]]*)\] (?P<msg>.*?)(?: +\+(?P<elapsed>\d+)ms)?$",
     level="info",
 )
-_NS = r"[a-z][\w.-]*(?::[\w.*-]+)*"
+# a part after a colon starts with a letter: ``bundle.js:13156`` (a console source link) is no namespace
+_NS = r"[a-z][\w.-]*(?::[a-z*][\w.*-]*)*"
 #: ``debug`` without a TTY: ``2021-05-15T15:17:22.687Z engine handshaking client "…"``.
 DEBUG_ISO = Shape(
     "debug",
@@ -40,10 +41,11 @@ DEBUG_GMT = Shape(
     rf"^(?P<ts_raw>[A-Z][a-z]{{2}}, \d\d [A-Z][a-z]{{2}} \d{{4}} \d\d:\d\d:\d\d GMT) (?P<logger>{_NS}) (?P<msg>.*)$",
     level="debug",
 )
-#: ``debug`` on a TTY: two-space indent, namespace, message, ``+Nms`` since that namespace's last line.
+#: ``debug`` on a TTY: two-space indent, namespace, message, ``+Nms`` since that namespace's last line
+#: (the indent is gone when every line of a paste had it: the reader strips a shared indentation).
 DEBUG_TTY = Shape(
     "debug-tty",
-    rf"^ {{1,4}}(?P<logger>{_NS}) (?P<msg>.*?) ?\+(?P<diff>\d+(?:ms|s|m|h|d))$",
+    rf"^ {{0,4}}(?P<logger>{_NS}) (?P<msg>.*?) ?\+(?P<diff>\d+(?:ms|s|m|h|d))$",
     level="debug",
 )
 #: ``DEBUG_HIDE_DATE``: namespace and message only; recognized for Socket.IO's own namespaces.
@@ -115,6 +117,33 @@ ACCESS = Shape(
     "access",
     r'^(?P<msg>\S+ - \S+ \[(?P<ts_raw>\d\d/[A-Z][a-z]{2}/\d{4}[ :]\d\d:\d\d:\d\d(?: [+-]\d{4})?)\] +".*)$',
 )
+#: Django's runserver request log (``django.server``, formatter ``[{server_time}] {message}``, local time):
+#: ``[02/Dec/2026 18:22:05] "GET /ws/chat/ HTTP/1.1" 404 2205`` (django/utils/log.py ServerFormatter).
+DJANGO_SERVER = Shape(
+    "django-server",
+    r"^\[(?P<ts_raw>\d\d/[A-Z][a-z]{2}/\d{4} \d\d:\d\d:\d\d)\] (?P<msg>.*)$",
+)
+#: runserver's start-up stamp (``now.strftime("%B %d, %Y - %X")``): ``December 02, 2026 - 18:21:57``.
+DJANGO_STARTED = Shape(
+    "django-started",
+    r"^(?P<msg>(?P<ts_raw>(?:January|February|March|April|May|June|July|August|September|October|November"
+    r"|December) \d\d, \d{4} - \d\d:\d\d:\d\d))$",
+    level="info",
+)
+#: Development servers' start-up lines, which carry no time: werkzeug / Flask (``run_simple``, ``flask
+#: run``), Flask-SocketIO, Django's and daphne's ``runserver`` (their source's exact wordings).
+SERVER_BANNER = Shape(
+    "server-banner",
+    r"^(?P<msg>(?: \* (?:Serving Flask app|Debug mode:|Running on |Restarting with |Debugger is active"
+    r"|Debugger PIN:|Environment:|Detected change in |Tip: )"
+    r"|Press CTRL\+C to quit$|WARNING: This is a development server\. Do not use it in a production "
+    r"|Werkzeug appears to be used in a production deployment\."
+    r"|Performing system checks\.\.\.$|System check identified (?:no issues|\d+ issues?) \(\d+ silenced\)\.$"
+    r"|Django version \S+, using settings '|Starting (?:ASGI/Daphne version \S+ |ASGI/Channels version \S+ "
+    r"|Channels )?development server at |Quit the server with CONTROL-C\.$"
+    r"|Watching for file changes with \w+$|For more information on production servers see: ).*)$",
+    level="info",
+)
 #: python-engineio / python-socketio logger lines printed without any prefix (``logger=True``).
 ENGINEIO_BARE = Shape(
     "python-engineio",
@@ -143,11 +172,36 @@ PYTHON = (
     NAMED,
     BRACKET_TIME,
     ACCESS,
+    DJANGO_SERVER,
+    DJANGO_STARTED,
+    SERVER_BANNER,
     ENGINEIO_BARE,
     CHANNELS_BARE,
 )
 
 # -- Go ------------------------------------------------------------------------------------------------
+#: Gin's default logger (gin logger.go defaultLogFormatter, ``"[GIN] %v |%s %3d %s| %13v | %15s |%s %-7s %s
+#: %#v\n%s"``): ``[GIN] 2023/01/02 - 15:04:05 | 200 |    1.2ms |   ::1 | GET      "/ws"``; Gin < 1.4 wrote
+#: the path unquoted. The message starts at the status (the access layout in ``signatures.ACCESS``).
+GIN = Shape(
+    "gin",
+    r"^\[GIN\] (?P<ts_raw>\d{4}/\d\d/\d\d - \d\d:\d\d:\d\d) \|\s*(?P<msg>\d{3}\s*\|.*)$",
+    level="info",
+)
+#: Gin's debug-mode lines (debug.go debugPrint: ``[GIN-debug] `` + message): routes, warnings, listening.
+GIN_DEBUG = Shape("gin-debug", r"^\[GIN-debug\] (?P<msg>.*)$", level="debug")
+#: The second line of Gin's trusted-proxies warning (gin.go), printed without the prefix.
+GIN_NOTE = Shape(
+    "gin-note",
+    r"^(?P<msg>Please check https://pkg\.go\.dev/github\.com/gin-gonic/gin\S* for details\.)$",
+    level="debug",
+)
+#: log/slog's default handler (no handler set: it writes through package log): ``2023/08/04 16:09:19 INFO
+#: hello count=3`` (slog/logger.go defaultHandler, level names from slog/level.go, ``WARN+2`` for offsets).
+GO_STD_LEVEL = Shape(
+    "go-log-level",
+    r"^(?P<ts_raw>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?) (?P<level>DEBUG|INFO|WARN|ERROR)(?:[+-]\d+)? (?P<msg>.*)$",
+)
 #: The standard ``log`` package: ``2009/11/10 23:00:00[.123456] [file.go:12: ]msg``.
 GO_STD = Shape(
     "go-log",
@@ -163,9 +217,30 @@ GO_LEVELED = Shape(
     "go-leveled",
     rf"^(?P<ts_raw>{_ASCTIME})\s+\[?(?P<level>{_LEVELS}|[A-Z]{{3,5}})\]?\s+(?P<msg>.*)$",
 )
+#: zerolog's ConsoleWriter: ``<time> <LVL> [<caller> >] msg key=value`` with three-letter levels
+#: (console.go consoleDefaultFormatLevel); the default TimeFormat is ``time.Kitchen`` (``3:04PM``).
+ZEROLOG_CONSOLE = Shape(
+    "zerolog-console",
+    r"^(?P<ts_raw>\d{4}-\d\d-\d\dT\S+|\d{1,2}:\d\d[AP]M) (?P<level>TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)"
+    r" (?:(?P<logger>\S+\.go:\d+) > )?(?P<msg>.*)$",
+)
+#: logrus's text formatter on a terminal: ``INFO[0000] msg  key=value`` (four-letter level, seconds since
+#: start: no absolute time; text_formatter.go printColored).
+LOGRUS_TTY = Shape("logrus-tty", r"^(?P<level>TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[\d{4,}\] (?P<msg>.*)$")
 #: net/http server errors, optionally after a logger prefix: ``echo: http: superfluous response…``.
 GO_HTTP = Shape("go-http", r"^(?:(?P<logger>[\w-]+): )?(?P<msg>http: .*)$", level="error")
-GO = (GO_STD, GO_LOGFMT, GO_LEVELED, GO_HTTP)
+GO = (
+    GIN,
+    GIN_DEBUG,
+    GO_STD_LEVEL,
+    GO_STD,
+    GO_LOGFMT,
+    ZEROLOG_CONSOLE,
+    GO_LEVELED,
+    LOGRUS_TTY,
+    GO_HTTP,
+    GIN_NOTE,
+)
 
 
 def any_of(shapes: tuple[Shape, ...]) -> str:

@@ -214,15 +214,21 @@ SIGNATURES: Final[tuple[Signature, ...]] = (
     S(r"connection rejected \(", "ws_error"),
     S(r"^connection open$", "ws_open"),
     S(r"^connection closed$", "ws_close"),
-    # Django Channels / daphne (runserver's lines; daphne's access log: "WSCONNECTING /path" …)
-    S(r'"WSCONNECTING ', "ws_upgrade"),
-    S(r'"WSCONNECT ', "ws_open", status=101),
-    S(r'"WSREJECT ', "ws_error", error="WSREJECT", error_name="FORBIDDEN", status=403),
+    # Django Channels / daphne (runserver's lines; daphne's access log: "WSCONNECTING /path" …). daphne
+    # writes a handshake's start and its outcome on two lines with nothing to join them but the client's
+    # port; as with uvicorn's one line, the outcome line is the attempt (101 accepted, 403 refused) and the
+    # start line only a log line (daphne/server.py log_action "websocket" connecting/connected/rejected).
+    S(r'"WSCONNECTING ', "log"),
+    S(r'"WSCONNECT ', "ws_upgrade", status=101),
+    S(r'"WSREJECT ', "ws_upgrade", error="WSREJECT", error_name="FORBIDDEN", status=403),
     S(r'"WSDISCONNECT ', "ws_close"),
-    S(r"WebSocket HANDSHAKING ", "ws_upgrade"),
-    S(r"WebSocket CONNECT ", "ws_open", status=101),
-    S(r"WebSocket REJECT ", "ws_error", error="WebSocket REJECT", error_name="FORBIDDEN", status=403),
+    S(r"WebSocket HANDSHAKING ", "log"),
+    S(r"WebSocket CONNECT ", "ws_upgrade", status=101),
+    S(r"WebSocket REJECT ", "ws_upgrade", error="WebSocket REJECT", error_name="FORBIDDEN", status=403),
     S(r"WebSocket DISCONNECT ", "ws_close"),
+    # Django's request logger (django.request, WARNING, printed bare by runserver): the 404 of a path no
+    # URL pattern serves — a WebSocket path on a WSGI runserver that knows nothing of Channels' routing
+    S(r"^Not Found: /", "log"),
     # gorilla/websocket Upgrader (new and old wording) and CloseError
     S(
         r"token not found in 'Connection' header|connection header with token 'upgrade'|"
@@ -435,6 +441,11 @@ ACCESS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         rf"^HTTP (?P<method>{_METHODS}) (?P<target>\S+) (?P<status>\d{{3}}) \[(?P<secs>[\d.]+), (?P<client>[^\]]+)\]",
         ("HTTP ",),
     ),
+    # Gin's logger, after its time: 200 |   18.1847s |  127.0.0.1 | GET      "/ws" (latency a Go duration)
+    (
+        rf'^(?P<status>\d{{3}})\s*\|\s*(?:(?P<ms>\d+(?:\.\d+)?)ms|(?P<secs>\d+(?:\.\d+)?)s|\S+)\s*\|\s*(?P<client>\S+)\s*\|\s*(?P<method>{_METHODS})\s+"?(?P<target>[^"\s]+)"?',
+        (" | ",),
+    ),
     # engine.io debug: handling "GET" http request "/socket.io/?EIO=4&…"
     (r'handling "(?P<method>[A-Z]+)" http request "(?P<target>[^"]+)"', ('handling "',)),
     # Express / Nest: Cannot GET /socket.io/…
@@ -484,6 +495,17 @@ LEVELS: Final[dict[str, str]] = {
     "critical": "fatal",
     "crit": "fatal",
     "panic": "fatal",
+    # zerolog's console (INF, WRN, TRC, FTL, PNC) and logrus's terminal (INFO, WARN, ERRO, DEBU, TRAC, FATA, PANI)
+    "inf": "info",
+    "wrn": "warn",
+    "trc": "trace",
+    "ftl": "fatal",
+    "pnc": "fatal",
+    "erro": "error",
+    "debu": "debug",
+    "trac": "trace",
+    "fata": "fatal",
+    "pani": "fatal",
     "dpanic": "fatal",
     "alert": "fatal",
     "emerg": "fatal",
