@@ -168,7 +168,7 @@ def _read_distinct(rest: pl.Series, base: date, notes: list[str]) -> tuple[pl.Se
 
 
 def _date_order(parts: pl.DataFrame, notes: list[str]) -> dict[str, str]:
-    """``dmy`` or ``mdy`` for the file's numeric dates that do not start with the year, by separator.
+    """``dmy``, ``mdy`` or ``ymd`` for the file's numeric dates without a four-digit year first, by separator.
 
     ``27.11.2025`` and ``27-11-2025`` are day first in every locale that writes them; slashes are decided by
     the values, then by the clock (en-US writes month/day with a 12-hour clock).
@@ -181,7 +181,13 @@ def _date_order(parts: pl.DataFrame, notes: list[str]) -> dict[str, str]:
             continue
         a = group["a"].cast(pl.Int32, strict=False)
         b = group["b"].cast(pl.Int32, strict=False)
-        if bool((a > 12).any()):
+        c = group["c"].cast(pl.Int32, strict=False)
+        two_digit_year = sep == "-" and bool((group["c"].str.len_chars() == 2).all())
+        if two_digit_year and not bool((c > 31).any()) and not bool((b > 12).any()):
+            # 23-03-14: Python's %y-%m-%d (Home Assistant, colorlog), unless that would put a date in a
+            # future year (27-11-25 is day first)
+            orders[sep] = "dmy" if bool((a + 2000 > date.today().year).any()) else "ymd"
+        elif bool((a > 12).any()):
             orders[sep] = "dmy"
         elif bool((b > 12).any()):
             orders[sep] = "mdy"
@@ -201,7 +207,9 @@ def _date_order(parts: pl.DataFrame, notes: list[str]) -> dict[str, str]:
 def _numeric_times(parts: pl.DataFrame, orders: dict[str, str]) -> tuple[pl.Series, pl.Series]:
     """(aware UTC, naive) datetimes from the numeric date regex groups."""
     num = {k: pl.col(k).cast(pl.Int32, strict=False) for k in ("a", "b", "c", "H", "M", "S")}
-    yearfirst = pl.col("a").str.len_chars() == 4
+    yearfirst = (pl.col("a").str.len_chars() == 4) | pl.col("sep").replace_strict(
+        {sep: order == "ymd" for sep, order in orders.items()}, default=False, return_dtype=pl.Boolean
+    )
     month_first = pl.col("sep").replace_strict(
         {sep: order == "mdy" for sep, order in orders.items()}, default=False, return_dtype=pl.Boolean
     )

@@ -37,7 +37,8 @@ PRODUCER_FORMATS: dict[str, set[str]] = {
     "heroku-router": {"heroku-router"},
     "cloudflared": {"cloudflared"},
     # backend: python
-    "python-logging": {"python-logging"},
+    # a Python process's stream is read by the parser of its main format, which reads its neighbours' layouts
+    "python-logging": {"python-logging", "werkzeug", "gunicorn", "uvicorn", "channels", "django-runserver"},
     "engineio-logger": {"python-logging", "werkzeug", "gunicorn", "uvicorn"},
     "socketio-logger": {"python-logging", "werkzeug", "gunicorn", "uvicorn"},
     "werkzeug": {"werkzeug", "python-logging"},

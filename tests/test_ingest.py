@@ -9,6 +9,7 @@ import lzma
 import os
 from pathlib import Path
 
+import polars as pl
 import pytest
 import zstandard
 
@@ -264,3 +265,32 @@ def test_file_vanishing_between_discovery_and_read(tmp_path, monkeypatch):
     result = load([str(tmp_path)])
     errors = {Path(i.path).name: i.error for i in result.inputs}
     assert errors == {"a.log": None, "b.log": "No such file or directory"}
+
+
+def test_many_small_files_read_together_give_what_each_gives_alone(tmp_path):
+    """Small access logs wait and are parsed in one pass (polars' fixed cost per call dominates on small
+    files); the events, their files and line numbers, and the inputs are those of reading each alone."""
+    import shutil
+
+    sources = [Path("sample_logs/traefik-priority-conflict/traefik/access.log")]
+    sources += sorted(Path("sample_logs").glob("*/traefik/access.log"))[:6]
+    for n, source in enumerate(sources):
+        lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+        for i in range(0, min(len(lines), 40), 4):
+            (tmp_path / f"s{n}-{i}.log").write_text("".join(lines[i : i + 4]) + "junk that no parser reads\n")
+    shutil.copy(sources[0], tmp_path / "whole.log")  # a file too large to wait is read as usual
+    together = load([str(tmp_path)])
+    alone = [load([str(p)]) for p in sorted(tmp_path.iterdir())]
+    name = pl.col("file").str.split("/").list.last()  # shown relative to the folder, or as given
+    key = ["file", "line"]
+    expected = pl.concat([a.events for a in alone]).with_columns(name).sort(key)
+    assert together.events.with_columns(name).sort(key).equals(expected)
+
+    def described(inputs):
+        return {
+            (Path(i.path).name, i.format, i.events, i.unparsed_lines, tuple(i.unparsed_examples))
+            for i in inputs
+        }
+
+    assert described(together.inputs) == described(i for a in alone for i in a.inputs)
+    assert {i.format for i in together.inputs} == {"traefik-clf", "traefik-json"}

@@ -22,7 +22,15 @@ from analyzer.ingest.shippers import UnwrapOptions, View, split_streams, unwrap
 from analyzer.ingest.times import fix_unknown_years, reconcile_times
 from analyzer.model import SOURCES, concat_events, conform
 from analyzer.parsers import registry
-from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult
+from analyzer.parsers.base import (
+    BATCH_DOCS,
+    BATCH_STRIDE,
+    Document,
+    ParseContext,
+    Parser,
+    ParseResult,
+    parse_together,
+)
 from analyzer.timeparse import DEFAULT_TZ
 
 if TYPE_CHECKING:
@@ -41,6 +49,10 @@ __all__ = [
 ]
 
 _EXAMPLES = 5
+#: Streams shorter than this wait to be parsed together with others of their format.
+_SMALL_LINES = 5_000
+#: Waiting streams are parsed once they hold this many lines in all (memory stays bounded).
+_BATCH_LINES = 200_000
 #: Leftover lines of a stream are offered to other parsers at most this many rounds.
 _ROUNDS = 4
 #: Up to this many leftover lines that no parser recognizes together are tried one by one.
@@ -132,27 +144,57 @@ def parse_forced(values: Iterable[str]) -> tuple[tuple[str, str], ...]:
 
 
 def load(paths: list[str], options: ReadOptions | None = None) -> Ingested:
-    """Read every log under ``paths`` into one event table (see :mod:`analyzer.model`)."""
+    """Read every log under ``paths`` into one event table (see :mod:`analyzer.model`).
+
+    Small streams of a line-independent format wait and are parsed together (:func:`parse_together`): a
+    folder of thousands of small files costs a few parser calls, not thousands.
+    """
     options = options or ReadOptions()
     found = discover(paths)
     inputs = [InputInfo(path, error=reason) for path, reason in found.problems]
-    frames: list[pl.DataFrame] = []
+    frames: list[tuple[int, pl.DataFrame]] = []
     group_format: dict[str, str] = {}
+    waiting: list[_Job] = []
+    waiting_lines = 0
     for ref in found.files:
-        frames.extend(_load_file(ref, options, inputs, group_format))
-    events = fix_unknown_years(concat_events(frames), inputs)
+        for job in _load_file(ref, options, inputs, group_format):
+            if _can_wait(job):
+                waiting.append(job)
+                waiting_lines += job.view.lines.height
+                if waiting_lines >= _BATCH_LINES:
+                    frames.extend(_finish_together(waiting))
+                    waiting, waiting_lines = [], 0
+            else:
+                frames.extend(_finish([job]))
+    frames.extend(_finish_together(waiting))
+    frames.sort(key=lambda item: item[0])
+    events = fix_unknown_years(concat_events([frame for _, frame in frames]), inputs)
     return Ingested(events, inputs)
 
 
 def _load_file(
     ref: FileRef, options: ReadOptions, inputs: list[InputInfo], group_format: dict[str, str]
-) -> list[pl.DataFrame]:
+) -> list[_Job]:
     try:
         raw = read_file(ref)
     except InputError as exc:
         inputs.append(InputInfo(ref.display, error=str(exc.args[0])))
         return []
-    return parse_text(ref, raw, options, inputs, group_format)
+    return _plan_file(ref, raw, options, inputs, group_format)
+
+
+@dataclass
+class _Job:
+    """One stream of one file, planned: its view, the parser chosen, what the rest needs."""
+
+    order: int
+    view: View
+    choice: Choice
+    others: list[Parser]
+    ctx: ParseContext
+    info: InputInfo
+    #: The main parser's result, when it was computed together with other streams'.
+    main: tuple[pl.DataFrame, ParseResult] | None = None
 
 
 def parse_text(
@@ -166,7 +208,14 @@ def parse_text(
 
     ``group_format`` maps rotation groups to the format their first file was read as (updated here).
     """
-    group_format = {} if group_format is None else group_format
+    jobs = _plan_file(ref, raw, options, inputs, {} if group_format is None else group_format)
+    return [frame for _, frame in _finish(jobs)]
+
+
+def _plan_file(
+    ref: FileRef, raw: RawText, options: ReadOptions, inputs: list[InputInfo], group_format: dict[str, str]
+) -> list[_Job]:
+    """Unwrap and sniff a file's lines: one planned stream per stream in it (each with its InputInfo)."""
     if raw.lines.height == 0:
         inputs.append(InputInfo(ref.display, error="empty file", notes=raw.notes))
         return []
@@ -181,7 +230,7 @@ def parse_text(
     forced = len(candidates) == 1
     default_date = options.date or (raw.mtime.date() if raw.mtime else None)
     views = unwrap(raw.lines, UnwrapOptions(tz=options.tz, default_date=default_date))
-    frames = []
+    jobs = []
     for stream, view, choice in _plan(views, ref, candidates, group_format.get(ref.group), forced=forced):
         info = InputInfo(ref.display, stream=stream, compression=raw.compression, notes=list(raw.notes))
         info.location = str(ref.path) if ref.path else None
@@ -191,10 +240,62 @@ def parse_text(
             info.notes.append(choice.hint_note)
         if choice.parser is not None:
             group_format.setdefault(ref.group, choice.parser.name)
-        frame = _read_stream(view, choice.parser, [] if forced else candidates, ctx, info)
+        jobs.append(_Job(len(inputs), view, choice, [] if forced else candidates, ctx, info))
+    return jobs
+
+
+def _finish(jobs: list[_Job]) -> list[tuple[int, pl.DataFrame]]:
+    """Read each planned stream (its main parser, then its leftovers) and complete its times."""
+    frames = []
+    for job in jobs:
+        frame = _read_stream(job.view, job.choice.parser, job.others, job.ctx, job.info, computed=job.main)
         if frame is not None:
-            frames.append(reconcile_times(frame, view, info, ctx.tz))
+            frames.append((job.order, reconcile_times(frame, job.view, job.info, job.ctx.tz)))
     return frames
+
+
+def _can_wait(job: _Job) -> bool:
+    parser = job.choice.parser
+    return (
+        parser is not None
+        and parser.line_independent
+        and job.view.lines.height < _SMALL_LINES
+        and int(job.view.lines["line"].max() or 0) < BATCH_STRIDE  # type: ignore[arg-type]
+    )
+
+
+def _finish_together(jobs: list[_Job]) -> list[tuple[int, pl.DataFrame]]:
+    """Parse waiting small streams together, by parser (and the parser's own grouping), then finish each."""
+    groups: dict[tuple[str, str, str], list[_Job]] = {}
+    for job in jobs:
+        parser = job.choice.parser
+        assert parser is not None
+        key = (parser.name, parser.batch_key(sample_of(job.view)), job.ctx.tz)
+        groups.setdefault(key, []).append(job)
+    for group in groups.values():
+        parser = group[0].choice.parser
+        assert parser is not None
+        for start in range(0, len(group), BATCH_DOCS):
+            chunk = group[start : start + BATCH_DOCS]
+            docs = [Document(j.info.path, j.view.lines, j.info.stream) for j in chunk]
+            try:
+                whole, results = parse_together(parser, docs, chunk[0].ctx)
+            except Exception:  # a bug in the batched path: each stream is read alone, as usual
+                if os.environ.get("WSDIAG_DEBUG"):
+                    raise
+                continue
+            index = whole.events["_doc"]
+            located = whole.events.drop("_doc").with_columns(
+                pl.Series([d.path for d in docs], dtype=pl.String).gather(index).alias("file"),
+                pl.Series([d.stream for d in docs], dtype=pl.String).gather(index).alias("stream"),
+                pl.lit(parser.source).alias("source"),
+                pl.lit(parser.name).alias("format"),
+            )
+            parts = conform(located).with_columns(index).partition_by("_doc", as_dict=True, include_key=False)
+            empty = conform(located.clear())
+            for i, (job, result) in enumerate(zip(chunk, results, strict=True)):
+                job.main = (parts.get((i,), empty), result)
+    return _finish(jobs)
 
 
 def _plan(
@@ -224,7 +325,13 @@ def _plan(
 
 
 def _read_stream(
-    view: View, main: Parser | None, others: list[Parser], ctx: ParseContext, info: InputInfo
+    view: View,
+    main: Parser | None,
+    others: list[Parser],
+    ctx: ParseContext,
+    info: InputInfo,
+    *,
+    computed: tuple[pl.DataFrame, ParseResult] | None = None,
 ) -> pl.DataFrame | None:
     """Read one stream: the main parser first, then its leftovers by whichever parsers know them.
 
@@ -238,7 +345,9 @@ def _read_stream(
     tried: set[str] = set()
     if main is not None:
         info.source, info.format = main.source, main.name
-        result = _run(main, Document(info.path, doc_lines, info.stream), ctx, info)
+        result = computed or _run(main, Document(info.path, doc_lines, info.stream), ctx, info)
+        if computed is not None:
+            _note(computed[1], ctx, info)
         if result is None:
             return None
         frames.append(result[0])
@@ -302,6 +411,9 @@ def _offer(
             consumed = part["line"].filter(~part["line"].is_in(pl.concat([parsed.unparsed, blank]).implode()))
             if frame.height and consumed.len():
                 out.append((parser, frame, consumed))
+                info.notes.extend(n for n in parsed.notes if n not in info.notes)
+                if parsed.assumed_tz:
+                    info.tz = ctx.tz
                 pending = pending.filter(~pl.col("line").is_in(consumed.implode()))
     return out
 
@@ -322,18 +434,28 @@ def _run(
         if info is not None:
             info.error = f"{parser.name} parser failed: {type(exc).__name__}: {exc}"
         return None
-    frame = result.events.with_columns(
-        pl.lit(parser.source).alias("source"),
-        pl.lit(parser.name).alias("format"),
-        pl.lit(doc.path).alias("file"),
-        pl.lit(doc.stream, dtype=pl.String).alias("stream"),
-    )
-    frame = conform(frame)
+    frame = _conform(parser, doc, result)
     if info is not None:
-        info.notes.extend(result.notes)
-        if result.assumed_tz:
-            info.tz = ctx.tz
+        _note(result, ctx, info)
     return frame, result
+
+
+def _conform(parser: Parser, doc: Document, result: ParseResult) -> pl.DataFrame:
+    """A parser's events with where they came from, in the event table's schema."""
+    return conform(
+        result.events.with_columns(
+            pl.lit(parser.source).alias("source"),
+            pl.lit(parser.name).alias("format"),
+            pl.lit(doc.path).alias("file"),
+            pl.lit(doc.stream, dtype=pl.String).alias("stream"),
+        )
+    )
+
+
+def _note(result: ParseResult, ctx: ParseContext, info: InputInfo) -> None:
+    info.notes.extend(result.notes)
+    if result.assumed_tz:
+        info.tz = ctx.tz
 
 
 def _describe(info: InputInfo, frames: list[pl.DataFrame], unparsed: pl.Series, lines: pl.DataFrame) -> None:

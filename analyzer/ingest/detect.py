@@ -100,8 +100,16 @@ def path_hint(path: str | None, stream: str | None = None) -> Hint | None:
 
 def sample_of(view: View) -> list[str]:
     """The first non-empty lines of a view, as the sniffers see them."""
-    texts = view.lines["text"]
-    return texts.filter(texts.str.strip_chars().str.len_bytes() > 0).head(SNIFF_LINES).to_list()
+    found: list[str] = []
+    for text in view.lines["text"].head(SNIFF_LINES * 4).to_list():  # a few hundred short strings
+        if text and text.strip():
+            found.append(text)
+            if len(found) == SNIFF_LINES:
+                break
+    if len(found) < SNIFF_LINES and view.lines.height > SNIFF_LINES * 4:
+        texts = view.lines["text"]
+        return texts.filter(texts.str.strip_chars().str.len_bytes() > 0).head(SNIFF_LINES).to_list()
+    return found
 
 
 def choose(

@@ -35,6 +35,7 @@ from analyzer.ingest.wrappers import (
 )
 from analyzer.jsonutil import read_json_objects, string_field
 from analyzer.model import UTC_US
+from analyzer.parsers.base import share
 from analyzer.regex import ascii_classes
 from analyzer.timeparse import DEFAULT_TZ, epoch_s_to_utc, iso_to_utc, read_times
 
@@ -120,11 +121,14 @@ def split_streams(view: View) -> list[tuple[str | None, View]]:
 
 def _envelopes(view: View) -> View:
     frame = view.lines
-    if _share(frame, _JSON_FILE) >= _QUORUM:
+    texts = _sample(frame)
+    if not any(t.lstrip().startswith(("{", "[")) for t in texts):
+        return view
+    if _share(texts, _JSON_FILE) >= _QUORUM:
         return View(_json_file(frame), [*view.wrappers, "docker-json-file"], "zoned")
-    if _share(frame, _JOURNAL_JSON) >= _QUORUM:
+    if _share(texts, _JOURNAL_JSON) >= _QUORUM:
         return View(_journal_json(frame), [*view.wrappers, "journald-json"], "zoned")
-    if _share(frame, _LOKI_JSONL) >= _QUORUM:
+    if _share(texts, _LOKI_JSONL) >= _QUORUM:
         return View(_loki_jsonl(frame), [*view.wrappers, "logcli-jsonl"], "zoned")
     grafana = _grafana_json(frame)
     if grafana is not None:
@@ -310,6 +314,8 @@ def _shape(text: str) -> str:
 
 def _dedent(view: View) -> View:
     """Strip the indentation every non-blank line shares (a code block in a ticket, a quoted paste)."""
+    if any(not t[:1].isspace() for t in _sample(view.lines)):
+        return view
     texts = view.lines["text"]
     blank = texts.str.strip_chars() == ""
     indents = texts.filter(~blank).str.extract(r"^([ \t]*)", 1).str.len_chars()
@@ -332,10 +338,11 @@ def _next_layer(view: View, options: UnwrapOptions) -> tuple[Prefix, View] | Non
     """The outermost prefix most lines carry, stripped (None when none does, or enough were stripped)."""
     if len(view.wrappers) >= _MAX_LAYERS:
         return None
+    texts = _sample(view.lines)
     for layer in PREFIXES:
         if layer.name in view.wrappers:
             continue
-        if _share(view.lines, layer.pattern, header=layer.header) >= layer.quorum:
+        if _share(texts, layer.pattern, header=layer.header) >= layer.quorum:
             return layer, _apply(view, layer, options)
     return None
 
@@ -421,13 +428,20 @@ def _groups(pattern: str) -> list[str]:
     return re.findall(r"\(\?P<(\w+)>", pattern)
 
 
-def _share(frame: pl.DataFrame, pattern: str, *, header: str | None = None) -> float:
+def _share(frame: pl.DataFrame | list[str], pattern: str, *, header: str | None = None) -> float:
     """Share of the first non-blank lines (tool headers left out) that match ``pattern``."""
-    sample = frame.filter(pl.col("text").str.strip_chars().str.len_bytes() > 0)
+    texts = _sample(frame) if isinstance(frame, pl.DataFrame) else frame
     if header is not None:
-        sample = sample.filter(~pl.col("text").str.contains(ascii_classes(header)))
-    sample = sample.head(_SAMPLE)
-    if not sample.height:
-        return 0.0
-    hits = sample.select(pl.col("text").str.contains(ascii_classes(pattern)).sum()).item()
-    return float(hits) / sample.height
+        texts = [t for t in texts if not share([t], ascii_classes(header))]
+    return share(texts, ascii_classes(pattern))
+
+
+def _sample(frame: pl.DataFrame) -> list[str]:
+    """The first non-blank lines, as the layers are judged on."""
+    found: list[str] = []
+    for text in frame["text"].head(_SAMPLE * 4).to_list():  # plain Python: a few hundred short strings
+        if text and text.strip():
+            found.append(text)
+            if len(found) == _SAMPLE:
+                break
+    return found

@@ -63,6 +63,20 @@ def reconcile_times(frame: pl.DataFrame, view: View, info: InputInfo, tz: str) -
             info.year_assumed = True
         if offset is None and not work.filter(own).height:
             info.tz = tz
+    elif kind == "yearless" and payload_naive:
+        # neither side has a zone: only the year, which the wrapper lacks, is taken from the lines
+        diffs = work.filter(own).select((pl.col("_ship") - pl.col("ts")).dt.total_microseconds()).to_series()
+        years = round(float(diffs.median()) / _YEAR_US) if diffs.len() else 0  # type: ignore[arg-type]
+        if years:
+            work = work.with_columns(
+                pl.when(from_shipper)
+                .then(pl.col("ts").dt.offset_by(f"{-years}y"))
+                .otherwise("ts")
+                .alias("ts")
+            )
+            info.notes.append("the wrapper's times carry no year: taken from the lines' own times")
+        elif not diffs.len():
+            info.year_assumed = True
     elif not shipper_loose and payload_naive:
         offset = _offset(work.filter(own).select((pl.col("ts") - pl.col("_ship")).dt.total_microseconds()))
         if offset is not None:

@@ -7,7 +7,9 @@ format means adding one module (plus its tests).
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,6 +79,14 @@ class Parser(ABC):
     description: ClassVar[str] = ""
     #: Generic parsers (the catch-all timestamped line) lose ties to specific ones.
     generic: ClassVar[bool] = False
+    #: What a line means never depends on other lines or on the file (only on ``ParseContext.tz``): many
+    #: small documents can be parsed as one (:func:`parse_together`).
+    line_independent: ClassVar[bool] = False
+
+    def batch_key(self, sample: list[str]) -> str:
+        """What documents parsed together must share, beyond the format (a line-independent format's
+        variant, decided per file from its sample); empty when nothing."""
+        return ""
 
     @abstractmethod
     def sniff(self, sample: list[str]) -> float:
@@ -87,12 +97,87 @@ class Parser(ABC):
         """Turn the document into events of the unified schema (any subset of its columns)."""
 
 
+#: Sniffing looks at a line's start: longer lines are cut to this many characters first (a hostile 1 MiB
+#: line costs no more than a short one).
+SNIFF_CHARS = 4096
+
+
+#: Documents parsed together keep their lines apart by this stride: a document's line numbers stay below it.
+BATCH_STRIDE = 1 << 20
+#: Documents parsed together at most (their line numbers, offset by the stride, fit in a u32).
+BATCH_DOCS = (1 << 32) // BATCH_STRIDE - 1
+
+
+def parse_together(
+    parser: Parser, docs: list[Document], ctx: ParseContext
+) -> tuple[ParseResult, list[ParseResult]]:
+    """Parse many small documents of a line-independent format in one pass and split the result.
+
+    polars costs a fixed time per call, which dominates on small files: a folder of 20,000 small access
+    logs is parsed in a few calls instead of a few hundred thousand. Returns the whole result, whose
+    events carry the document's index in ``_doc`` (and their own line numbers), and per document its
+    unparsed and weak lines and the notes (``events`` left empty: split the whole one once it is complete).
+    Each document's lines must number below :data:`BATCH_STRIDE`; at most :data:`BATCH_DOCS` documents.
+    """
+    lines = pl.concat(
+        [
+            d.lines.select("line", "text", "shipper_ts", "stream").with_columns(
+                (pl.col("line").cast(pl.UInt32) + i * BATCH_STRIDE).alias("line")
+            )
+            for i, d in enumerate(docs)
+        ],
+        how="vertical_relaxed",
+    )
+    result = parser.parse(Document(docs[0].path, lines, None), ctx)
+    events = result.events.with_columns(
+        (pl.col("line") // BATCH_STRIDE).cast(pl.UInt32).alias("_doc"), pl.col("line") % BATCH_STRIDE
+    )
+    whole = ParseResult(events, result.unparsed, result.notes, result.assumed_tz, result.weak)
+
+    unparsed, weak = _by_doc(result.unparsed), _by_doc(result.weak)
+    none = pl.Series("line", [], dtype=pl.UInt32)
+    empty = result.events.clear()
+    per_doc = [
+        ParseResult(empty, unparsed.get(i, none), list(result.notes), result.assumed_tz, weak.get(i, none))
+        for i in range(len(docs))
+    ]
+    return whole, per_doc
+
+
+def _by_doc(lines: pl.Series) -> dict[int, pl.Series]:
+    """Strided line numbers of documents parsed together, back to each document's own."""
+    if not lines.len():
+        return {}
+    frame = pl.DataFrame({"line": lines}).select(
+        (pl.col("line") // BATCH_STRIDE).alias("doc"), (pl.col("line") % BATCH_STRIDE).cast(pl.UInt32)
+    )
+    return {int(key[0]): part["line"] for key, part in frame.partition_by("doc", as_dict=True).items()}
+
+
 def share(sample: list[str], pattern: str) -> float:
-    """Fraction of the sample lines that match ``pattern`` (a polars regex, searched)."""
+    """Fraction of the sample lines that match ``pattern`` (a polars regex, searched).
+
+    A sample is a few dozen lines, where a polars call costs more than the matching: the pattern runs in
+    Python's ``re`` when it has the same meaning there (almost always), else in polars.
+    """
     if not sample:
         return 0.0
-    hits = pl.Series(sample, dtype=pl.String).str.contains(pattern).sum()
-    return float(hits or 0) / len(sample)
+    lines = [line[:SNIFF_CHARS] for line in sample]
+    compiled = _python_regex(pattern)
+    if compiled is not None:
+        return sum(1 for line in lines if compiled.search(line)) / len(lines)
+    hits = pl.Series(lines, dtype=pl.String).str.contains(pattern).sum()
+    return float(hits or 0) / len(lines)
+
+
+@functools.lru_cache(maxsize=4096)
+def _python_regex(pattern: str) -> re.Pattern[str] | None:
+    if "[[:" in pattern:  # POSIX classes: Rust's syntax only
+        return None
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
 
 
 #: Below this many rows a frame is processed in one piece (threads cost more than they save).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from analyzer.parsers.backend.engine import GENERIC, LineParser
+from analyzer.parsers.backend.engine import FALLBACK, LineParser
 from analyzer.parsers.backend.jsonlog import read_json_lines
 from analyzer.parsers.backend.shapes import any_of
 from analyzer.parsers.base import share
@@ -28,7 +28,7 @@ class Generic(LineParser):
     name = "generic"
     description = "any timestamped line (text or JSON) as a generic backend event"
     generic = True
-    shapes = (GENERIC,)
+    shapes = FALLBACK
     json_reader = _read
 
     def sniff(self, sample: list[str]) -> float:

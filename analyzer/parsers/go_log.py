@@ -16,6 +16,7 @@ from analyzer.parsers.base import share
 _DISTINCT = (
     r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})? "  # log.LstdFlags
     r"|^time=\S+ level=\w+ msg="  # logrus / slog text
+    r"|^(?:level=\w+ )?ts=\d{4}-\d\d-\d\dT\S+ (?:caller=\S+ )?(?:level=\w+ )?"  # go-kit logfmt
     # gorilla's wording inside a "<date> <time> LEVEL msg" line
     r"|^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\S* +\[?[A-Z]{3,5}\]? .*websocket: (?:close \d{4}|the client is not using"
     r"|bad handshake|request origin not allowed|upgrade != websocket|origin not allowed)"

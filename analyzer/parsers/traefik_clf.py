@@ -39,13 +39,15 @@ _LENIENT = ascii_classes(
     r' (?P<count>\d+|-) (?P<router>"[^"]*"|-) (?P<svc>"[^"]*"|-) (?P<dur>\d+)ms$'
 )
 _FIELDS = ["client", "user", "ts", "req", "status", "size", "referer", "ua", "count", "router", "svc", "dur"]
-_SNIFF = _HEAD + r'"[^"]*" (?:\d+|-) (?:\d+|-)'
+_CLF_TIME = r"\[(?:\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}|-)\]"
+_SNIFF = r"^[^\s,]+(?:, [^\s,]+)* \S+ \S+ " + _CLF_TIME + r' "[^"]*" (?:\d+|-) (?:\d+|-)'
 _TRAEFIK_TAIL = r' (?:\d+|-) (?:"[^"]*"|-) (?:"[^"]*"|-) \d+ms$'
 
 
 class TraefikCLF(Parser):
     name = "traefik-clf"
     source = "proxy"
+    line_independent = True
     description = "Traefik access log, common (CLF) and genericCLF formats"
 
     def sniff(self, sample: list[str]) -> float:
@@ -176,7 +178,10 @@ def _events(fields: pl.LazyFrame) -> pl.LazyFrame:
         pl.concat_str(pl.col("method"), pl.col("_target"), pl.col("status").cast(pl.String), separator=" ").alias(
             "message"
         ),
-        (pl.col("ts_raw").is_not_null() | pl.col("req").is_not_null()).alias("_parsed"),
+        # Traefik always writes the CLF time: a line with another ([29/Dec/2015 16:20:43], werkzeug's) or an
+        # HTTP date (connect's logger) is some other server's access line
+        # ("[-]" is Traefik's own: the time field dropped by the access log's field settings)
+        (pl.col("ts").is_not_null() | (pl.col("ts_raw") == "-").fill_null(False)).alias("_parsed"),
     ).select(
         "line", "ts", "ts_end", "kind", "level", "message", "method", "path", "query", "protocol", "status",
         "size", "duration_ms", "router", "upstream", "client", "user_agent", "eio", "transport", "sid", "t", "raw",

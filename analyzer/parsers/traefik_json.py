@@ -34,10 +34,15 @@ _REQUEST_ID_HEADERS = ("request_X-Request-Id", "request_X-Correlation-Id", "requ
 class TraefikJSON(Parser):
     name = "traefik-json"
     source = "proxy"
+    line_independent = True
     description = "Traefik access log, JSON format (v2 and v3)"
 
     def sniff(self, sample: list[str]) -> float:
         return share(sample, _SNIFF)
+
+    def batch_key(self, sample: list[str]) -> str:
+        # v2 and v3 write ServiceURL differently; the decoding schema is chosen per file
+        return "v2" if share(sample, r'"ServiceURL"\s*:\s*\{') else "v3"
 
     def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
         lines = doc.lines

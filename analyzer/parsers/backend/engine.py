@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import ClassVar, Final
 
 import polars as pl
 
@@ -42,7 +42,7 @@ CONTINUATION = (
 #: ``+0ms``, ``+3s``, ``+1m``, ``+2h``, ``+1d`` (the ``ms`` package's short form, used by ``debug``).
 _DIFF_UNIT_MS = {"ms": 1.0, "s": 1_000.0, "m": 60_000.0, "h": 3_600_000.0, "d": 86_400_000.0}
 #: Timestamps without a date (``16:03:44,244``) or without a year (``Nov 27 10:15:32``).
-_PARTIAL = r"^\W*\d{1,2}:\d\d|^\W*[A-Za-z]{3}\.? +\d{1,2} \d"
+_PARTIAL = r"^\W*\d{1,2}:\d\d|^\W*[A-Za-z]{3}\.? +\d{1,2} \d|^\W*\d{1,2} [A-Za-z]{3} \d\d:"
 #: Turns the rows whose text starts with ``{`` into records (:func:`records`); rows it leaves out are read
 #: as text.
 JsonReader = Callable[[pl.DataFrame], pl.DataFrame]
@@ -68,14 +68,34 @@ _ANY_TS = (
     r"|\d{4}/\d\d/\d\d[ T-]\d\d:\d\d:\d\d(?:[.,]\d+)?"
     r"|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4},? \d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?: ?[AaPp]\.?[Mm]\.?)?"
     r"|[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT"
-    r"|\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}"
+    r"|\d\d/[A-Z][a-z]{2}/\d{4}[: ]\d\d:\d\d:\d\d(?: [+-]\d{4})?"
     r"|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?"
+    r"|\d{1,2} [A-Z][a-z]{2} \d\d:\d\d:\d\d(?:\.\d+)?"  # Node-RED's util.log: "14 Mar 15:27:55"
 )
 _ANY_LEVEL = r"(?i:trace|debug|info|notice|warn|warning|error|err|fatal|critical|crit|panic)"
 GENERIC = Shape(
     "generic",
     rf"^\[?(?P<ts_raw>{_ANY_TS})\]?,?\s+(?:[\[(<]?(?P<level>{_ANY_LEVEL})[\])>]?:?\s+)?(?P<msg>.*)$",
 )
+#: A time after one to three short words: ``[8672] 2021/11/01 10:56:50.25 [ERR] …`` (a pid), Ruby's Logger
+#: ``E, [2016-10-18T15:20:21.51 #8906] ERROR -- : …``, ``flutter: FINE: 2021-07-16 03:42:00.74: …``.
+GENERIC_LATE = Shape(
+    "generic-late",
+    rf"^\s*(?:[^\s\"'=]{{1,40}}\s+){{1,3}}?\[?(?P<ts_raw>{_ANY_TS})(?: #\d+)?\]?[,:]?\s+"
+    rf"(?:[\[(<]?(?P<level>{_ANY_LEVEL})[\])>]?:?\s+)?(?P<msg>.*)$",
+)
+#: The catch-all layouts every backend parser ends with: records they alone read are "weak" (another
+#: format's parser may know them better).
+FALLBACK: Final = (GENERIC, GENERIC_LATE)
+
+
+def with_fallback(
+    shapes: tuple[Shape, ...], *, generic: bool = False
+) -> tuple[tuple[Shape, ...], tuple[Shape, ...]]:
+    """``shapes`` followed by the catch-all layouts they lack, and which layouts read only weakly."""
+    own = set(shapes) & set(FALLBACK)
+    full = (*shapes, *(s for s in FALLBACK if s not in own))
+    return full, FALLBACK if generic else tuple(s for s in FALLBACK if s not in own)
 
 
 class LineParser(Parser):
@@ -89,15 +109,15 @@ class LineParser(Parser):
     level_words: ClassVar[dict[str, str]] = {}
 
     def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
-        # a line in none of this format's layouts but with a time at its start is still a (generic) event
-        shapes = self.shapes if GENERIC in self.shapes else (*self.shapes, GENERIC)
+        # a line in none of this format's layouts but with a time near its start is still a (generic) event
+        shapes, weak = with_fallback(self.shapes, generic=self.generic)
         return parse_lines(
             doc,
             ctx,
             shapes,
             json_reader=type(self).json_reader,
             level_words=self.level_words,
-            weak_shapes=(GENERIC,) if self.generic or GENERIC not in self.shapes else (),
+            weak_shapes=weak,
         )
 
 
@@ -194,12 +214,13 @@ def _assemble(parts: list[pl.DataFrame], rest: pl.DataFrame) -> tuple[pl.DataFra
     }
     starts = pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame(schema=base)
     # a line no shape took is a record of its own when its message means something (python-engineio's
-    # logger lines have no prefix), a continuation when it looks like one, else unparsed
+    # logger lines have no prefix) or a shipper stamped it on its own (a journald or syslog entry), a
+    # continuation when it looks like one, else unparsed
     flags = rest.select(
         "line",
         pl.lit(False).alias("_shape"),
         pl.col("text").str.contains(ascii_classes(CONTINUATION)).alias("_cont"),
-        signature_index(pl.col("text")).is_not_null().alias("_known"),
+        (signature_index(pl.col("text")).is_not_null() | pl.col("shipper_ts").is_not_null()).alias("_known"),
     )
     thin = pl.concat(
         [

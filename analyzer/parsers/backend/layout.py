@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import ClassVar
 
-from analyzer.parsers.backend.engine import GENERIC, LineParser, Shape, parse_lines
+from analyzer.parsers.backend.engine import LineParser, Shape, parse_lines, with_fallback
 from analyzer.parsers.base import Document, ParseContext, ParseResult
 
 #: Times Python's ``asctime`` (default and common ``datefmt``s) and other loggers write.
@@ -226,7 +226,12 @@ class LearningLineParser(LineParser):
     def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
         sample = doc.lines["text"].head(self.sample_lines).to_list()
         learned = learn_shapes(sample)
-        shapes = (*learned, *self.shapes)
-        if GENERIC not in shapes:
-            shapes = (*shapes, GENERIC)
-        return parse_lines(doc, ctx, shapes, json_reader=type(self).json_reader, level_words=self.level_words)
+        shapes, weak = with_fallback((*learned, *self.shapes), generic=self.generic)
+        return parse_lines(
+            doc,
+            ctx,
+            shapes,
+            json_reader=type(self).json_reader,
+            level_words=self.level_words,
+            weak_shapes=weak,
+        )

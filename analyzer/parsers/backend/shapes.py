@@ -212,6 +212,16 @@ GO_LOGFMT = Shape(
     "logfmt",
     r'^time="?(?P<ts_raw>[^" ]+(?: [^" ]+)?)"? level=(?P<level>\w+) (?P<msg>msg=.*)$',
 )
+#: go-kit log's logfmt (Prometheus, Loki, Grafana agents): ``ts=2023-09-18T17:56:02.53Z caller=manager.go:170
+#: level=warn msg="…"`` — and the same with ``level=`` first (go-kit's level.NewFilter users).
+GO_KIT = Shape(
+    "go-kit",
+    r"^ts=(?P<ts_raw>\S+) (?:caller=(?P<logger>\S+) )?level=(?P<level>\w+) (?P<msg>.*)$",
+)
+GO_KIT_LEVEL_FIRST = Shape(
+    "go-kit-level-first",
+    r"^level=(?P<level>\w+) ts=(?P<ts_raw>\S+) (?:caller=(?P<logger>\S+) )?(?P<msg>.*)$",
+)
 #: Frameworks' ``<date> <time> LEVEL msg`` (echo/zap console and many Go loggers).
 GO_LEVELED = Shape(
     "go-leveled",
@@ -235,6 +245,8 @@ GO = (
     GO_STD_LEVEL,
     GO_STD,
     GO_LOGFMT,
+    GO_KIT,
+    GO_KIT_LEVEL_FIRST,
     ZEROLOG_CONSOLE,
     GO_LEVELED,
     LOGRUS_TTY,
