@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
 
@@ -17,19 +18,22 @@ from analyzer import __version__
 from analyzer.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, NoInputError, UsageError, WsdiagError
 from analyzer.findings import SEVERITIES, SEVERITY_RANK
 from analyzer.ingest import Ingested, ReadOptions, load, parse_forced
+from analyzer.model import KINDS, SOURCES
 
 if TYPE_CHECKING:
     from analyzer.analysis import AnalyzeOptions
     from analyzer.config.checks import Check
     from analyzer.correlate.clocks import ClockOptions
     from analyzer.findings import Finding
+    from analyzer.report.output import OutputOptions
     from analyzer.rules import Rule
+    from analyzer.timeparse import TimeBound
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 @contextlib.contextmanager
-def user_errors(*, output: str | None = None) -> Iterator[None]:
+def user_errors(*, output: Path | None = None) -> Iterator[None]:
     """Turn wsdiag's own errors into a one-line message and exit code 2, never a traceback.
 
     ``output`` (``-o``) is checked first, so a typo in it fails before the work, not after. Messages may
@@ -62,16 +66,15 @@ def user_errors(*, output: str | None = None) -> Iterator[None]:
         )
 
 
-def _check_output(output: str) -> None:
+def _check_output(target: Path) -> None:
     """Fail at once when ``-o`` cannot be written: its folder is missing, read-only or not ours."""
-    target = Path(output)
     folder = target.parent
     if target.is_dir():
-        raise UsageError(f"-o {output}: is a folder, not a file")
+        raise UsageError(f"-o {target}: is a folder, not a file")
     if not folder.is_dir():
-        raise UsageError(f"-o {output}: the folder {folder} does not exist")
+        raise UsageError(f"-o {target}: the folder {folder} does not exist")
     if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        raise UsageError(f"-o {output}: cannot write there (read-only or permission denied)")
+        raise UsageError(f"-o {target}: cannot write there (read-only or permission denied)")
 
 
 def _fail(message: str) -> NoReturn:
@@ -83,21 +86,111 @@ def _fail(message: str) -> NoReturn:
     sys.exit(EXIT_ERROR)
 
 
+# -- option types -----------------------------------------------------------------------------------
+
+
+class ZoneType(click.ParamType):
+    """An IANA time zone name (``Europe/Paris``), completed from the system's zone database."""
+
+    name = "zone"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(str(value))
+        except (ZoneInfoNotFoundError, ValueError):
+            self.fail(f"unknown time zone {value!r} (an IANA name such as UTC or Europe/Paris)", param, ctx)
+        return str(value)
+
+    def shell_complete(
+        self, ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[click.shell_completion.CompletionItem]:
+        from zoneinfo import available_timezones
+
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(z) for z in sorted(available_timezones()) if z.startswith(incomplete)]
+
+
+class DurationType(click.ParamType):
+    """A duration in wsdiag's one grammar (``90s``, ``30m``, ``1h30m``, ``1d``)."""
+
+    name = "duration"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        from analyzer.timeparse import parse_duration
+
+        try:
+            return parse_duration(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class TimeBoundType(click.ParamType):
+    """A ``--since`` / ``--until`` value: ``2h`` (ago), RFC 3339 with any offset, or a date."""
+
+    name = "time"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> TimeBound:
+        from analyzer.timeparse import TimeBound, parse_time_bound
+
+        if isinstance(value, TimeBound):
+            return value
+        try:
+            return parse_time_bound(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def _declare(fn: F, options: tuple[Callable[[F], F], ...]) -> F:
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+# -- shared options, each group built into one value ------------------------------------------------
+
+
 def read_options(fn: F) -> F:
-    """Options shared by every command that reads logs."""
-    for decorator in reversed(
+    """``--tz``, ``--date``, ``--input``: how logs are read; the command receives ``read: ReadOptions``."""
+
+    @functools.wraps(fn)
+    def wrapper(
+        *args: Any,
+        tz: str,
+        on_date: datetime | None,
+        forced: tuple[str, ...],
+        follow_symlinks: bool,
+        **kwargs: Any,
+    ) -> Any:
+        try:
+            pairs = parse_forced(forced)
+        except UsageError as exc:
+            raise click.BadParameter(str(exc), param_hint="--input") from None
+        read = ReadOptions(
+            tz=tz, date=on_date.date() if on_date else None, forced=pairs, follow_symlinks=follow_symlinks
+        )
+        return fn(*args, read=read, **kwargs)
+
+    return _declare(
+        cast(F, wrapper),
         (
             click.option(
                 "--tz",
+                type=ZoneType(),
                 default="UTC",
                 show_default=True,
-                metavar="ZONE",
-                help="Zone of timestamps that carry none (IANA name, e.g. Europe/Paris).",
+                help="Zone of timestamps that carry none, of --since/--until values without one, and of "
+                "the times the report shows (IANA name, e.g. Europe/Paris). JSON stays UTC.",
             ),
             click.option(
                 "--date",
                 "on_date",
                 type=click.DateTime(formats=["%Y-%m-%d"]),
+                metavar="YYYY-MM-DD",
                 default=None,
                 help="Date for sources that only carry a time of day (browser console exports).",
             ),
@@ -111,40 +204,185 @@ def read_options(fn: F) -> F:
             click.option(
                 "--follow-symlinks",
                 is_flag=True,
-                expose_value=False,
-                callback=_remember,
                 help="Follow symbolic links that lead out of a folder given (by default they are listed, not read).",
             ),
-        )
-    ):
-        fn = decorator(fn)
-    return fn
-
-
-def _remember(ctx: click.Context, param: click.Parameter, value: object) -> object:
-    """Keep an option for the reading stage in the context (commands need not pass it on)."""
-    ctx.meta[f"wsdiag.{param.name}"] = value
-    return value
-
-
-def _follow_symlinks() -> bool:
-    ctx = click.get_current_context(silent=True)
-    return bool(ctx and ctx.meta.get("wsdiag.follow_symlinks"))
-
-
-def _read(paths: tuple[str, ...], tz: str, on_date: Any, forced: tuple[str, ...]) -> Ingested:
-    """Read inputs, print their summary on stderr, and fail with exit 2 when nothing could be read."""
-    _check_tz(tz)
-    options = ReadOptions(
-        tz=tz,
-        date=on_date.date() if on_date else None,
-        forced=parse_forced(forced),
-        follow_symlinks=_follow_symlinks(),
+        ),
     )
-    ingested = load(list(paths), options)
-    from analyzer.report.inputs import print_input_summary
 
-    print_input_summary(ingested.inputs)
+
+def analysis_options(fn: F) -> F:
+    """Reading plus rules and time window, shared by ``analyze`` and ``scan``: ``options: AnalyzeOptions``."""
+
+    @functools.wraps(fn)
+    def wrapper(
+        *args: Any,
+        read: ReadOptions,
+        pattern_dirs: tuple[str, ...],
+        only: tuple[str, ...],
+        disable: tuple[str, ...],
+        since: TimeBound | None,
+        until: TimeBound | None,
+        no_redact: bool,
+        **kwargs: Any,
+    ) -> Any:
+        from analyzer.analysis import AnalyzeOptions
+
+        now = datetime.now(UTC)
+        start = since.resolve(read.tz, now) if since else None
+        end = until.resolve(read.tz, now) if until else None
+        if start and end and start > end:
+            raise click.BadParameter(
+                f"--since {since.text} ({start:%Y-%m-%d %H:%M:%S} UTC) is after --until {until.text} "  # type: ignore[union-attr]
+                f"({end:%Y-%m-%d %H:%M:%S} UTC)",
+                param_hint="--since/--until",
+            )
+        options = AnalyzeOptions(
+            read=read,
+            rule_dirs=tuple(Path(p) for p in pattern_dirs),
+            only=only,
+            disable=disable,
+            since=start,
+            until=end,
+            redact=not no_redact,
+        )
+        return fn(*args, options=options, **kwargs)
+
+    return read_options(
+        _declare(
+            cast(F, wrapper),
+            (
+                click.option(
+                    "--patterns",
+                    "pattern_dirs",
+                    multiple=True,
+                    type=click.Path(exists=True, file_okay=False),
+                    help="Extra rule folder (repeatable).",
+                ),
+                click.option(
+                    "--only", multiple=True, metavar="ID", help="Run only these rules (repeatable)."
+                ),
+                click.option(
+                    "--disable", multiple=True, metavar="ID", help="Do not run these rules (repeatable)."
+                ),
+                click.option(
+                    "--since",
+                    type=TimeBoundType(),
+                    help="Ignore events before this time: 2h or 1h30m (ago), 2026-11-25T10:00:00+01:00, "
+                    "2026-11-25 10:00 or 2026-11-25 (in --tz).",
+                ),
+                click.option(
+                    "--until", type=TimeBoundType(), help="Ignore events after this time (as --since)."
+                ),
+                click.option(
+                    "--no-redact", is_flag=True, help="Keep secrets (tokens, cookies) in the report."
+                ),
+            ),
+        )
+    )
+
+
+def output_options(
+    formats: tuple[str, ...], *, default: str | None, report: bool = False, fail_on: bool = False
+) -> Callable[[F], F]:
+    """``--format``, ``-o``, ``--color``, ``-q`` (and for reports ``-v``, ``--no-pager``, ``--open``;
+    ``--fail-on``): the command receives ``output: OutputOptions``."""
+    from analyzer.report.output import COLOR_MODES, OutputOptions
+
+    def decorator(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            fmt = kwargs.pop("fmt")
+            verbose = kwargs.pop("verbose", 0)
+            quiet = kwargs.pop("quiet")
+            if quiet and verbose:
+                raise click.UsageError("-q and -v ask for opposite things; use one")
+            opened = kwargs.pop("open_report", False)
+            if opened and fmt not in (None, "html"):
+                raise click.BadParameter(
+                    "--open shows an HTML report; use --format html", param_hint="--open"
+                )
+            out = kwargs.pop("output")
+            ctx = click.get_current_context()
+            output = OutputOptions(
+                fmt="html" if opened else fmt,
+                output=Path(out) if out else None,
+                verbosity=-1 if quiet else min(verbose, 2),
+                color=kwargs.pop("color"),
+                pager=not kwargs.pop("no_pager", False),
+                open=opened,
+                fail_on=kwargs.pop("fail_on", None),
+                tz=ctx.params.get("tz") or "UTC",
+            )
+            return fn(*args, output=output, **kwargs)
+
+        declared: list[Callable[[F], F]] = [
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(formats),
+                default=default,
+                show_default=default is not None,
+                help="Output format."
+                + (" text: the verdict; json: for scripts; html: one self-contained page." if report else ""),
+            ),
+            click.option(
+                "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE."
+            ),
+        ]
+        if report:
+            declared.append(
+                click.option(
+                    "-v",
+                    "--verbose",
+                    count=True,
+                    help="Text report: -v adds each finding's evidence, -vv everything (whole "
+                    "explanations, raw lines, inputs, rules not concluded).",
+                )
+            )
+        declared.append(click.option("-q", "--quiet", is_flag=True, help="Nothing on stderr but errors."))
+        declared.append(
+            click.option(
+                "--color",
+                type=click.Choice(COLOR_MODES),
+                default="auto",
+                show_default=True,
+                help="Colour in text output: auto (on a terminal, unless NO_COLOR is set), always, never.",
+            )
+        )
+        if report:
+            declared += [
+                click.option(
+                    "--no-pager", is_flag=True, help="Do not page long text output ($PAGER, else less -FRX)."
+                ),
+                click.option(
+                    "--open",
+                    "open_report",
+                    is_flag=True,
+                    help="Write the HTML report (to -o FILE or a temporary file) and open it in the browser.",
+                ),
+            ]
+        if fail_on:
+            declared.append(
+                click.option(
+                    "--fail-on",
+                    type=click.Choice(SEVERITIES),
+                    default=None,
+                    help="Exit 1 when a finding at or above this severity is reported.",
+                )
+            )
+        return _declare(cast(F, wrapper), tuple(declared))
+
+    return decorator
+
+
+def _read(paths: tuple[str, ...], read: ReadOptions, output: OutputOptions) -> Ingested:
+    """Read inputs, print their summary on stderr (unless -q), and fail with exit 2 when nothing was read."""
+    from analyzer.report.inputs import print_input_summary
+    from analyzer.report.output import stderr_console
+
+    ingested = load(list(paths), read)
+    if not output.quiet:
+        print_input_summary(ingested.inputs, console=stderr_console(output.color))
     if not ingested.anything_read:
         from analyzer.analysis import nothing_read_message
 
@@ -152,159 +390,36 @@ def _read(paths: tuple[str, ...], tz: str, on_date: Any, forced: tuple[str, ...]
     return ingested
 
 
-def _check_tz(tz: str) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+def exit_code(findings: list[Finding], fail_on: str | None) -> int:
+    """0, or 1 when a finding is at or above ``fail_on``."""
+    if fail_on is None:
+        return EXIT_OK
+    threshold = SEVERITY_RANK[fail_on]
+    return EXIT_FINDINGS if any(SEVERITY_RANK[f.severity] >= threshold for f in findings) else EXIT_OK
 
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--tz") from exc
+
+# -- commands ---------------------------------------------------------------------------------------
+
+_PATHS = click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="wsdiag")
+@click.version_option(__version__, "-V", "--version", prog_name="wsdiag")
 def cli() -> None:
     """Diagnose broken WebSocket / Socket.IO connections behind a reverse proxy.
 
     wsdiag reads proxy (Traefik), backend and browser logs together, lines them up and names the
-    root cause with the lines that prove it.
+    root cause with the lines that prove it. Start with `wsdiag analyze LOGS`.
+
+    Shell completion (bash, zsh, fish): eval "$(_WSDIAG_COMPLETE=bash_source wsdiag)" in ~/.bashrc
+    (zsh_source, fish_source for the others).
     """
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True)
-@read_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "jsonl", "csv", "parquet"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE.")
-@click.option("--limit", type=int, default=None, help="Show at most N events (table format: 50 by default).")
-@click.option(
-    "--no-redact", is_flag=True, help="Keep secrets (tokens, cookies, Authorization) in the output."
-)
-def events(
-    paths: tuple[str, ...],
-    tz: str,
-    on_date: date | None,
-    forced: tuple[str, ...],
-    fmt: str,
-    output: str | None,
-    limit: int | None,
-    no_redact: bool,
-) -> None:
-    """Print the normalized event table read from PATHS (files, folders, or - for stdin).
-
-    A per-file summary (detected format, events, unparsed lines) goes to stderr.
-    """
-    from analyzer.report.events import write_events
-
-    with user_errors(output=output):
-        ingested = _read(paths, tz, on_date, forced)
-        write_events(ingested.events, fmt=fmt, output=output, limit=limit, redact=not no_redact)
-
-
-def analysis_options(fn: F) -> F:
-    """Options shared by ``analyze`` and ``scan``."""
-    for decorator in reversed(
-        (
-            click.option(
-                "--format",
-                "fmt",
-                type=click.Choice(["text", "markdown", "json", "html"]),
-                default=None,
-                help="Report format (text by default; json for scripts; html: one self-contained page).",
-            ),
-            click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE."),
-            click.option(
-                "--patterns",
-                "pattern_dirs",
-                multiple=True,
-                type=click.Path(exists=True, file_okay=False),
-                help="Extra rule folder (repeatable).",
-            ),
-            click.option("--only", multiple=True, metavar="ID", help="Run only these rules (repeatable)."),
-            click.option(
-                "--disable", multiple=True, metavar="ID", help="Do not run these rules (repeatable)."
-            ),
-            click.option(
-                "--since",
-                type=click.DateTime(formats=_TIME_FORMATS),
-                help="Ignore events before this UTC time.",
-            ),
-            click.option(
-                "--until",
-                type=click.DateTime(formats=_TIME_FORMATS),
-                help="Ignore events after this UTC time.",
-            ),
-            click.option(
-                "--fail-on",
-                type=click.Choice(list(SEVERITIES)),
-                default=None,
-                help="Exit 1 when a finding at or above this severity is reported.",
-            ),
-            click.option("--no-redact", is_flag=True, help="Keep secrets (tokens, cookies) in the report."),
-        )
-    ):
-        fn = decorator(fn)
-    return fn
-
-
-_TIME_FORMATS = [
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%dT%H:%M:%SZ",
-    "%Y-%m-%dT%H:%M:%S.%fZ",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d",
-]
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
-def _analyze_options(
-    tz: str,
-    on_date: datetime | None,
-    forced: tuple[str, ...],
-    pattern_dirs: tuple[str, ...],
-    only: tuple[str, ...],
-    disable: tuple[str, ...],
-    since: datetime | None,
-    until: datetime | None,
-    no_redact: bool,
-) -> AnalyzeOptions:
-    """The options ``analyze`` and ``scan`` share, from their command-line values."""
-    from analyzer.analysis import AnalyzeOptions
-
-    _check_tz(tz)
-    since, until = _utc(since), _utc(until)
-    if since is not None and until is not None and since > until:
-        raise UsageError(f"--since {since:%Y-%m-%d %H:%M:%S} is after --until {until:%Y-%m-%d %H:%M:%S}")
-    return AnalyzeOptions(
-        read=ReadOptions(
-            tz=tz,
-            date=on_date.date() if on_date else None,
-            forced=parse_forced(forced),
-            follow_symlinks=_follow_symlinks(),
-        ),
-        rule_dirs=tuple(Path(p) for p in pattern_dirs),
-        only=only,
-        disable=disable,
-        since=since,
-        until=until,
-        redact=not no_redact,
-    )
-
-
-@cli.command()
-@click.argument("paths", nargs=-1, required=True)
-@read_options
+@_PATHS
 @analysis_options
+@output_options(("text", "markdown", "json", "html"), default=None, report=True, fail_on=True)
 @click.option(
     "--clock",
     "clocks",
@@ -315,44 +430,35 @@ def _analyze_options(
 @click.option("--no-align", is_flag=True, help="Keep every input's times as written (no clock alignment).")
 def analyze(
     paths: tuple[str, ...],
-    tz: str,
-    on_date: datetime | None,
-    forced: tuple[str, ...],
-    fmt: str | None,
-    output: str | None,
-    pattern_dirs: tuple[str, ...],
-    only: tuple[str, ...],
-    disable: tuple[str, ...],
-    since: datetime | None,
-    until: datetime | None,
-    fail_on: str | None,
-    no_redact: bool,
+    options: AnalyzeOptions,
+    output: OutputOptions,
     clocks: tuple[str, ...],
     no_align: bool,
 ) -> None:
     """Read every log under PATHS, correlate them and name the root cause, with evidence.
 
-    PATHS are files, folders (read recursively) or - for stdin. Exit code 0 when the analysis ran,
-    1 when a finding reaches --fail-on, 2 when nothing could be read or an option is wrong.
+    PATHS are files, folders (read recursively) or - for stdin. The text report is the verdict: the
+    root cause and its fix, one line per other finding, one line on the inputs; -v adds the evidence,
+    -vv everything. Exit code 0 when the analysis ran, 1 when a finding reaches --fail-on, 2 when
+    nothing could be read or an option is wrong.
     """
     from analyzer.analysis import analyze as run_analysis
     from analyzer.report import write_report
+    from analyzer.report.inputs import print_input_summary
+    from analyzer.report.output import stderr_console
 
-    with user_errors(output=output):
-        options = _analyze_options(tz, on_date, forced, pattern_dirs, only, disable, since, until, no_redact)
+    with user_errors(output=output.output):
         options = replace(options, clock=parse_clocks(clocks, align=not no_align))
         try:
             analysis = run_analysis(list(paths), options)
         except NoInputError as exc:
-            if fmt == "json":  # scripts get the inputs and their reasons, and still exit 2
+            if output.fmt == "json":  # scripts get the inputs and their reasons, and still exit 2
                 _write_unread(exc, output)
             raise
-        from analyzer.report.inputs import print_input_summary
-
-        if output or fmt not in (None, "text"):
-            print_input_summary(analysis.inputs)
-        write_report(analysis, fmt=fmt or "text", output=output)
-        sys.exit(exit_code(analysis.findings, fail_on))
+        if (output.output or output.fmt not in (None, "text")) and not output.quiet:
+            print_input_summary(analysis.inputs, console=stderr_console(output.color))
+        write_report(analysis, output, since=options.since, until=options.until)
+        sys.exit(exit_code(analysis.findings, output.fail_on))
 
 
 def parse_clocks(values: tuple[str, ...], *, align: bool) -> ClockOptions:
@@ -371,36 +477,28 @@ def parse_clocks(values: tuple[str, ...], *, align: bool) -> ClockOptions:
     return ClockOptions(fixed=tuple(fixed.items()), align=align)
 
 
-def _write_unread(exc: NoInputError, output: str | None) -> None:
+def _write_unread(exc: NoInputError, output: OutputOptions) -> None:
     from analyzer.report.boundary import outbound_inputs
     from analyzer.report.json_report import dumps, unread_report
+    from analyzer.report.output import write_data
 
-    text = dumps(unread_report(*outbound_inputs(exc.inputs, str(exc))))
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
-
-
-def _duration(text: str) -> timedelta:
-    """``30m``, ``1h``, ``1d`` → timedelta (for ``--window``)."""
-    import re
-
-    m = re.fullmatch(r"\s*(\d+)\s*(s|m|min|h|d)\s*", text)
-    if not m or int(m.group(1)) == 0:
-        raise click.BadParameter(f"{text!r} is not a duration like 15m, 1h or 1d", param_hint="--window")
-    unit = {"s": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days"}[m.group(2)]
-    return timedelta(**{unit: int(m.group(1))})
+    write_data(dumps(unread_report(*outbound_inputs(exc.inputs, str(exc)))), output)
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True)
-@read_options
+@_PATHS
 @analysis_options
+@output_options(("text", "markdown", "json", "html"), default=None, report=True, fail_on=True)
 @click.option(
     "-j", "--jobs", type=click.IntRange(min=0), default=0, help="Worker processes (default: one per core)."
 )
-@click.option("--window", "window_text", default="1h", show_default=True, help="Window size (15m, 1h, 1d).")
+@click.option(
+    "--window",
+    type=DurationType(),
+    default="1h",
+    show_default=True,
+    help="Window size (15m, 1h, 1h30m, 1d).",
+)
 @click.option(
     "--cache-dir",
     type=click.Path(file_okay=False),
@@ -414,69 +512,104 @@ def _duration(text: str) -> timedelta:
     default=None,
     help="Run on this Dask scheduler (tcp://host:8786); needs wsdiag[cluster] and a shared archive.",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
 def scan(
     paths: tuple[str, ...],
-    tz: str,
-    on_date: datetime | None,
-    forced: tuple[str, ...],
-    fmt: str | None,
-    output: str | None,
-    pattern_dirs: tuple[str, ...],
-    only: tuple[str, ...],
-    disable: tuple[str, ...],
-    since: datetime | None,
-    until: datetime | None,
-    fail_on: str | None,
-    no_redact: bool,
+    options: AnalyzeOptions,
+    output: OutputOptions,
     jobs: int,
-    window_text: str,
+    window: timedelta,
     cache_dir: str | None,
     no_cache: bool,
     cluster: str | None,
-    quiet: bool,
 ) -> None:
     """Scan an archive of logs (weeks of rotated, compressed files) for incidents, window by window.
 
     Reads every file under PATHS in parallel, keeps each parsed file in a cache so that the next scan
     only reads what is new, analyses the archive in time windows and lists the incidents: contiguous
     windows in which a root cause fired, with the command that re-analyses each one in detail.
-    Exit codes as for analyze.
+    -q: no progress bar and no summary on stderr. Exit codes as for analyze.
     """
     from analyzer.report.scan_progress import ScanProgress, print_scan_summary
     from analyzer.report.scan_report import write_scan_report
     from analyzer.scan.pipeline import ScanOptions
     from analyzer.scan.pipeline import scan as run_scan
 
-    with user_errors(output=output):
-        options = ScanOptions(
-            analyze=_analyze_options(
-                tz, on_date, forced, pattern_dirs, only, disable, since, until, no_redact
-            ),
-            window=_duration(window_text),
+    with user_errors(output=output.output):
+        if window <= timedelta(0):
+            raise click.BadParameter("the window must be longer than 0", param_hint="--window")
+        scan_options = ScanOptions(
+            analyze=options,
+            window=window,
             jobs=jobs,
             cache_dir=Path(cache_dir) if cache_dir else None,
             use_cache=not no_cache,
             cluster=cluster,
         )
-        with ScanProgress(enabled=not quiet) as progress:
-            result = run_scan(list(paths), options, progress)
-        print_scan_summary(result, elapsed=progress.elapsed, quiet=quiet)
-        write_scan_report(result, fmt=fmt or "text", output=output)
-        sys.exit(exit_code(result.findings, fail_on))
-
-
-def exit_code(findings: list[Finding], fail_on: str | None) -> int:
-    """0, or 1 when a finding is at or above ``fail_on``."""
-    if fail_on is None:
-        return EXIT_OK
-    threshold = SEVERITY_RANK[fail_on]
-    return EXIT_FINDINGS if any(SEVERITY_RANK[f.severity] >= threshold for f in findings) else EXIT_OK
+        with ScanProgress(enabled=not output.quiet) as progress:
+            result = run_scan(list(paths), scan_options, progress)
+        print_scan_summary(result, elapsed=progress.elapsed, quiet=output.quiet)
+        write_scan_report(result, output)
+        sys.exit(exit_code(result.findings, output.fail_on))
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True)
+@_PATHS
 @read_options
+@output_options(("table", "jsonl", "csv", "parquet"), default="table")
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    type=click.Choice(SOURCES),
+    help="Only events of this source (repeatable).",
+)
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(list(KINDS)),
+    help="Only events of this kind (repeatable).",
+)
+@click.option(
+    "--key",
+    help="Only the connection(s) with this connection id, sid, t, request id or socket id.",
+)
+@click.option("--limit", type=int, default=None, help="Show at most N events (table format: 50 by default).")
+@click.option(
+    "--no-redact", is_flag=True, help="Keep secrets (tokens, cookies, Authorization) in the output."
+)
+def events(
+    paths: tuple[str, ...],
+    read: ReadOptions,
+    output: OutputOptions,
+    sources: tuple[str, ...],
+    kinds: tuple[str, ...],
+    key: str | None,
+    limit: int | None,
+    no_redact: bool,
+) -> None:
+    """Print the normalized event table read from PATHS (files, folders, or - for stdin).
+
+    Events are correlated first: each carries its connection id (conn_id) and its time on the
+    corrected clock (ts; clock_offset_ms is what was added to the time the source logged). A
+    per-file summary (detected format, events, unparsed lines) goes to stderr.
+    """
+    from analyzer.correlate import correlate
+    from analyzer.report.events import EventFilter, write_events
+
+    with user_errors(output=output.output):
+        if output.fmt == "parquet" and output.output is None and sys.stdout.isatty():
+            raise UsageError("Parquet is binary: write it with -o FILE or redirect stdout")
+        ingested = _read(paths, read, output)
+        correlated = correlate(ingested.events, ingested.inputs)
+        chosen = EventFilter(sources=sources, kinds=kinds, key=key)
+        write_events(correlated.events, output, where=chosen, limit=limit, redact=not no_redact)
+
+
+@cli.command()
+@_PATHS
+@read_options
+@output_options(("text", "json"), default="text")
 @click.option(
     "--key", help="Show the connection(s) with this sid, t, request id, socket id or connection id."
 )
@@ -485,33 +618,30 @@ def exit_code(findings: list[Finding], fail_on: str | None) -> int:
 @click.option(
     "--limit", type=int, default=10, show_default=True, help="At most this many connection stories."
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--no-redact", is_flag=True, help="Keep secrets in the printed lines.")
 def timeline(
     paths: tuple[str, ...],
-    tz: str,
-    on_date: datetime | None,
-    forced: tuple[str, ...],
+    read: ReadOptions,
+    output: OutputOptions,
     key: str | None,
     client: str | None,
     failed: bool,
     limit: int,
-    fmt: str,
     no_redact: bool,
 ) -> None:
     """Show connections, and one connection's story across proxy, backend and browser in time order.
 
-    Without --key or --failed, lists the connections. Times are on the corrected clock; each line shows
-    the offset that was applied to its source and where it came from (file:line).
+    Without --key or --failed, lists the connections. A story is one line per event: time on the
+    corrected clock, source, what happened, and where it was logged (file:line, HAR entry number).
     """
     from analyzer.correlate import correlate
     from analyzer.report.timeline import render_timeline
 
     with user_errors():
-        ingested = _read(paths, tz, on_date, forced)
+        ingested = _read(paths, read, output)
         correlated = correlate(ingested.events, ingested.inputs)
         render_timeline(
-            correlated, key=key, client=client, failed=failed, limit=limit, fmt=fmt, redact=not no_redact
+            correlated, output, key=key, client=client, failed=failed, limit=limit, redact=not no_redact
         )
 
 
@@ -521,7 +651,13 @@ def rules() -> None:
 
 
 @rules.command("list")
-@click.option("--patterns", "pattern_dirs", multiple=True, type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--patterns",
+    "pattern_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Extra rule folder (repeatable).",
+)
 def rules_list(pattern_dirs: tuple[str, ...]) -> None:
     """List every rule and configuration check: id, kind, severity, the sources it reads, title."""
     from analyzer.config.checks import registered
@@ -534,7 +670,13 @@ def rules_list(pattern_dirs: tuple[str, ...]) -> None:
 
 @rules.command("show")
 @click.argument("rule_id")
-@click.option("--patterns", "pattern_dirs", multiple=True, type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--patterns",
+    "pattern_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Extra rule folder (repeatable).",
+)
 def rules_show(rule_id: str, pattern_dirs: tuple[str, ...]) -> None:
     """Show one rule's (or configuration check's) documentation: what it detects, why it breaks, false
     positives, the fix. An id that is both shows both."""
@@ -571,16 +713,8 @@ def rules_test(dirs: tuple[str, ...]) -> None:
 
 
 @cli.command("check-config")
-@click.argument("files", nargs=-1, required=True)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@output_options(("text", "markdown", "json", "sarif"), default="text", fail_on=True)
 @click.option(
     "--explain",
     "explain_urls",
@@ -609,24 +743,16 @@ def rules_test(dirs: tuple[str, ...]) -> None:
     type=click.Path(dir_okay=False),
     help="Variables for ${VAR} in compose files, instead of the .env beside each file.",
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(SEVERITIES),
-    default=None,
-    help="Exit with 1 when a finding is at least this severe.",
-)
 @click.option("--no-redact", is_flag=True, help="Keep secrets (tokens in --explain URLs) in the report.")
 def check_config(
     files: tuple[str, ...],
-    fmt: str,
-    output: str | None,
+    output: OutputOptions,
     explain_urls: tuple[str, ...],
     method: str,
     headers: tuple[str, ...],
     entry_point: str | None,
     client_ip: str | None,
     env_file: str | None,
-    fail_on: str | None,
     no_redact: bool,
 ) -> None:
     """Check Traefik routing configuration statically: docker-compose labels, file-provider YAML/TOML,
@@ -634,12 +760,13 @@ def check_config(
 
     Names routers that overlap with equal priority, WebSocket / Socket.IO paths won by another router,
     rules Traefik refuses and routers without a usable service, each with the setting that fixes it.
-    A per-file summary goes to stderr.
+    --format sarif writes SARIF 2.1.0 for code-scanning annotations (docs/ci.md). A per-file summary
+    goes to stderr.
     """
     from analyzer.config import check_config as run_check
     from analyzer.report.config_text import print_files, write_check
 
-    with user_errors(output=output):
+    with user_errors(output=output.output):
         result = run_check(
             files,
             env_file=env_file,
@@ -649,12 +776,13 @@ def check_config(
             entry_point=entry_point,
             client_ip=client_ip,
         )
-        print_files(result.config)
+        if not output.quiet:
+            print_files(result.config)
         if not result.config.readable:
             reasons = "; ".join(f"{f.path}: {f.error}" for f in result.config.files) or "no files found"
             raise NoInputError(f"no configuration could be read ({reasons})")
-        write_check(result, fmt=fmt, output=output, redact_secrets=not no_redact)  # type: ignore[arg-type]
-    sys.exit(exit_code(result.findings, fail_on))
+        write_check(result, output, redact_secrets=not no_redact)
+    sys.exit(exit_code(result.findings, output.fail_on))
 
 
 def _headers(values: tuple[str, ...]) -> dict[str, str]:

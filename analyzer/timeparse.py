@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Final
 
 import polars as pl
 
@@ -304,3 +306,73 @@ def _dateutil(
         else:
             naive[value] = parsed
     return aware, naive
+
+
+# -- durations and time bounds on the command line and in rules ---------------------------------------
+
+#: Units of a duration, as Go's ``time.ParseDuration`` (docker, kubectl, logcli) writes them, plus days.
+_DURATION_UNITS: Final = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|min|s|m|h|d)")
+
+
+def parse_duration(text: str) -> timedelta:
+    """``2h``, ``30m``, ``1h30m``, ``90s``, ``500ms``, ``1.5h``, ``1d`` → a timedelta.
+
+    One grammar for every duration wsdiag reads: ``--since`` / ``--until`` (how long ago), ``scan
+    --window`` and the rules' ``within`` / ``bin``. A duration is one or more ``<number><unit>`` parts
+    with no sign and no spaces; units ``ms``, ``s``, ``m`` (or ``min``), ``h``, ``d``.
+
+    >>> parse_duration("1h30m")
+    datetime.timedelta(seconds=5400)
+    """
+    compact = text.strip()
+    if not compact or _DURATION_PART.sub("", compact):
+        raise ValueError(f"{text!r} is not a duration (use e.g. 500ms, 90s, 30m, 2h, 1h30m)")
+    seconds = sum(float(n) * _DURATION_UNITS[unit] for n, unit in _DURATION_PART.findall(compact))
+    return timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True)
+class TimeBound:
+    """A ``--since`` / ``--until`` value as written: how long before now, or a point in time.
+
+    A point without a zone (``2026-11-25 10:00``, ``2026-11-25``) is read in ``--tz`` when resolved,
+    so the zone option can come before or after it on the command line.
+    """
+
+    text: str
+    ago: timedelta | None = None
+    point: datetime | None = None
+
+    def resolve(self, tz: str = DEFAULT_TZ, now: datetime | None = None) -> datetime:
+        """The bound as an aware UTC datetime (``now`` defaults to the current time)."""
+        if self.ago is not None:
+            return (now or datetime.now(UTC)).astimezone(UTC) - self.ago
+        assert self.point is not None
+        point = self.point
+        if point.tzinfo is None:
+            from zoneinfo import ZoneInfo
+
+            # a wall time that a DST change skips or repeats is read like the parsers read it: the earlier
+            point = point.replace(tzinfo=ZoneInfo(tz), fold=0)
+        return point.astimezone(UTC)
+
+
+def parse_time_bound(text: str) -> TimeBound:
+    """Read a ``--since`` / ``--until`` value: a duration before now (``2h``, ``1h30m``), RFC 3339 with
+    any offset (``2026-11-25T10:00:00+01:00``, ``…Z``), or a date and time without zone
+    (``2026-11-25 10:00``, ``2026-11-25``: midnight), read in ``--tz``."""
+    value = text.strip()
+    try:
+        return TimeBound(text, ago=parse_duration(value))
+    except ValueError:
+        pass
+    try:
+        # Python 3.11 reads RFC 3339 (Z, ±hh:mm, fractions, T or space) and plain dates
+        point = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is neither a duration (2h, 30m, 1h30m) nor a time "
+            "(2026-11-25T10:00:00Z, 2026-11-25T11:00+01:00, 2026-11-25 10:00, 2026-11-25)"
+        ) from None
+    return TimeBound(text, point=point)

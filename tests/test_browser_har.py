@@ -281,3 +281,20 @@ def test_a_one_line_har_over_1_mib_is_read_whole(tmp_path: Path) -> None:
     events, info = _read(tmp_path, json.dumps(har, separators=(",", ":")))
     assert events.height == 17
     assert not any("cut" in note for note in info.notes)
+
+
+def test_every_event_names_its_entry_because_a_one_line_har_has_one_line(tmp_path: Path) -> None:
+    """Playwright writes one line: ``line`` is 1 for every entry, ``attrs.entry`` tells them apart."""
+    text = (DATA / "browser" / "real-playwright-1.65.har").read_text(encoding="utf-8")
+    entries = json.loads(text)["log"]["entries"]
+    events, _ = _read(tmp_path, text)
+    index = events.select(pl.col("attrs").str.json_path_match("$.entry").cast(pl.Int32).alias("entry"))[
+        "entry"
+    ]
+    assert events["line"].unique().to_list() == [1]
+    assert index.null_count() == 0
+    assert sorted(index.unique().to_list()) == list(range(len(entries)))
+    # the WebSocket refused with 400 is the entry whose URL carries its sid
+    refused = _one(events, kind="ws_failure", sid="BADSID")
+    entry = int(json.loads(refused["attrs"])["entry"])
+    assert "sid=BADSID" in entries[entry]["request"]["url"]

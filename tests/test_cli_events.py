@@ -5,11 +5,15 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
+from datetime import datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
 
 from analyzer.cli import cli
+from analyzer.ingest import load
 from tests.conftest import run
 from tests.test_ingest import clf_text
 
@@ -113,3 +117,79 @@ def test_module_entry_point():
         [sys.executable, "-m", "analyzer", "--version"], capture_output=True, text=True, check=True
     )
     assert "wsdiag" in out.stdout
+
+
+# -- events for queries: correlated, filtered --------------------------------------------------------
+
+SCENARIO = str(Path(__file__).parents[1] / "sample_logs/upgrade-headers-stripped")
+SID = "zP-hAJoiXjNP5JmXAAAA"
+
+
+def _jsonl(*args: str) -> list[dict]:
+    result = run("events", SCENARIO, "--format", "jsonl", "-q", *args)
+    assert result.exit_code == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_events_carry_their_connection_and_the_corrected_time():
+    rows = [r for r in _jsonl() if r["format"] != "har"]  # a one-line HAR has every event on line 1
+    logged = load([SCENARIO]).events
+    as_logged = {
+        (r["file"], r["line"], r["kind"]): r["ts"]
+        for r in logged.select("file", "line", "kind", "ts").to_dicts()
+    }
+    shifted = [r for r in rows if r["clock_offset_ms"] and r["ts"]]
+    assert shifted, "this recording has clocks to correct"
+    for row in shifted[:50]:
+        before = as_logged[(row["file"], row["line"], row["kind"])]
+        corrected = datetime.fromisoformat(row["ts"])
+        assert abs((corrected - before).total_seconds() * 1000 - row["clock_offset_ms"]) < 1, row
+    assert {r["conn_id"] for r in rows if r["sid"] == SID} == {SID}
+
+
+def test_source_and_kind_filters():
+    rows = _jsonl("--source", "proxy", "--kind", "ws_upgrade")
+    assert rows and {(r["source"], r["kind"]) for r in rows} == {("proxy", "ws_upgrade")}
+    both = _jsonl("--source", "proxy", "--source", "backend", "--kind", "handshake")
+    assert {r["source"] for r in both} == {"backend"} and {r["kind"] for r in both} == {"handshake"}
+
+
+def test_key_keeps_every_event_of_the_connection_that_carries_it():
+    rows = _jsonl("--key", SID)
+    assert {r["conn_id"] for r in rows} == {SID}
+    assert {r["source"] for r in rows} == {"proxy", "backend", "browser"}
+    # a polling request's t= names the same connection
+    t = next(r["t"] for r in rows if r["t"])
+    assert {r["conn_id"] for r in _jsonl("--key", t)} == {SID}
+
+
+def test_unknown_kind_is_a_usage_error():
+    result = run("events", SCENARIO, "--kind", "nonsense")
+    assert result.exit_code == 2 and "'nonsense' is not one of" in result.stderr
+
+
+# -- timeline: one line per event ---------------------------------------------------------------------
+
+
+def test_a_story_is_one_line_per_event_with_har_entries_by_index():
+    result = run("timeline", SCENARIO, "--key", SID, "-q")
+    assert result.exit_code == 0, result.stderr
+    head, *lines = result.stdout.strip().splitlines()
+    events = int(re.search(r"\((\d+) events", head)[1])
+    assert len(lines) == events
+    assert all(re.match(r"  \d\d:\d\d:\d\d\.\d{3}  (proxy|backend|browser) ", line) for line in lines)
+    har = [line for line in lines if "session.har" in line]
+    assert har and all(re.search(r"browser/session\.har entries\[\d+\]$", line) for line in har)
+    assert any("→ 400" in line and "transport=websocket" in line for line in lines)
+
+
+def test_the_connection_list_keeps_each_connection_on_one_line():
+    result = run("timeline", SCENARIO, "-q")
+    title, _header, *lines = result.stdout.strip().splitlines()
+    assert title == "3 connections, times UTC on 2026-11-25"
+    assert [line.split()[:4] for line in lines] == [
+        ["zP-hAJoiXjNP5JmXAAAA", "21:33:27.768", "failed", "upgrade"],
+        ["NZcVApxk6OylIDqvAAAB", "21:33:28.462", "failed", "upgrade"],
+        ["O2tf2weBvMpElii0AAAC", "21:33:29.250", "failed", "upgrade"],
+    ]
+    assert all(line.endswith("127.0.0.1") for line in lines)

@@ -124,10 +124,12 @@ def outputs(capture: Path, tmp_path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     for fmt in ("text", "markdown", "json", "html"):
         target = tmp_path / f"report.{fmt}"
-        result = run("analyze", str(capture), "--format", fmt, "-o", str(target))
+        # -vv: the text report with every evidence line and its raw record
+        result = run("analyze", str(capture), "--format", fmt, "-vv", "-o", str(target))
         assert result.exit_code == 0, result.output
         out[f"analyze {fmt}"] = target.read_text(encoding="utf-8")
-    out["analyze text (stdout)"] = run("analyze", str(capture)).stdout
+    out["analyze text (stdout)"] = run("analyze", str(capture), "-vv").stdout
+    out["analyze verdict (stdout)"] = run("analyze", str(capture)).stdout
     for fmt in ("jsonl", "csv", "table"):
         out[f"events {fmt}"] = run("events", str(capture), "--format", fmt, "--limit", "1000").stdout
     out["timeline json"] = run("timeline", str(capture), "--failed", "--format", "json").stdout
@@ -145,7 +147,7 @@ def test_no_planted_secret_in_any_output(capture, tmp_path):
     for name, text in outputs(capture, tmp_path).items():
         for what, secret in SECRETS.items():
             assert secret not in text, f"{what} leaked into {name}"
-        assert "REDACTED" in text or name.startswith("timeline"), name
+        assert "REDACTED" in text or name.startswith(("timeline", "analyze verdict")), name
 
 
 def test_socket_io_evidence_stays_visible(capture, tmp_path):

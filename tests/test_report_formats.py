@@ -55,7 +55,8 @@ def test_same_input_gives_byte_identical_json(incident):
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json", "html"])
 def test_no_secret_in_any_format(incident, fmt):
-    out = run("analyze", str(incident), "--format", fmt).stdout
+    # -vv: the text report shows the evidence and its raw lines
+    out = run("analyze", str(incident), "--format", fmt, "-vv").stdout
     assert SECRET not in out and JWT not in out
     assert "REDACTED" in out
     assert "sid=SID1" in out or "SID1" in out or fmt == "text"
@@ -67,7 +68,7 @@ def test_no_redact_keeps_secrets(incident):
 
 
 def test_text_report_neutralizes_terminal_escapes(incident):
-    out = run("analyze", str(incident), "--format", "text").stdout
+    out = run("analyze", str(incident), "--format", "text", "-vv").stdout
     assert "\x1b]0;" not in out and "\x1b[2J" not in out and "\x1bc" not in out and "\x07" not in out
     assert "\\x1b" in out
 
@@ -75,8 +76,8 @@ def test_text_report_neutralizes_terminal_escapes(incident):
 def test_markdown_neutralizes_links_and_html(incident):
     out = run("analyze", str(incident), "--format", "markdown").stdout
     # evidence sits in code blocks; prose escapes what would become markup
-    assert "](http://evil.test)" not in out.replace("```", "").split("Evidence:")[0]
-    assert "<script>" not in out.split("Evidence:")[0]
+    assert "](http://evil.test)" not in out.replace("```", "").split("<details>")[0]
+    assert "<script>" not in out.split("<details>")[0]
 
 
 def test_html_renders_hostile_strings_as_text(incident):

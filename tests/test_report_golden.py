@@ -1,4 +1,8 @@
-"""Golden text and Markdown reports of two recorded scenarios (regenerate: WSDIAG_UPDATE_GOLDEN=1)."""
+"""Golden reports of two recorded scenarios (regenerate: WSDIAG_UPDATE_GOLDEN=1).
+
+The verdict at 80 columns (what a new user sees first), the evidence view (-v) at 120 columns, and the
+Markdown a ticket gets. A change to any of them shows up here as a diff to review.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,10 @@ import os
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 
 from analyzer.analysis import analyze
 from analyzer.report.markdown import render_markdown
+from analyzer.report.output import plain_text
 from analyzer.report.text import render_text
 
 ROOT = Path(__file__).parents[1]
@@ -19,9 +23,11 @@ SCENARIOS = ["traefik-priority-conflict", "upgrade-headers-stripped"]
 
 def rendered(scenario: str) -> dict[str, str]:
     analysis = analyze([str(ROOT / "sample_logs" / scenario)])
-    console = Console(record=True, width=110, color_system=None, file=open(os.devnull, "w"))  # noqa: SIM115
-    render_text(analysis, console)
-    return {"txt": console.export_text(), "md": render_markdown(analysis)}
+    return {
+        "txt": plain_text(lambda console: render_text(analysis, console), 80),
+        "v.txt": plain_text(lambda console: render_text(analysis, console, verbosity=1), 120),
+        "md": render_markdown(analysis),
+    }
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
+import math
 import os
 import re
 from dataclasses import replace
@@ -438,3 +440,122 @@ def test_every_recorded_scenario_opens_offline_with_its_verdict_first(tmp_path, 
         > 100
     )
     assert report.stat().st_size < 2_000_000
+
+
+# -- for everyone: colour vision, phone width, what a healthy verdict rests on -------------------------
+
+#: Machado, Oliveira & Fernandes (2009), severity 1.0: dichromat vision simulated in linear RGB.
+VISIONS = {
+    "typical": ((1, 0, 0), (0, 1, 0), (0, 0, 1)),
+    "protanopia": ((0.152286, 1.052583, -0.204868), (0.114503, 0.786281, 0.099216), (-0.003882, -0.048116, 1.051998)),
+    "deuteranopia": ((0.367322, 0.860646, -0.227968), (0.280085, 0.672501, 0.047413), (-0.011820, 0.042940, 0.968881)),
+    "tritanopia": ((1.255528, -0.076749, -0.178779), (-0.078411, 0.930809, 0.147602), (0.004733, 0.691367, 0.303900)),
+}  # fmt: skip
+
+
+def _linear(hex_colour: str) -> list[float]:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    return [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+
+
+def _lab(hex_colour: str, vision: str) -> tuple[float, float, float]:
+    """CIE L*a*b* (D65) of a colour as seen with ``vision``."""
+    rgb = _linear(hex_colour)
+    r, g, b = (
+        min(1.0, max(0.0, sum(m * c for m, c in zip(row, rgb, strict=True)))) for row in VISIONS[vision]
+    )
+    x, y, z = (0.4124 * r + 0.3576 * g + 0.1805 * b, 0.2126 * r + 0.7152 * g + 0.0722 * b,
+               0.0193 * r + 0.1192 * g + 0.9505 * b)  # fmt: skip
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+
+    fx, fy, fz = f(x / 0.95047), f(y), f(z / 1.08883)
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+@pytest.mark.parametrize("vision", list(VISIONS))
+def test_outcome_colours_stay_apart_for_every_colour_vision(vision):
+    from analyzer.report.svg import CATEGORIES
+
+    colours = {name: colour for name, (_, colour) in CATEGORIES.items()}
+    for (a, ca), (b, cb) in itertools.combinations(colours.items(), 2):
+        distance = math.dist(_lab(ca, vision), _lab(cb, vision))
+        # ΔE*ab 15: two marks a glance tells apart, even side by side as thin bars
+        assert distance >= 15, f"{a} {ca} and {b} {cb} are {distance:.1f} apart for {vision}"
+
+
+def test_outcome_colours_stand_out_on_white():
+    from analyzer.report.svg import CATEGORIES
+
+    for name, (_, colour) in CATEGORIES.items():
+        luminance = sum(w * c for w, c in zip((0.2126, 0.7152, 0.0722), _linear(colour), strict=True))
+        contrast = 1.05 / (luminance + 0.05)
+        assert contrast >= (1.5 if name == "other" else 3.0), f"{name} {colour}: {contrast:.2f}:1"
+
+
+def test_the_timeline_is_drawn_for_a_desktop_and_for_a_phone(page):
+    parsed = Page(page)
+    assert len(parsed.tags("svg")) >= 4
+    wide = re.findall(r'<div class="wide-only"><svg class="(\w+)" viewBox="0 0 1200 ', page)
+    narrow = re.findall(r'<div class="narrow-only"><svg class="(\w+)" viewBox="0 0 400 ', page)
+    assert wide[:2] == narrow[:2] == ["timeline", "bars"]
+
+
+def test_a_healthy_verdict_lists_what_was_checked():
+    analysis = analyze([str(SAMPLES / "healthy-websocket")])
+    page = render_html(analysis)
+    skipped = {rule for rule, _ in analysis.not_concluded}
+    ran = sorted(r.id for r in analysis.rules if r.id not in skipped)
+    verdict = page.split('id="verdict"')[1].split("</section>")[0]
+    assert f"Checked, none found ({len(ran)}):" in verdict
+    assert re.findall(r'<span class="ok-mark">✓</span>([a-z-]+)</span>', verdict) == ran
+
+
+def test_times_are_shown_in_the_display_zone():
+    analysis = analyze([str(SAMPLES / "upgrade-headers-stripped")])
+    utc, paris = render_html(analysis), render_html(analysis, tz="Europe/Paris")
+    assert "Capture 2026-11-25 21:33:23" in utc and "Times are UTC on the corrected clock" in utc
+    assert "Capture 2026-11-25 22:33:23" in paris and " CET (" in paris
+    assert '<text x="' in paris and ">22:33:30</text>" in paris and ">21:33:30</text>" in utc
+    # machine-readable times stay UTC
+    assert re.search(r'<time datetime="2026-11-25T21:33:\d\d\.\d{3}Z">2026-11-25 22:33', paris)
+
+
+@pytest.mark.browser
+@browser
+@pytest.mark.parametrize("width", [1280, 400])
+def test_the_report_reads_at_desktop_and_phone_width(tmp_path, width):
+    """Screenshots kept in the test's folder (report-1280.png, report-400.png) are looked at by a person."""
+    analysis = analyze([str(SAMPLES / "traefik-priority-conflict")])
+    report = tmp_path / "report.html"
+    report.write_text(render_html(analysis), encoding="utf-8")
+    assert CHROMIUM is not None
+    with Chromium(CHROMIUM, tmp_path / "profile", width=width, height=900) as chromium:
+        chromium.open(report.as_uri())
+        chromium.screenshot(tmp_path / f"report-{width}.png")
+        facts = json.loads(
+            chromium.evaluate(
+                """(() => {
+                  const shown = [...document.querySelectorAll('#timeline svg.timeline')]
+                    .filter(s => s.getBoundingClientRect().width > 0);
+                  const svg = shown[0];
+                  const tick = svg.querySelector('text.tick').getBoundingClientRect();
+                  const lane = svg.querySelector('text.lane-title').getBoundingClientRect();
+                  return JSON.stringify({
+                    shown: shown.length,
+                    viewBox: svg.getAttribute('viewBox').split(' ')[2],
+                    width: svg.getBoundingClientRect().width,
+                    tick: tick.height, lane: lane.height,
+                    overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+                  });
+                })()"""
+            )
+        )
+        assert chromium.problems() == []
+    assert facts["shown"] == 1
+    assert facts["viewBox"] == ("1200" if width > 640 else "400")
+    assert facts["width"] <= width
+    # labels a person can read: 9 px text or more, at any width
+    assert facts["tick"] >= 9 and facts["lane"] >= 9, facts
+    assert facts["overflow"] == 0, "the page scrolls sideways"

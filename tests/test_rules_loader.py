@@ -95,7 +95,15 @@ def test_duplicate_ids_are_refused(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("text", "ms"), [("500ms", 500), ("10s", 10_000), ("2m", 120_000), ("1h", 3_600_000)]
+    ("text", "ms"),
+    [
+        ("500ms", 500),
+        ("10s", 10_000),
+        ("2m", 120_000),
+        ("1h", 3_600_000),
+        ("1h30m", 5_400_000),
+        ("1.5s", 1500),
+    ],
 )
 def test_durations(text, ms):
     assert parse_duration_ms(text) == ms

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
 
-from analyzer.timeparse import read_times
+from analyzer.timeparse import parse_duration, parse_time_bound, read_times
 
 
 def _one(value: str, **kw: object) -> datetime | None:
@@ -52,3 +52,71 @@ def test_zone_is_assumed_only_for_naive_values() -> None:
 
 def test_nonsense_is_null() -> None:
     assert read_times(pl.Series(["13/13/2025, 10:00:00", "not a time", "", None])).utc.to_list() == [None] * 4
+
+
+# -- the durations grammar shared by --since/--until, scan --window and the rules' within -----------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2h", timedelta(hours=2)),
+        ("30m", timedelta(minutes=30)),
+        ("1h30m", timedelta(hours=1, minutes=30)),
+        ("90s", timedelta(seconds=90)),
+        ("500ms", timedelta(milliseconds=500)),
+        ("1.5h", timedelta(minutes=90)),
+        ("15min", timedelta(minutes=15)),
+        ("1d", timedelta(days=1)),
+        ("2h45m30s", timedelta(hours=2, minutes=45, seconds=30)),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_durations_read_like_docker_and_kubectl(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "h", "2", "-2h", "2 h", "2x", "h2", "1h 30m", "2hours"])
+def test_what_is_not_a_duration_is_refused_with_examples(text: str) -> None:
+    with pytest.raises(ValueError, match="is not a duration"):
+        parse_duration(text)
+
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "tz", "expected"),
+    [
+        ("2h", "UTC", datetime(2026, 11, 25, 10, 0)),
+        ("1h30m", "Europe/Paris", datetime(2026, 11, 25, 10, 30)),
+        ("2026-11-25T10:00:00Z", "Europe/Paris", datetime(2026, 11, 25, 10, 0)),
+        ("2026-11-25T11:00:00+01:00", "UTC", datetime(2026, 11, 25, 10, 0)),
+        ("2026-11-25T04:30:00.250-05:30", "UTC", datetime(2026, 11, 25, 10, 0, 0, 250000)),
+        ("2026-11-25 10:00", "UTC", datetime(2026, 11, 25, 10, 0)),
+        ("2026-11-25 11:00:00", "Europe/Paris", datetime(2026, 11, 25, 10, 0)),
+        ("2026-11-25", "UTC", datetime(2026, 11, 25, 0, 0)),
+        ("2026-11-25", "America/New_York", datetime(2026, 11, 25, 5, 0)),
+        ("2026-07-01T12:00", "Europe/Paris", datetime(2026, 7, 1, 10, 0)),
+    ],
+    ids=[
+        "ago",
+        "ago-ignores-tz",
+        "rfc3339-z",
+        "rfc3339-offset",
+        "rfc3339-fraction-half-hour-offset",
+        "naive-in-utc",
+        "naive-in-tz",
+        "date-is-midnight",
+        "date-in-tz",
+        "summer-time-in-tz",
+    ],
+)
+def test_since_and_until_take_durations_rfc3339_and_dates(text: str, tz: str, expected: datetime) -> None:
+    assert parse_time_bound(text).resolve(tz, NOW) == expected.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text", ["yesterday", "25/11/2026", "10:00", "2026-13-01", "-2h"])
+def test_a_bad_time_bound_says_what_is_accepted(text: str) -> None:
+    with pytest.raises(ValueError, match=r"neither a duration \(2h"):
+        parse_time_bound(text)

@@ -64,8 +64,9 @@ class Har(Parser):
         pages = har_load.pages(loaded.log)
         writer = str(v.obj(loaded.log.get("creator")).get("name") or "")
         skipped = 0
-        for entry, line in zip(loaded.entries, starts, strict=True):
+        for index, (entry, line) in enumerate(zip(loaded.entries, starts, strict=True)):
             if isinstance(entry, dict):
+                rows.entry = index
                 har_entries.add_entry(rows, entry, line, pages, writer)
             else:
                 skipped += 1

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import sys
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from analyzer.analysis import Analysis
-
-
-def terminal() -> Console:
-    """A console for stdout: the terminal's width, or 120 columns when writing to a pipe or file."""
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, width=120)
-    return console
+    from analyzer.report.output import OutputOptions
 
 
 def build_json(analysis: Analysis) -> dict[str, object]:
@@ -44,38 +38,50 @@ def build_json(analysis: Analysis) -> dict[str, object]:
     )
 
 
-def write_report(analysis: Analysis, *, fmt: str, output: str | None) -> None:
-    """Render ``analysis`` as ``fmt`` (text, markdown, json, html) to ``output`` or stdout.
+def write_report(
+    analysis: Analysis,
+    output: OutputOptions,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> None:
+    """Render ``analysis`` in ``output.fmt`` (text by default) to ``output.output`` or stdout.
 
     What is rendered is :func:`analyzer.report.boundary.outbound`'s copy: secrets masked, gaps stated.
     """
     from analyzer.report.boundary import outbound
+    from analyzer.report.output import emit_text, write_data
 
     analysis = outbound(analysis)
-    if fmt == "text":
-        if output:
-            with Path(output).open("w", encoding="utf-8") as fh:
-                from analyzer.report.text import render_text
 
-                render_text(analysis, Console(file=fh, width=120, color_system=None, soft_wrap=False))
-            return
+    fmt = output.fmt or "text"
+    if fmt == "text":
         from analyzer.report.text import render_text
 
-        render_text(analysis, terminal())
+        emit_text(
+            lambda console: render_text(
+                analysis, console, verbosity=output.verbosity, tz=output.tz, since=since, until=until
+            ),
+            output,
+        )
         return
     if fmt == "markdown":
         from analyzer.report.markdown import render_markdown
 
-        data = render_markdown(analysis)
+        data = render_markdown(analysis, tz=output.tz, since=since, until=until)
     elif fmt == "html":
         from analyzer.report.html import render_html
 
-        data = render_html(analysis)
+        data = render_html(analysis, tz=output.tz)
+        if output.open and output.output is None:
+            with tempfile.NamedTemporaryFile("w", prefix="wsdiag-", suffix=".html", delete=False) as fh:
+                output = replace(output, output=Path(fh.name))
     else:
         from analyzer.report.json_report import dumps
 
         data = dumps(build_json(analysis))
-    if output:
-        Path(output).write_text(data, encoding="utf-8")
-    else:
-        sys.stdout.write(data)
+    write_data(data, output)
+    if output.open and output.output is not None:
+        import click
+
+        click.launch(str(output.output))

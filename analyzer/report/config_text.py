@@ -3,12 +3,11 @@ the ``wsdiag.report/1`` JSON document (with ``routers`` and ``explanations`` add
 
 from __future__ import annotations
 
-import io
 import re
 import sys
 from collections import Counter
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
 from rich.padding import Padding
@@ -26,32 +25,34 @@ if TYPE_CHECKING:
     from analyzer.config.model import ConfigSet
     from analyzer.findings import Finding
     from analyzer.ingest import InputInfo
+    from analyzer.report.output import OutputOptions
 
-Format = Literal["text", "markdown", "json"]
 
 _SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 _CODE_SPAN = re.compile(r"(`{2,}) (.+?) \1")
 _WIDTH = 160
 
 
-def write_check(check: ConfigCheck, *, fmt: Format, output: str | None, redact_secrets: bool = True) -> None:
-    """Write the check's report in ``fmt`` to ``output`` (a path) or stdout; secrets masked by default."""
+def write_check(check: ConfigCheck, output: OutputOptions, *, redact_secrets: bool = True) -> None:
+    """Write the check's report in ``output.fmt`` (text, markdown, json, sarif); secrets masked by default."""
+    from analyzer.report.output import emit_text, write_data
+
     if redact_secrets:
         check = redacted(check)
+    fmt = output.fmt or "text"
+    if fmt == "text":
+        emit_text(lambda console: _text(check, console), output, width=_WIDTH)
+        return
     if fmt == "json":
         text = dumps(check_report(check))
-    elif fmt == "markdown":
+    elif fmt == "sarif":
+        from analyzer.report import sarif
+        from analyzer.rules import default_rule_dirs, load_rules
+
+        text = sarif.dumps(sarif.sarif_log(check, load_rules(default_rule_dirs())))
+    else:
         text = markdown(check)
-    else:
-        if output is None and sys.stdout.isatty():
-            _text(check, Console(highlight=False, markup=False, emoji=False))
-            return
-        text = plain_text(check)
-    if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    else:
-        sys.stdout.write(text)
+    write_data(text, output)
 
 
 def redacted(check: ConfigCheck) -> ConfigCheck:
@@ -107,16 +108,6 @@ def explanation_entry(e: Explanation) -> dict[str, Any]:
 
 
 # -- text ---------------------------------------------------------------------------------------------
-
-
-def plain_text(check: ConfigCheck) -> str:
-    """The text report without colours, at a fixed width (files, pipes, tests)."""
-    console = Console(
-        file=io.StringIO(), width=_WIDTH, color_system=None, highlight=False, markup=False, emoji=False
-    )
-    _text(check, console)
-    text = console.file.getvalue()  # type: ignore[attr-defined]
-    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
 
 
 def _text(check: ConfigCheck, console: Console) -> None:

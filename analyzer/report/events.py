@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-import sys
+import io
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
-from rich.console import Console
 from rich.table import Table
 
 from analyzer.model import by_time
 from analyzer.redact import redact_events
+from analyzer.report.output import plain_text, stdout_console, write_data
 from analyzer.report.safe import printable
 
-_TABLE_COLUMNS = ("ts", "source", "kind", "status", "method", "path", "transport", "sid", "router", "message")
+if TYPE_CHECKING:
+    from analyzer.report.output import OutputOptions
+
+_TABLE_COLUMNS = (
+    "ts", "source", "kind", "status", "method", "path", "transport", "sid", "conn_id", "router", "message",
+)  # fmt: skip
+#: Columns ``--key`` looks a value up in.
+KEY_COLUMNS = ("conn_id", "sid", "t", "request_id", "socket_id")
 _TABLE_DEFAULT_LIMIT = 50
 ISO_US = "%Y-%m-%dT%H:%M:%S%.6fZ"
 
@@ -26,17 +35,46 @@ def iso_columns(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+@dataclass(frozen=True)
+class EventFilter:
+    """``--source``, ``--kind`` and ``--key`` of ``wsdiag events`` (empty: no filter)."""
+
+    sources: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    key: str | None = None
+
+    def apply(self, events: pl.DataFrame) -> pl.DataFrame:
+        """The events that pass; ``key`` keeps every event of the connections that carry it."""
+        if self.sources:
+            events = events.filter(pl.col("source").is_in(self.sources))
+        if self.kinds:
+            events = events.filter(pl.col("kind").is_in(self.kinds))
+        if self.key:
+            carries = pl.any_horizontal(pl.col(c) == self.key for c in KEY_COLUMNS).fill_null(False)
+            conns = events.filter(carries)["conn_id"].drop_nulls().unique().implode()
+            events = events.filter(carries | pl.col("conn_id").is_in(conns))
+        return events
+
+
 def write_events(
-    events: pl.DataFrame, *, fmt: str, output: str | None, limit: int | None, redact: bool = True
+    events: pl.DataFrame,
+    output: OutputOptions,
+    *,
+    where: EventFilter | None = None,
+    limit: int | None = None,
+    redact: bool = True,
 ) -> None:
-    """Write ``events`` in ``fmt`` to ``output`` (a path) or stdout, secrets masked unless ``redact`` is off."""
-    events = by_time(events)
+    """Write ``events`` (filtered, in time order) in ``output.fmt``, secrets masked unless ``redact`` is off."""
+    events = by_time(where.apply(events) if where else events)
     if limit is not None:
         events = events.head(limit)
     if redact:
         events = redact_events(events)
+    fmt = output.fmt or "table"
     if fmt == "parquet":
-        events.write_parquet(output if output else sys.stdout.buffer)
+        buffer = io.BytesIO()
+        events.write_parquet(buffer)
+        write_data(buffer.getvalue(), output, what="events")
         return
     if fmt == "table":
         _print_table(events, output, limit)
@@ -49,28 +87,26 @@ def write_events(
             .str.replace_all("\x1b", "\\x1b", literal=True)
             .str.replace_all(r"[\x00-\x08\x0b-\x1f\x7f]", "\ufffd")
         )
-    data = text.write_ndjson() if fmt == "jsonl" else text.write_csv()
-    if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(data)
-    else:
-        sys.stdout.write(data)
+    write_data(text.write_ndjson() if fmt == "jsonl" else text.write_csv(), output, what="events")
 
 
-def _print_table(events: pl.DataFrame, output: str | None, limit: int | None) -> None:
-    shown = events if limit is not None or output else events.head(_TABLE_DEFAULT_LIMIT)
+def _print_table(events: pl.DataFrame, output: OutputOptions, limit: int | None) -> None:
+    shown = events if limit is not None or output.output else events.head(_TABLE_DEFAULT_LIMIT)
     table = Table(show_lines=False, header_style="bold", pad_edge=False, box=None)
-    for name in _TABLE_COLUMNS:
-        fixed = name in ("ts", "source", "kind", "status", "method", "transport")
-        table.add_column(name, no_wrap=fixed, overflow="ellipsis" if not fixed else "crop", max_width=None)
     readable = shown.select(_TABLE_COLUMNS).with_columns(pl.col("ts").dt.strftime("%Y-%m-%d %H:%M:%S%.3f"))
+    widths = readable.select(pl.col(c).cast(pl.String).str.len_chars().max() for c in _TABLE_COLUMNS).row(0)
+    for name, width in zip(_TABLE_COLUMNS, widths, strict=True):
+        # one line per event: long values are cut (jsonl, csv and parquet carry them whole)
+        if name in ("path", "sid", "router", "message"):
+            table.add_column(name, no_wrap=True, overflow="ellipsis", ratio=3 if name == "message" else 1)
+        else:
+            table.add_column(name, no_wrap=True, min_width=max(width or 0, len(name)))
     for row in readable.iter_rows():
         table.add_row(*(_cell(v) for v in row))
-    if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            Console(file=fh, width=200, color_system=None).print(table)
+    if output.output:
+        write_data(plain_text(lambda console: console.print(table), 200), output, what="events")
         return
-    console = Console(soft_wrap=False, width=max(Console().width, 160))
+    console = stdout_console(output.color, width=max(stdout_console().width, 160))
     console.print(table)
     if shown.height < events.height:
         console.print(

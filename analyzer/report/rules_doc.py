@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
-from analyzer.report import terminal
+from analyzer.report.output import stdout_console
 
 if TYPE_CHECKING:
     from analyzer.config.checks import Check
@@ -25,7 +24,7 @@ def print_rule_list(rules: list[Rule], checks: tuple[Check, ...] = ()) -> None:
         table.add_column(name, no_wrap=name != "title")
     for item in _ordered(rules, checks):
         table.add_row(item.id, _kind(item), item.severity, ", ".join(item.sources), item.title)
-    terminal().print(table)
+    stdout_console().print(table)
 
 
 def _ordered(rules: list[Rule], checks: tuple[Check, ...]) -> list[Rule | Check]:
@@ -83,12 +82,12 @@ def _check_markdown(check: Check) -> str:
 
 def print_rule(rule: Rule | Check) -> None:
     """A rule's or a check's documentation, rendered."""
-    Console().print(Markdown(rule_markdown(rule)))
+    stdout_console().print(Markdown(rule_markdown(rule)))
 
 
 def print_test_outcomes(outcomes: list[TestOutcome]) -> None:
     """One line per embedded test case, then a count."""
-    console = terminal()
+    console = stdout_console()
     for o in outcomes:
         mark = ("xfail" if not o.passed else "XPASS") if o.todo else ("ok" if o.passed else "FAIL")
         style = {"ok": "green", "FAIL": "bold red"}.get(mark, "yellow")

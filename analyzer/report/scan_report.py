@@ -7,10 +7,8 @@ connections, failed connections and how often each rule fired) — what the HTML
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich import box
@@ -24,6 +22,7 @@ from analyzer.report.json_report import build_report, dumps, iso
 from analyzer.report.safe import md_code_span, md_inline, md_prose, printable
 
 if TYPE_CHECKING:
+    from analyzer.report.output import OutputOptions
     from analyzer.scan.incidents import Incident
     from analyzer.scan.pipeline import ScanResult
 
@@ -108,18 +107,16 @@ def build_scan_json(result: ScanResult) -> dict[str, Any]:
     )
 
 
-def write_scan_report(result: ScanResult, *, fmt: str, output: str | None) -> None:
-    """Render ``result`` as text, markdown, json or html to ``output`` or stdout (masked, gaps stated:
-    see :func:`analyzer.report.boundary.outbound_scan`)."""
+def write_scan_report(result: ScanResult, output: OutputOptions) -> None:
+    """Render ``result`` as text, markdown, json or html to ``-o`` or stdout (text paged on a terminal)."""
     from analyzer.report.boundary import outbound_scan
+    from analyzer.report.output import emit_text, write_data
 
     result = outbound_scan(result)
+
+    fmt = output.fmt or "text"
     if fmt == "text":
-        if output:
-            with Path(output).open("w", encoding="utf-8") as fh:
-                render_scan_text(result, Console(file=fh, width=120, color_system=None, soft_wrap=False))
-        else:
-            render_scan_text(result, Console(highlight=False))
+        emit_text(lambda console: render_scan_text(result, console), output)
         return
     if fmt == "markdown":
         data = render_scan_markdown(result)
@@ -129,10 +126,7 @@ def write_scan_report(result: ScanResult, *, fmt: str, output: str | None) -> No
         data = render_scan_html(result)
     else:
         data = dumps(build_scan_json(result))
-    if output:
-        Path(output).write_text(data, encoding="utf-8")
-    else:
-        sys.stdout.write(data)
+    write_data(data, output)
 
 
 def _span(result: ScanResult) -> str:

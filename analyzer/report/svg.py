@@ -13,7 +13,9 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
+from zoneinfo import ZoneInfo
 
+from analyzer.report.human import fmt_duration
 from analyzer.report.safe import html_text
 
 if TYPE_CHECKING:
@@ -36,15 +38,18 @@ NICE_STEPS_MS: Final = (
     _HOUR, 2 * _HOUR, 3 * _HOUR, 6 * _HOUR, 12 * _HOUR, _DAY, 2 * _DAY, 7 * _DAY,
 )  # fmt: skip
 
-#: Connection outcomes (and event categories) with their label and colour, most alarming first.
+#: Connection outcomes (and event categories) with their label and colour, most alarming first. The colours
+#: are Okabe & Ito's, chosen so that every pair stays apart for protan, deutan and tritan vision as well
+#: (tests/test_report_html.py simulates them) and each one but the grey of "other traffic" holds a 3:1
+#: contrast on white: the two failures are vermillion and reddish purple, not two reds.
 CATEGORIES: Final[dict[str, tuple[str, str]]] = {
-    "failed_handshake": ("failed handshake", "#c2255c"),
-    "failed_upgrade": ("failed upgrade", "#e03131"),
-    "dropped": ("dropped", "#f08c00"),
-    "error": ("other traffic, error", "#9c36b5"),
-    "unknown": ("outcome unknown", "#5c7cfa"),
-    "ok": ("ok", "#2f9e44"),
-    "other": ("other traffic", "#adb5bd"),
+    "failed_handshake": ("failed handshake", "#D55E00"),
+    "failed_upgrade": ("failed upgrade", "#CC79A7"),
+    "dropped": ("dropped", "#AA3377"),
+    "error": ("other traffic, error", "#332288"),
+    "unknown": ("outcome unknown", "#0072B2"),
+    "ok": ("ok", "#009E73"),
+    "other": ("other traffic", "#CCCCCC"),
 }
 SEVERITY_COLOURS: Final[dict[str, str]] = {
     "critical": "#c92a2a",
@@ -70,25 +75,9 @@ def nice_step(span_ms: float, max_count: int) -> int:
     return math.ceil(wanted / _DAY) * _DAY
 
 
-def fmt_duration(ms: float) -> str:
-    """A short human duration: ``250 ms``, ``1.5 s``, ``30 s``, ``2 min``, ``1 h 5 min``, ``3 d``."""
-    if ms < _SECOND:
-        return f"{ms:.0f} ms"
-    if ms < _MINUTE:
-        return f"{ms / _SECOND:.3g} s"
-    if ms < _HOUR:
-        minutes, seconds = divmod(round(ms / _SECOND), 60)
-        return f"{minutes} min" + (f" {seconds} s" if seconds else "")
-    if ms < 2 * _DAY:
-        hours, minutes = divmod(round(ms / _MINUTE), 60)
-        return f"{hours} h" + (f" {minutes} min" if minutes else "")
-    days = ms / _DAY
-    return f"{days:.3g} d" if days < 100 else f"{days:,.0f} d"
-
-
-def clock(ms: float, step_ms: float, *, with_date: bool = False) -> str:
-    """A UTC time label as precise as ``step_ms`` needs."""
-    ts = datetime.fromtimestamp(ms / 1000, tz=UTC)
+def clock(ms: float, step_ms: float, *, with_date: bool = False, tz: str = "UTC") -> str:
+    """A time label in ``tz`` as precise as ``step_ms`` needs."""
+    ts = datetime.fromtimestamp(ms / 1000, tz=UTC).astimezone(ZoneInfo(tz))
     if step_ms >= _DAY:
         return ts.strftime("%Y-%m-%d")
     if step_ms >= _MINUTE:
@@ -101,6 +90,25 @@ def clock(ms: float, step_ms: float, *, with_date: bool = False) -> str:
 
 
 @dataclass(frozen=True)
+class Frame:
+    """A chart's coordinate system: its width, where the plot area starts and ends, how many time labels.
+
+    ``compact`` draws for a phone's width: names above the rows instead of beside them.
+    """
+
+    width: int
+    left: float
+    right: float
+    ticks: int = 9
+    compact: bool = False
+
+
+#: The page's charts at desktop width, and the same charts for a phone (the page shows one or the other).
+WIDE: Final = Frame(WIDTH, LEFT, WIDTH - RIGHT)
+NARROW: Final = Frame(400, 30, 392, ticks=4, compact=True)
+
+
+@dataclass(frozen=True)
 class Axis:
     """Maps UTC epoch milliseconds onto the x coordinate of the plot area."""
 
@@ -108,6 +116,8 @@ class Axis:
     end_ms: int
     left: float = LEFT
     right: float = WIDTH - RIGHT
+    #: Zone of the time labels.
+    tz: str = "UTC"
 
     @property
     def span_ms(self) -> int:
@@ -117,6 +127,10 @@ class Axis:
         """x of a time, clamped to the plot area."""
         ratio = min(1.0, max(0.0, (ms - self.start_ms) / self.span_ms))
         return self.left + ratio * (self.right - self.left)
+
+    def framed(self, frame: Frame) -> Axis:
+        """The same time range drawn in ``frame``'s plot area."""
+        return Axis(self.start_ms, self.end_ms, frame.left, frame.right, self.tz)
 
     def ticks(self, max_count: int = 9) -> tuple[int, list[int]]:
         """A round tick step and the ticks inside the axis."""
@@ -163,28 +177,31 @@ def _rect(
     return head + (">" + body if title else body)
 
 
-def _svg(height: float, label: str, body: Iterable[str], cls: str) -> str:
+def _svg(height: float, label: str, body: Iterable[str], cls: str, width: int = WIDTH) -> str:
     return (
-        f'<svg class="{cls}" viewBox="0 0 {WIDTH} {height:.0f}" role="img" aria-label="{html_text(label)}"'
+        f'<svg class="{cls}" viewBox="0 0 {width} {height:.0f}" role="img" aria-label="{html_text(label)}"'
         f' xmlns="http://www.w3.org/2000/svg">' + "".join(body) + "</svg>"
     )
 
 
-def _grid(axis: Axis, top: float, bottom: float, *, labels: bool) -> list[str]:
-    step, ticks = axis.ticks()
+def _grid(axis: Axis, top: float, bottom: float, *, labels: bool, frame: Frame = WIDE) -> list[str]:
+    step, ticks = axis.ticks(frame.ticks)
     crosses_days = axis.start_ms // _DAY != axis.end_ms // _DAY and step < _DAY
     out = []
     for tick in ticks:
         x = axis.x(tick)
         out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top:.1f}" y2="{bottom:.1f}" class="grid"/>')
         if labels:
-            # a label at the right edge is right-aligned so that it stays inside the picture
-            anchor = "end" if x > WIDTH - 40 else "middle"
-            out.append(_text(x, bottom + 14, clock(tick, step, with_date=crosses_days), "tick", anchor))
+            # labels near an edge are aligned to it so that they stay inside the picture
+            anchor = "end" if x > frame.width - 40 else ("start" if x < 24 else "middle")
+            label = clock(tick, step, with_date=crosses_days, tz=axis.tz)
+            out.append(_text(x, bottom + 14, label, "tick", anchor))
     return out
 
 
-def _window_shade(axis: Axis, window: Window | None, top: float, bottom: float, *, label: bool) -> list[str]:
+def _window_shade(
+    axis: Axis, window: Window | None, top: float, bottom: float, *, label: bool, frame: Frame = WIDE
+) -> list[str]:
     if window is None:
         return []
     x0 = axis.x(window.start_ms)
@@ -196,8 +213,9 @@ def _window_shade(axis: Axis, window: Window | None, top: float, bottom: float, 
         f'<line x1="{x1:.1f}" x2="{x1:.1f}" y1="{top:.1f}" y2="{bottom:.1f}" stroke="{colour}" class="window-edge"/>',
     ]
     if label:
-        anchor, lx = ("end", x1) if x1 > axis.right - 260 else ("start", x0)
-        out.append(_text(lx, top - 4, f"root cause window: {window.rule}", "window-label", anchor))
+        text = "root cause" if frame.compact else f"root cause window: {window.rule}"
+        anchor, lx = ("end", x1) if x1 > axis.right - 7 * len(text) else ("start", x0)
+        out.append(_text(lx, top - 4, text, "window-label", anchor))
     return out
 
 
@@ -209,8 +227,14 @@ def timeline_svg(
     windows: Sequence[Window],
     root: Window | None,
     label: str,
+    frame: Frame = WIDE,
 ) -> str:
-    """The findings strip, then one lane per source with its events' buckets coloured by category."""
+    """The findings strip, then one lane per source with its events' buckets coloured by category.
+
+    In a ``compact`` frame the strip names findings by number and each lane's name sits above it; the
+    categories are told by colour (the legend above the chart names them).
+    """
+    axis = axis.framed(frame)
     row_h, gap = 12, 3
     body: list[str] = []
     y = 8.0
@@ -222,7 +246,13 @@ def timeline_svg(
         colour = SEVERITY_COLOURS.get(w.severity, "#868e96")
         strip.append(
             f'<a href="#finding-{w.number}">'
-            + _text(LEFT - 8, y + 10, f"{w.number}. {_clip(w.rule, 30)}", "finding-label", "end")
+            + _text(
+                axis.left - (4 if frame.compact else 8),
+                y + 10,
+                str(w.number) if frame.compact else f"{w.number}. {_clip(w.rule, 30)}",
+                "finding-label",
+                "end",
+            )
             + _rect(
                 x0, y + 1, x1 - x0, row_h - 2, colour, ' rx="2"', title=f"{w.number}. {w.rule} ({w.severity})"
             )
@@ -234,12 +264,24 @@ def timeline_svg(
     lane_parts: list[str] = []
     for lane in lanes:
         cats = [c for c in CATEGORIES if any(cell[1] == c for cell in lane.cells)]
-        height = max(3, len(cats)) * row_h + 2 * gap + 8
-        lane_parts.append(f'<line x1="0" x2="{WIDTH}" y1="{y:.1f}" y2="{y:.1f}" class="lane-sep"/>')
-        heading = [(lane.source, "lane-title"), (lane.count, "lane-note")]
-        heading += [(lane.note, "lane-note")] if lane.covered else []
-        for i, (text, cls) in enumerate(h for h in heading if h[0]):
-            lane_parts.append(_text(8, y + 16 + 13 * i, _clip(text, 26), cls))
+        lane_parts.append(f'<line x1="0" x2="{frame.width}" y1="{y:.1f}" y2="{y:.1f}" class="lane-sep"/>')
+        if frame.compact:
+            note = (
+                f'<tspan class="lane-note"> · {html_text(_clip(lane.count, 40))}</tspan>'
+                if lane.count
+                else ""
+            )
+            lane_parts.append(
+                f'<text x="4" y="{y + 13:.1f}" class="lane-title">{html_text(lane.source)}{note}</text>'
+            )
+            y += 16
+            height = max(1, len(cats)) * row_h + 2 * gap + 2
+        else:
+            height = max(3, len(cats)) * row_h + 2 * gap + 8
+            heading = [(lane.source, "lane-title"), (lane.count, "lane-note")]
+            heading += [(lane.note, "lane-note")] if lane.covered else []
+            for i, (text, cls) in enumerate(h for h in heading if h[0]):
+                lane_parts.append(_text(8, y + 16 + 13 * i, _clip(text, 26), cls))
         if lane.covered:
             x0 = axis.x(lane.covered[0])
             x1 = max(axis.x(lane.covered[1]), x0 + 2)
@@ -252,14 +294,15 @@ def timeline_svg(
         biggest: dict[str, int] = {}
         for _, cat, count in lane.cells:
             biggest[cat] = max(biggest.get(cat, 1), count)
-        row_of = {c: y + gap + 7 + i * row_h for i, c in enumerate(cats)}
-        for cat, row_y in row_of.items():
-            lane_parts.append(_text(axis.left - 6, row_y + 9, CATEGORIES[cat][0], "cat-label", "end"))
+        row_of = {c: y + gap + (1 if frame.compact else 7) + i * row_h for i, c in enumerate(cats)}
+        if not frame.compact:
+            for cat, row_y in row_of.items():
+                lane_parts.append(_text(axis.left - 6, row_y + 9, CATEGORIES[cat][0], "cat-label", "end"))
         width = max(1.5, (axis.right - axis.left) * bucket_ms / axis.span_ms - 0.4)
         for bucket, cat, count in lane.cells:
             start = axis.start_ms + bucket * bucket_ms
             opacity = 0.25 + 0.75 * math.sqrt(count / biggest[cat])
-            tip = f"{clock(start, bucket_ms)} · {lane.source} · {CATEGORIES[cat][0]}: {count:,} event(s)"
+            tip = f"{clock(start, bucket_ms, tz=axis.tz)} · {lane.source} · {CATEGORIES[cat][0]}: {count:,} event(s)"
             x = axis.x(start)
             lane_parts.append(
                 _rect(x, row_of[cat], min(width, axis.right - x), row_h - 2, CATEGORIES[cat][1],
@@ -267,12 +310,12 @@ def timeline_svg(
             )  # fmt: skip
         y += height
     bottom = y
-    body += _grid(axis, strip_top, bottom, labels=True)
-    body += _window_shade(axis, root, strip_top, bottom, label=False)
+    body += _grid(axis, strip_top, bottom, labels=True, frame=frame)
+    body += _window_shade(axis, root, strip_top, bottom, label=False, frame=frame)
     body += strip
     body += lane_parts
-    body.append(f'<line x1="0" x2="{WIDTH}" y1="{bottom:.1f}" y2="{bottom:.1f}" class="lane-sep"/>')
-    return _svg(bottom + 24, label, body, "timeline")
+    body.append(f'<line x1="0" x2="{frame.width}" y1="{bottom:.1f}" y2="{bottom:.1f}" class="lane-sep"/>')
+    return _svg(bottom + 24, label, body, "timeline", frame.width)
 
 
 def connections_svg(
@@ -282,32 +325,35 @@ def connections_svg(
     bars: Sequence[tuple[int, str, int]],
     root: Window | None,
     label: str,
+    frame: Frame = WIDE,
 ) -> str:
     """Stacked bars of connections started per bucket, failures at the base so they are never hidden."""
-    top, plot_h = 20.0, 150.0
+    axis = axis.framed(frame)
+    top, plot_h = (20.0, 110.0) if frame.compact else (20.0, 150.0)
     bottom = top + plot_h
     per_bucket: dict[int, dict[str, int]] = {}
     for bucket, outcome, count in bars:
         per_bucket.setdefault(bucket, {})[outcome] = count
     peak = max((sum(v.values()) for v in per_bucket.values()), default=0)
-    body = _grid(axis, top, bottom, labels=True)
-    body += _window_shade(axis, root, top, bottom, label=True)
+    body = _grid(axis, top, bottom, labels=True, frame=frame)
+    body += _window_shade(axis, root, top, bottom, label=True, frame=frame)
     scale_max = _round_up(peak)
     for value in (0, scale_max // 2, scale_max):
         yy = bottom - plot_h * value / max(scale_max, 1)
         body.append(
             f'<line x1="{axis.left:.1f}" x2="{axis.right:.1f}" y1="{yy:.1f}" y2="{yy:.1f}" class="hgrid"/>'
         )
-        body.append(_text(axis.left - 6, yy + 4, f"{value:,}", "tick", "end"))
-    body.append(_text(8, top + 10, "connections", "lane-title"))
-    body.append(_text(8, top + 24, f"started per {fmt_duration(bucket_ms)}", "lane-note"))
+        body.append(_text(axis.left - (3 if frame.compact else 6), yy + 4, f"{value:,}", "tick", "end"))
+    if not frame.compact:  # a phone's chart has no room beside the plot: the figure's caption says it
+        body.append(_text(8, top + 10, "connections", "lane-title"))
+        body.append(_text(8, top + 24, f"started per {fmt_duration(bucket_ms)}", "lane-note"))
     width = max(1.5, (axis.right - axis.left) * bucket_ms / axis.span_ms - 1.0)
     for bucket in sorted(per_bucket):
         counts = per_bucket[bucket]
         start = axis.start_ms + bucket * bucket_ms
         total = sum(counts.values())
         parts = ", ".join(f"{counts[c]:,} {CATEGORIES[c][0]}" for c in CATEGORIES if c in counts)
-        tip = f"{clock(start, bucket_ms)}: {total:,} connection(s): {parts}"
+        tip = f"{clock(start, bucket_ms, tz=axis.tz)}: {total:,} connection(s): {parts}"
         base = bottom
         body.append(f"<g><title>{html_text(tip)}</title>")
         for outcome in CATEGORIES:
@@ -322,7 +368,7 @@ def connections_svg(
     body.append(
         f'<line x1="{axis.left:.1f}" x2="{axis.right:.1f}" y1="{bottom:.1f}" y2="{bottom:.1f}" class="axis"/>'
     )
-    return _svg(bottom + 24, label, body, "bars")
+    return _svg(bottom + 24, label, body, "bars", frame.width)
 
 
 @dataclass(frozen=True)
@@ -337,7 +383,8 @@ class Step:
     elapsed_ms: float | None
 
 
-TONES: Final[dict[str, str]] = {"bad": "#e03131", "good": "#2f9e44", "plain": "#868e96"}
+#: A story's events: failure and success in the categories' colours (not red against green).
+TONES: Final[dict[str, str]] = {"bad": "#D55E00", "good": "#009E73", "plain": "#868e96"}
 
 
 def sequence_svg(steps: Sequence[Step], *, label: str, gap_after: int | None = None, omitted: int = 0) -> str:

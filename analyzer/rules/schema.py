@@ -21,6 +21,7 @@ from analyzer.errors import RuleError
 from analyzer.findings import SEVERITIES, Severity
 from analyzer.model import COLUMNS, SOURCES
 from analyzer.rules.lines import KeyLines
+from analyzer.timeparse import parse_duration
 
 MatchKind = Literal["single", "aggregate", "absence", "sequence", "distribution"]
 MATCH_KINDS: Final[tuple[str, ...]] = get_args(MatchKind)
@@ -52,7 +53,6 @@ CONDITION_KEYS: Final = frozenset({"field", "op", "value"})
 TEST_KEYS: Final = frozenset({"name", "expect", "events", "keys"})
 MACRO_FILE_KEYS: Final = frozenset({"macros"})
 _ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
 
 
 @dataclass(frozen=True)
@@ -245,12 +245,8 @@ def _read_toml(path: Path, errors: list[str]) -> _Source | None:
 
 
 def parse_duration_ms(text: str) -> float:
-    """``"10s"`` → 10000.0; units ms, s, m, h."""
-    m = _DURATION.match(text.strip())
-    if not m:
-        raise ValueError(f"invalid duration {text!r} (use e.g. 500ms, 10s, 2m, 1h)")
-    factor = {"ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}[m.group(2)]
-    return float(m.group(1)) * factor
+    """``"10s"`` → 10000.0, in the grammar of every wsdiag duration (:func:`analyzer.timeparse.parse_duration`)."""
+    return parse_duration(text).total_seconds() * 1000
 
 
 def _rule(src: _Source, macros: dict[str, tuple[Predicate, ...]]) -> Rule | None:

@@ -71,8 +71,13 @@ class Rows:
 
     def __init__(self) -> None:
         self.cols: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
+        #: Index in ``log.entries`` of the entry being added: one-line HARs put every entry on line 1,
+        #: so each event carries it as ``attrs.entry`` for reports to cite.
+        self.entry: int | None = None
 
     def add(self, **values: Any) -> None:
+        if self.entry is not None:
+            values["attrs"] = v.attrs({"entry": self.entry, **json.loads(values.get("attrs") or "{}")})
         for name in ("ts_us", "ts_end_us"):
             # a time no browser could have written (a corrupt or foreign number) is no time
             if values.get(name) is not None and not 0 <= values[name] < v.MAX_US:
