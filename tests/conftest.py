@@ -24,6 +24,21 @@ def data_lines(relpath: str, *, skip_comments: bool = True) -> list[str]:
     return [ln for ln in text.splitlines() if not (skip_comments and ln.startswith("# "))]
 
 
+def source_block(path: Path, source: str) -> str:
+    """The lines of a file of public pastes that follow the ``# source:`` comment naming ``source``, up to
+    the next such comment."""
+    out: list[str] = []
+    taking = False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# source:"):
+            taking = source in line
+            continue
+        if taking:
+            out.append(line)
+    assert out, source
+    return "\n".join(out) + "\n"
+
+
 def read_text(
     tmp_path: Path, text: str | bytes, *, name: str = "input.log", **options: object
 ) -> tuple[pl.DataFrame, InputInfo]:

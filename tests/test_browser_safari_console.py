@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import DATA, read_text
+from conftest import DATA, read_text, source_block
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -15,17 +15,7 @@ PASTES = DATA / "browser" / "safari-console__public-pastes.txt"
 
 
 def _block(source: str) -> str:
-    """The lines under the ``# source:`` comment that names ``source``."""
-    out: list[str] = []
-    taking = False
-    for line in PASTES.read_text(encoding="utf-8").splitlines():
-        if line.startswith("# source:"):
-            taking = source in line
-            continue
-        if taking:
-            out.append(line)
-    assert out, source
-    return "\n".join(out) + "\n"
+    return source_block(PASTES, source)
 
 
 CASES: list[tuple[str, str, list[dict[str, Any]]]] = [

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.conftest import DATA, read_text
+from tests.conftest import DATA, read_text, source_block
 
 CASES = [
     (
@@ -75,17 +75,7 @@ APP_DATA = DATA / "traefik" / "github-issues_traefik-app-v1-v3.txt"
 
 
 def _block(source: str) -> str:
-    """The lines that follow the ``# source:`` comment naming ``source``, up to the next comment."""
-    out: list[str] = []
-    taking = False
-    for line in APP_DATA.read_text(encoding="utf-8").splitlines():
-        if line.startswith("# source:"):
-            taking = source in line
-            continue
-        if taking:
-            out.append(line)
-    assert out, source
-    return "\n".join(out) + "\n"
+    return source_block(APP_DATA, source)
 
 
 def _utc(text: str) -> datetime:
