@@ -403,7 +403,24 @@ def exit_code(findings: list[Finding], fail_on: str | None) -> int:
 _PATHS = click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Wsdiag(click.Group):
+    """The command group; a wrong option or argument is one line on stderr and exit 2, like every other
+    user error (click would print a usage block)."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.Abort:
+            click.echo("wsdiag: aborted", err=True)
+            sys.exit(130)
+        except click.ClickException as exc:
+            _fail(f"error: {exc.format_message()} (see wsdiag --help)")
+        if standalone_mode:
+            sys.exit(code if isinstance(code, int) else EXIT_OK)
+        return code
+
+
+@click.group(cls=_Wsdiag, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="wsdiag")
 def cli() -> None:
     """Diagnose broken WebSocket / Socket.IO connections behind a reverse proxy.

@@ -37,6 +37,10 @@ OTHER_EVIDENCE: Final = 2
 STORY_EVENTS: Final = 12
 #: Rows of the findings table; more findings are counted below it.
 MAX_TABLE_ROWS: Final = 15
+#: Root causes told in full in the verdict at most; more are named in one line each.
+FULL_CAUSES: Final = 3
+#: Bytes the head (verdict, findings table, what was read) leaves for the folded proof.
+HEAD_ROOM: Final = 2048
 #: Width of the aligned text inside code blocks.
 CODE_WIDTH: Final = 110
 
@@ -50,7 +54,11 @@ def render_markdown(
 ) -> str:
     """The whole report as Markdown, within :data:`MAX_BYTES`."""
     verdict = build_verdict(analysis, tz=tz, since=since, until=until)
-    head = _verdict(verdict, analysis, tz) + _findings_table(verdict, tz) + _read(verdict)
+    # every root cause in full while the head leaves room for the folded proof; past that, fewer in full
+    for full in range(FULL_CAUSES, 0, -1):
+        head = _verdict(verdict, analysis, tz, full) + _findings_table(verdict, tz) + _read(verdict)
+        if len("\n".join(head).encode("utf-8")) <= MAX_BYTES - HEAD_ROOM:
+            break
     folded: list[tuple[str, list[str]]] = []
     for f in verdict.causes:
         folded.append((f"evidence of {f.rule}", _evidence(analysis, f, CAUSE_EVIDENCE, tz)))
@@ -86,7 +94,7 @@ def _fit(head: list[str], folded: list[tuple[str, list[str]]]) -> str:
         left_out.append(name)
 
 
-def _verdict(verdict: Verdict, analysis: Analysis, tz: str) -> list[str]:
+def _verdict(verdict: Verdict, analysis: Analysis, tz: str, full: int = FULL_CAUSES) -> list[str]:
     if not verdict.causes:
         rules = len(analysis.rules)
         skipped = len(analysis.not_concluded)
@@ -95,7 +103,7 @@ def _verdict(verdict: Verdict, analysis: Analysis, tz: str) -> list[str]:
         )
         return ["# wsdiag: no failure signature found", "", checked, ""]
     out: list[str] = []
-    for f in verdict.causes:
+    for f in verdict.causes[:full]:
         text, more = lead(f.explanation)
         meta = [f"`{f.rule}`", plural(f.count, "match", "matches")]
         if f.first_seen:
@@ -123,6 +131,10 @@ def _verdict(verdict: Verdict, analysis: Analysis, tz: str) -> list[str]:
                 "</details>",
                 "",
             ]
+    more_causes = verdict.causes[full:]
+    if more_causes:
+        named = ", ".join(f"`{f.rule}` ({f.severity})" for f in more_causes)
+        out += [f"**Also independent root causes:** {named} (see the findings table).", ""]
     return out
 
 
