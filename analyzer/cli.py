@@ -407,7 +407,7 @@ class _Wsdiag(click.Group):
     """The command group; a wrong option or argument is one line on stderr and exit 2, like every other
     user error (click would print a usage block)."""
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:  # type: ignore[override]
         try:
             code = super().main(*args, standalone_mode=False, **kwargs)
         except click.exceptions.Abort:
