@@ -19,6 +19,10 @@ rotation over ``--days`` days, three planted incidents):
 - ``wsdiag scan`` without a cache (cold) and again with the cache it left (warm, nothing changed);
 - GoAccess and lnav over the proxy logs when Debian's packages are installed.
 
+Peak/input divides the peak by the uncompressed input (the access log, the analyze folder) or, for the
+archive, by its size on disk (gzipped). CPU s is the user + system time of the whole process tree: unlike
+the wall time it hardly depends on what else the machine runs.
+
     python bench/bench_events.py                                   # 1 M lines, 3.6 M-line 30-day archive
     python bench/bench_events.py --lines 200000 --archive-lines 500000 --days 5 --rounds 1   # quick look
 
@@ -31,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -168,11 +173,15 @@ def main() -> None:
             cases.append(("lnav GROUP BY status (proxy logs)", ["lnav", "-n", "-c", sql, *proxy],
                           count_lines(proxy), archive_mb, "archive"))  # fmt: skip
 
-    rows: dict[str, list[tuple[float, float]]] = {}
+    rows: dict[str, list[tuple[float, float, float]]] = {}
     for _ in range(args.rounds):
         for name, cmd, _n, _mb, _group in cases:
+            # CPU seconds of the whole tree (children reaped): what the run cost, however loaded the machine
+            before_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
             wall, peak, _ = measure(cmd, env=env)
-            rows.setdefault(name, []).append((wall, peak))
+            after_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after_cpu.ru_utime - before_cpu.ru_utime) + (after_cpu.ru_stime - before_cpu.ru_stime)
+            rows.setdefault(name, []).append((wall, peak, cpu))
         shutil.rmtree(cache, ignore_errors=True)
         cache.mkdir()
     after = uptime()
@@ -185,9 +194,9 @@ def main() -> None:
     print(f"code: {args.code.resolve()}; {cores} cores; median of {args.rounds} round(s)")
     print(f"load before: {before}")
     print(f"load after:  {after}\n")
-    header = f"| {'measurement':<36} | {'lines':>10} | {'wall s':>7} | {'lines/s':>11} | {'peak MB':>8} | "
-    print(header + f"{'peak/input':>10} | {'vs baseline':>11} |")
-    print("|" + "|".join("-" * (w + 2) for w in (36, 10, 7, 11, 8, 10, 11)) + "|")
+    header = f"| {'measurement':<36} | {'lines':>10} | {'wall s':>7} | {'CPU s':>7} | {'lines/s':>11} | "
+    print(header + f"{'peak MB':>8} | {'peak/input':>10} | {'vs baseline':>11} |")
+    print("|" + "|".join("-" * (w + 2) for w in (36, 10, 7, 7, 11, 8, 10, 11)) + "|")
     baseline: dict[str, float] = {}
     out = []
     for name, _cmd, n, mb, group in cases:
@@ -196,13 +205,15 @@ def main() -> None:
         runs = rows[name]
         wall = statistics.median(r[0] for r in runs)
         peak = max(r[1] for r in runs)
+        cpu = statistics.median(r[2] for r in runs)
         rate = n / wall
         if name in ("polars raw read",) or name.startswith("zcat parallel"):
             baseline[group] = rate
         rel = f"{rate / baseline[group]:.0%}" if group in baseline else ""
-        print(f"| {name:<36} | {n:>10,} | {wall:>7.2f} | {rate:>11,.0f} | {peak:>8.0f} | "
+        print(f"| {name:<36} | {n:>10,} | {wall:>7.2f} | {cpu:>7.2f} | {rate:>11,.0f} | {peak:>8.0f} | "
               f"{peak / mb:>9.1f}x | {rel:>11} |")  # fmt: skip
-        out.append(dict(name=name, lines=n, wall=wall, rate=rate, peak_mb=peak, input_mb=mb, vs_baseline=rel))
+        out.append(dict(name=name, lines=n, wall=wall, cpu=cpu, rate=rate, peak_mb=peak, input_mb=mb,
+                        vs_baseline=rel))  # fmt: skip
     print("\nall rounds (wall s):", {k: [round(r[0], 2) for r in v] for k, v in rows.items() if k})
     if args.json:
         args.json.write_text(json.dumps({"load_before": before, "load_after": after, "rows": out}, indent=1))

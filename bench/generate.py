@@ -42,7 +42,8 @@ def _sid(rng: random.Random) -> str:
 def _t(rng: random.Random) -> str:
     # engine.io-client 6.5+ (socket.io-client 4.7+): Date.now() in base 36 without its first three digits,
     # then three random ones — eight characters, as in the recorded ``t=n264c606`` of sample_logs/
-    return "n2" + "".join(rng.choice(_BASE36) for _ in range(6))
+    # (drawn as before from the 64-letter alphabet, so the random stream — and every archive — is unchanged)
+    return "n2" + "".join(_BASE36[_ALPHABET.index(rng.choice(_ALPHABET)) % 36] for _ in range(6))
 
 
 def session_rate(socketio_share: float) -> float:
