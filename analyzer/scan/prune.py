@@ -78,8 +78,12 @@ class Pruned:
     left_bytes: int = 0
 
 
-def usage(root: Path) -> Usage:
-    """Every entry under ``root`` (an empty usage when the folder does not exist)."""
+def usage(root: Path, *, used_since: float | None = None) -> Usage:
+    """Every entry under ``root`` (an empty usage when the folder does not exist).
+
+    ``used_since``: entries used at or after this time were hit by the current code (their keys hold its
+    digest), so they are not opened to read which code wrote them: a warm re-scan stays cheap.
+    """
     found = Usage(root)
     if not root.is_dir():
         return found
@@ -91,18 +95,19 @@ def usage(root: Path) -> Usage:
             manifest = folder / MANIFEST
             if not _KEY.fullmatch(folder.name) or not manifest.is_file():
                 continue
-            data = _json(manifest)
-            current = data.get("format") == CACHE_FORMAT and data.get("code") == file_code
+            used = _mtime(manifest)
+            current = (used_since is not None and used >= used_since) or _written_by(manifest, file_code)
             size = sum(_size(p) for p in _children(folder))
-            found.entries.append(Entry(folder, "file", size, _mtime(manifest), current))
+            found.entries.append(Entry(folder, "file", size, used, current))
     for prefix in _children(root / _WINDOWS):
         if not _PREFIX.fullmatch(prefix.name):
             continue
         for result in _children(prefix):
             if result.suffix != ".json" or not _KEY.fullmatch(result.stem):
                 continue
-            current = _json(result).get("code") == window_code
-            found.entries.append(Entry(result, "window", _size(result), _mtime(result), current))
+            used = _mtime(result)
+            current = (used_since is not None and used >= used_since) or _written_by(result, window_code)
+            found.entries.append(Entry(result, "window", _size(result), used, current))
     return found
 
 
@@ -114,7 +119,7 @@ def prune(root: Path, *, max_bytes: int, keep_since: float | None = None) -> Pru
     """
     cache = Cache(root)
     cache.clean_stale()
-    found = usage(root)
+    found = usage(root, used_since=keep_since)
     done = Pruned()
     kept: list[Entry] = []
     for entry in found.entries:
@@ -155,6 +160,12 @@ def _children(folder: Path) -> list[Path]:
         return list(folder.iterdir())
     except OSError:
         return []
+
+
+def _written_by(path: Path, code: str) -> bool:
+    """Whether an entry's JSON (manifest or window result) was written by this code and entry format."""
+    data = _json(path)
+    return data.get("code") == code and (path.name != MANIFEST or data.get("format") == CACHE_FORMAT)
 
 
 def _json(path: Path) -> dict[str, object]:
