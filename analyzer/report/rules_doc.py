@@ -56,6 +56,12 @@ def rule_markdown(rule: Rule | Check) -> str:
         f"### Why it breaks connections\n\n{doc['why'].strip()}\n\n"
         f"### Known false positives\n\n{doc['false_positives'].strip()}\n\n"
         f"### Remediation\n\n{doc['remediation'].strip()}\n"
+        + "".join(
+            f"\n**Behind {proxy}** (the finding's fix when the logs are {proxy}'s): "
+            + " ".join(text.replace("{{", "{").replace("}}", "}").split())
+            + "\n"
+            for proxy, text in rule.fixes.items()
+        )
         + (
             f"\n### Wording read in\n\nThe messages this rule matches, as their producers' source writes them:\n\n{read}\n"
             if read
