@@ -23,6 +23,7 @@ def test_config_parsers_are_registered():
     assert CONFIG_PARSERS == [
         "docker-compose",
         "kubernetes-ingressroute",
+        "nginx-config",
         "traefik-file-toml",
         "traefik-file-yaml",
         "traefik-static-toml",

@@ -43,6 +43,7 @@ from analyzer.config.matching import (
     overlap,
 )
 from analyzer.config.model import ConfigSet, Origin, Router, Service
+from analyzer.config.nginx import NginxRoute, explain_nginx
 from analyzer.config.rules_grammar import parse_rule
 from analyzer.errors import RuleSyntaxError, UsageError
 from analyzer.findings import Evidence, Finding, Severity
@@ -1184,6 +1185,8 @@ class ConfigCheck:
     config: ConfigSet
     findings: list[Finding]
     explanations: list[Explanation] = field(default_factory=list)
+    #: ``--explain`` on nginx configurations: the server and location each URL reaches.
+    nginx_routes: list[NginxRoute] = field(default_factory=list)
 
 
 def check_config(
@@ -1200,14 +1203,17 @@ def check_config(
     """Load the configuration files, analyze them, and explain the given requests."""
     config = load_configs(paths, env=env, env_file=env_file)
     findings = analyze_config(config) if config.readable else []
+    urls = list(explain_urls)
+    traefik = bool(config.routers) or not config.nginx
     explanations = [
         e
-        for url in explain_urls
+        for url in (urls if traefik else [])
         for e in explain(
             config, url, method=method, headers=headers, entry_point=entry_point, client_ip=client_ip
         )
     ]
-    return ConfigCheck(config, findings, explanations)
+    routes = [explain_nginx(n, url) for url in urls for n in config.nginx]
+    return ConfigCheck(config, findings, explanations, routes)
 
 
 # -- the router table ---------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from analyzer.config.rules_grammar import rule_priority
 
 if TYPE_CHECKING:
     from analyzer.config.matching import Expr
+    from analyzer.config.nginx import NginxConfig
     from analyzer.config.rules_grammar import Rule, Syntax
     from analyzer.errors import RuleSyntaxError
 
@@ -194,6 +195,8 @@ class ConfigSet:
     traefik_version: str | None = None
     #: ``core.defaultRuleSyntax`` from the static configuration, if set.
     default_rule_syntax: str | None = None
+    #: nginx configurations among the files (``analyzer.config.nginx``), each with what it includes.
+    nginx: list[NginxConfig] = field(default_factory=list)
 
     @property
     def readable(self) -> list[ConfigFile]:

@@ -76,7 +76,7 @@ def _check_markdown(check: Check) -> str:
     refs = "\n".join(f"- <{ref}>" for ref in doc.get("references", []))
     return (
         f"## `{check.id}` (configuration) — {check.title}\n\n"
-        f"Severity up to **{check.severity}**; reads the Traefik routing configuration (`wsdiag check-config`, "
+        f"Severity up to **{check.severity}**; reads {check.reads} (`wsdiag check-config`, "
         "and `wsdiag analyze` when configuration files sit beside the logs).\n\n"
         f"### What it detects\n\n{doc['detects'].strip()}\n\n"
         f"### Why it breaks connections\n\n{doc['why'].strip()}\n\n"
