@@ -290,4 +290,32 @@ OBSERVED: dict[str, tuple[str, ...]] = {
         '"err":"websocket: request origin not allowed by Upgrader.CheckOrigin"}` (nanosecond times, '
         "trailing zeros dropped).",
     ),
+    "nginx-healthy": (
+        "nginx writes a WebSocket's access line once, when it closes, with status `101` and the bytes sent "
+        "over the whole connection; `$time_local` is that closing second (the line is stamped with the end, "
+        "not the start as Traefik's is), and the Docker `main` format has no `$request_time`, so the line "
+        "alone does not say how long the connection lived.",
+        "The error log stays empty at nginx's default level (`error`): closing WebSockets writes nothing there.",
+    ),
+    "nginx-upgrade-headers-missing": (
+        "Without `proxy_http_version 1.1` nginx talks HTTP/1.0 upstream and drops the hop-by-hop `Upgrade`: "
+        'engine.io answers the WebSocket request `400` with `{"code":3,"message":"Bad request"}` (34 bytes, '
+        '`ul="34"` in `main_ext`), which nginx passes on as 45 bytes; `us="400"` shows the answer is the '
+        "server's, not nginx's. The error log stays empty.",
+    ),
+    "nginx-idle-timeout": (
+        "`proxy_read_timeout 20s` cuts every quiet WebSocket at 20.000–20.005 s (`$request_time` and "
+        "`$upstream_response_time` in the 101 line, `upstreaminfo` format); nothing reaches the error log "
+        "at its default level (`error`) — the cut is logged below it, if at all — so the access log's "
+        "lifetimes are the evidence.",
+    ),
+    "nginx-payload-too-large": (
+        "nginx answers the 40 kB polling POST `413` itself in a few milliseconds (`rt=0.004`, "
+        '`ua="-" us="-"`: no upstream was asked), writes `client intended to send too large body: 40037 '
+        "bytes` to the error log at `error`, and the Socket.IO server never sees the request.",
+    ),
+    "nginx-sticky-session-missing": (
+        "`upstreaminfo`'s `$upstream_addr` alternates between the two servers request by request "
+        "(round-robin); the second server answers the session's POSTs `400` (52 bytes, `Session ID unknown`).",
+    ),
 }

@@ -34,6 +34,7 @@ class Scenario:
     root_cause: str
     also: tuple[str, ...] = ()  # other findings that may legitimately appear after the first
     notes: tuple[str, ...] = field(default_factory=tuple)
+    proxy: str = "traefik"  # the proxy in front: traefik | nginx (access_format is then a log_format name)
 
 
 SCENARIOS: dict[str, Scenario] = {}
@@ -1125,6 +1126,202 @@ def django_wsgi_runserver(h: Harness) -> None:
     h.django("chat-django", dj, server="runserver", wsgi=True, debug=True)
     page = {**PAGE, "websocket": "/ws/chat/", "restPaths": ["/rooms/", "/api/me"]}
     h.web_app("web", web, page=page)
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 2)
+    h.until(h.seconds)
+
+
+# -- nginx in front of the same servers ----------------------------------------------------------------------
+
+#: Access-log formats people run nginx with, verbatim: the Docker image's `main` (its /etc/nginx/nginx.conf),
+#: NGINX Amplify's `main_ext` (nginxinc/nginx-amplify-doc#16), ingress-nginx's `upstreaminfo`
+#: (kubernetes/ingress-nginx#5167); `combined` is built in.
+NGINX_LOG_FORMATS = {
+    "main": """log_format  main  '$remote_addr - $remote_user [$time_local] "$request" '
+                      '$status $body_bytes_sent "$http_referer" '
+                      '"$http_user_agent" "$http_x_forwarded_for"';""",
+    "main_ext": """log_format  main_ext  '$remote_addr - $remote_user [$time_local] "$request" '
+                          '$status $body_bytes_sent "$http_referer" '
+                          '"$http_user_agent" "$http_x_forwarded_for" '
+                          '"$host" sn="$server_name" '
+                          'rt=$request_time '
+                          'ua="$upstream_addr" us="$upstream_status" '
+                          'ut="$upstream_response_time" ul="$upstream_response_length" '
+                          'cs=$upstream_cache_status' ;""",
+    "upstreaminfo": """log_format upstreaminfo '$remote_addr - $remote_user [$time_local] "$request" $status \
+$body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] \
+[$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time \
+$upstream_status $req_id';""".replace("\\\n", ""),
+}
+#: What ingress-nginx defines for its format's own variables (the Service by path, no alternative, $request_id).
+INGRESS_VARIABLES = """    map $uri $proxy_upstream_name { ~^/socket\\.io/ "chat-socketio-80"; default "chat-web-80"; }
+    map $host $proxy_alternative_upstream_name { default ""; }
+    map $http_x_request_id $req_id { default $http_x_request_id; "" $request_id; }
+"""
+
+
+def nginx_site(
+    h: Harness,
+    web: int,
+    sio: list[int],
+    *,
+    log_format: str = "main",
+    upgrade: bool = True,
+    affinity: str = "",
+    socketio: str = "",
+) -> None:
+    """nginx as people set it up for Socket.IO (the socket.io docs' "nginx" example): the front-end on /,
+    Socket.IO on `location /socket.io/` through an `upstream`, with the WebSocket headers unless `upgrade`
+    is false; `affinity` (e.g. `ip_hash;`) and `socketio` (more directives) go where they would."""
+    servers = "".join(f"        server 127.0.0.1:{p};\n" for p in sio)
+    headers = (
+        "        proxy_http_version 1.1;\n"
+        "        proxy_set_header Upgrade $http_upgrade;\n"
+        "        proxy_set_header Connection $connection_upgrade;\n"
+        if upgrade
+        else ""
+    )
+    fmt = NGINX_LOG_FORMATS.get(log_format, "")
+    http = (
+        (f"    {fmt}\n" if fmt else "")
+        + (INGRESS_VARIABLES if log_format == "upstreaminfo" else "")
+        + "    map $http_upgrade $connection_upgrade {\n        default upgrade;\n        '' close;\n    }\n"
+        + f"    upstream socketio {{\n{servers}"
+        + (f"        {affinity}\n" if affinity else "")
+        + "    }\n"
+        + "    server {\n"
+        f"        listen 127.0.0.1:{h.port};\n"
+        f"        server_name {CHAT};\n"
+        "        location / {\n"
+        f"            proxy_pass http://127.0.0.1:{web};\n"
+        "            proxy_set_header Host $host;\n"
+        "        }\n"
+        "        location /socket.io/ {\n"
+        "            proxy_pass http://socketio;\n"
+        + headers.replace("        ", "            ")
+        + "            proxy_set_header Host $host;\n"
+        "            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+        + "".join(f"            {line.strip()}\n" for line in socketio.splitlines() if line.strip())
+        + "        }\n"
+        "    }\n"
+    )
+    h.nginx(http, log_format=log_format)
+
+
+@scenario(
+    seconds=45,
+    access_format="main",
+    proxy="nginx",
+    first_rule=None,
+    root_cause="Nothing is wrong: three tabs chat over WebSocket through nginx (the socket.io docs' setup: "
+    "`proxy_http_version 1.1`, `Upgrade` / `Connection` forwarded), one tab is closed, a script polls the REST "
+    "API. nginx logs each WebSocket with status 101 when it closes.",
+)
+def nginx_healthy(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.node_sio("chat", sio)
+    h.web_app("web", web, page=PAGE)
+    nginx_site(h, web, [sio])
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 3)
+    h.until(h.seconds * 0.65)
+    h.close("p3")
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=35,
+    access_format="main_ext",
+    proxy="nginx",
+    first_rule="upgrade-headers-stripped",
+    root_cause="nginx's `location /socket.io/` proxies to the Socket.IO server without `proxy_http_version 1.1` "
+    "and without `proxy_set_header Upgrade` / `Connection`: nginx talks HTTP/1.0 upstream and drops the "
+    "hop-by-hop `Upgrade` header, so long-polling works and every WebSocket reaches engine.io as a plain GET, "
+    'answered `400 {"code":3,"message":"Bad request"}`. Sessions stay on polling.',
+    also=("stuck-on-polling", "upgrade-never-completes"),
+)
+def nginx_upgrade_headers_missing(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.node_sio("chat", sio)
+    h.web_app("web", web, page=PAGE)
+    nginx_site(h, web, [sio], log_format="main_ext", upgrade=False)
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 3)
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=60,
+    access_format="upstreaminfo",
+    proxy="nginx",
+    first_rule="idle-timeout-cut",
+    root_cause="`proxy_read_timeout 20s` on the Socket.IO location, below Socket.IO's pingInterval (25 s): "
+    "a WebSocket on which the server sends nothing for 20 s is closed by nginx (no chat traffic here), the "
+    "client sees `transport close` and reconnects; nginx's 101 lines show lifetimes piled up at ~20 s.",
+    also=("reconnect-storm",),
+)
+def nginx_idle_timeout(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.node_sio("chat", sio)
+    h.web_app("web", web, page={"restEveryMs": 0})
+    nginx_site(h, web, [sio], log_format="upstreaminfo", socketio="proxy_read_timeout 20s;")
+    h.browser()
+    h.rest_traffic(CHAT, REST, every=3)
+    open_pages(h, 3)
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=40,
+    access_format="main_ext",
+    proxy="nginx",
+    first_rule="payload-too-large",
+    root_cause="nginx's `client_max_body_size` is 16k on the Socket.IO location and two tabs on long-polling "
+    "send a 40 kB message: nginx answers the POST `413 Request Entity Too Large` itself (error log: `client "
+    "intended to send too large body`), the Socket.IO server never sees it, the client reports `transport "
+    "close` and reconnects. The WebSocket tab's 40 kB frame passes (nginx does not limit frames).",
+    also=("reconnect-storm",),
+)
+def nginx_payload_too_large(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.node_sio("chat", sio)
+    page = {
+        **PAGE,
+        "bigPayloadBytes": 40_000,
+        "bigAfterMs": 3000,
+        "perPage": {
+            "1": {"options": {"transports": ["polling"]}},
+            "2": {"options": {"transports": ["polling"]}},
+        },
+    }
+    h.web_app("web", web, page=page)
+    nginx_site(h, web, [sio], log_format="main_ext", socketio="client_max_body_size 16k;")
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 3)
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=30,
+    access_format="upstreaminfo",
+    proxy="nginx",
+    first_rule="sticky-session-missing",
+    root_cause="Two Socket.IO servers in one nginx `upstream` without `ip_hash` / `hash $remote_addr` (nginx "
+    "balances round-robin): the polling handshake lands on one server, the next request of the same session "
+    'on the other, which answers `400 {"code":1,"message":"Session ID unknown"}`; clients loop on new '
+    "handshakes.",
+    also=("session-id-unknown", "reconnect-storm", "upgrade-never-completes"),
+)
+def nginx_sticky_session_missing(h: Harness) -> None:
+    web, a, b = free_port(), free_port(), free_port()
+    h.node_sio("chat-1", a)
+    h.node_sio("chat-2", b)
+    h.web_app("web", web, page=PAGE)
+    nginx_site(h, web, [a, b], log_format="upstreaminfo")
     h.browser()
     h.rest_traffic(CHAT, REST)
     open_pages(h, 2)

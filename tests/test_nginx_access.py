@@ -80,3 +80,21 @@ def test_garbage_after_good_lines_is_counted_not_fatal(tmp_path):
     events, info = read_text(tmp_path, text, name="access.log")
     assert events.filter(events["format"] == "nginx-access").height == 1
     assert info.unparsed_lines == 1
+
+
+RECORDED = Path(__file__).parents[1] / "sample_logs" / "nginx-idle-timeout" / "nginx" / "access.log"
+
+
+def test_ingress_nginx_upstreaminfo_recorded_by_real_nginx(tmp_path):
+    """ingress-nginx's `upstreaminfo` format, written by Debian's nginx in a recording: the 101 line of a
+    WebSocket cut by proxy_read_timeout 20s carries its lifetime and the Service ingress-nginx names."""
+    line = next(
+        ln for ln in RECORDED.read_text().splitlines() if " 101 " in ln and "transport=websocket" in ln
+    )
+    events, info = read_text(tmp_path, line + "\n", name="access.log")
+    assert info.format == "nginx-access" and info.unparsed_lines == 0
+    row = events.row(0, named=True)
+    assert (row["kind"], row["status"], row["service"]) == ("ws_upgrade", 101, "chat-socketio-80")
+    assert 20000 <= row["duration_ms"] < 20100
+    assert row["upstream"].startswith("127.0.0.1:") and len(row["request_id"]) == 32
+    assert (row["ts_end"] - row["ts"]).total_seconds() == pytest.approx(row["duration_ms"] / 1000)
