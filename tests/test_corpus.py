@@ -34,6 +34,7 @@ PRODUCER_FORMATS: dict[str, set[str]] = {
     "traefik-v3-app-json": {"traefik-app"},
     "traefik-v3-json": {"traefik-json"},
     "nginx": {"nginx-access", "nginx-error", "nginx-json"},
+    "haproxy": {"haproxy-http"},
     "heroku-router": {"heroku-router"},
     "cloudflared": {"cloudflared"},
     # backend: python
