@@ -335,6 +335,33 @@ class Harness:
         time.sleep(0.3)
         return proc
 
+    # -- HAProxy ----------------------------------------------------------------------------------------
+
+    def haproxy(self, cfg: str) -> Proc:
+        """Start Debian's HAProxy with `cfg` (its sections after `global`), logging HTTP lines to stdout as
+        the Docker image's documentation suggests (`log stdout format raw local0`): `haproxy/haproxy.log`."""
+        binary = find_tool("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
+        if not binary:
+            raise RuntimeError("haproxy not found: run capture/setup.sh (apt-get install haproxy)")
+        conf = (
+            "# written by capture/harness.py: HAProxy on loopback in front of the scenario's servers\n"
+            "global\n    log stdout format raw local0\n\n" + cfg
+        )
+        path = self.out / "config" / "haproxy.cfg"
+        path.write_text(conf)
+        self.configs.append(("initial", conf))
+        self.versions["haproxy"] = _first_line([binary, "-v"], "HAProxy version").split(" ")[0]
+        check = subprocess.run([binary, "-c", "-q", "-f", str(path)], capture_output=True, text=True)
+        if check.returncode:
+            raise RuntimeError(f"haproxy -c failed: {check.stdout}{check.stderr}")
+        proc = self.spawn(
+            "haproxy", [binary, "-db", "-f", str(path)], log=self.out / "haproxy" / "haproxy.log"
+        )
+        self.wait_port(self.port, timeout=10)
+        self.say(f"HAProxy started (pid {proc.pid}) on 127.0.0.1:{self.port}, option httplog to stdout")
+        time.sleep(0.3)
+        return proc
+
     def _write_dynamic(self, dynamic: dict[str, Any]) -> None:
         # Staged outside config/ (Traefik watches that folder: any file written there makes it re-read
         # dynamic.yml) but on the same file system, so the rename is atomic.

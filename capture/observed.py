@@ -318,4 +318,19 @@ OBSERVED: dict[str, tuple[str, ...]] = {
         "`upstreaminfo`'s `$upstream_addr` alternates between the two servers request by request "
         "(round-robin); the second server answers the session's POSTs `400` (52 bytes, `Session ID unknown`).",
     ),
+    "haproxy-healthy": (
+        "HAProxy writes a WebSocket's line once, when it closes: status `101`, the accept date (the start, to "
+        "the millisecond) and the last timer the whole lifetime (`0/0/0/2/42639`), termination state `----` "
+        "for a close by either side after the browser went away.",
+        'The harness\'s TCP readiness probe (connect, then close without a request) is logged as `CR-- 400 "<BADREQ>"` '
+        "at the start of every HAProxy capture: real noise of any TCP health check.",
+    ),
+    "haproxy-idle-timeout": (
+        "`timeout tunnel 15s` ends every quiet WebSocket at 15.06–15.15 s with termination state `cD--` (the "
+        "client side's timeout, during the data phase); connections with traffic before the cut end `----`.",
+    ),
+    "haproxy-sticky-session-missing": (
+        "`balance roundrobin` alternates `socketio/sio1` and `socketio/sio2` request by request; the server "
+        "that did not create a session answers its requests `400` (`Session ID unknown`).",
+    ),
 }

@@ -131,6 +131,11 @@ def write_meta(sc: Scenario, h: Harness, took: float) -> dict[str, Any]:
 
 
 def _proxy_line(sc: Scenario) -> str:
+    if sc.proxy == "haproxy":
+        return (
+            "- `haproxy/haproxy.log`: Debian's HAProxy, `option httplog` written to stdout "
+            "(`log stdout format raw local0`)."
+        )
     if sc.proxy == "nginx":
         return (
             f"- `nginx/access.log` (log_format `{sc.access_format}`, defined in `config/nginx.conf`) and "
@@ -184,8 +189,9 @@ def write_readme(folder: Path) -> None:
         "stack frames are Chromium's; the anchors' display names follow DevTools' rules as `capture/browser.js` "
         "implements them.",
         (
-            "- `config/nginx.conf`: the nginx configuration it ran with"
-            if sc.proxy == "nginx"
+            f"- `config/{ {'nginx': 'nginx.conf', 'haproxy': 'haproxy.cfg'}[sc.proxy] }`: the {sc.proxy} "
+            "configuration it ran with"
+            if sc.proxy in ("nginx", "haproxy")
             else "- `config/`: the Traefik static config and the dynamic file-provider config as deployed at the end"
         )
         + (
@@ -194,7 +200,7 @@ def write_readme(folder: Path) -> None:
             else "."
         ),
         "- Unrelated REST traffic: a Python urllib script (User-Agent `Python-urllib/3.11`) through "
-        + ("nginx." if sc.proxy == "nginx" else "Traefik."),
+        + {"nginx": "nginx.", "haproxy": "HAProxy."}.get(sc.proxy, "Traefik."),
         "",
     ]
     if sc.notes:

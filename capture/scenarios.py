@@ -1326,3 +1326,96 @@ def nginx_sticky_session_missing(h: Harness) -> None:
     h.rest_traffic(CHAT, REST)
     open_pages(h, 2)
     h.until(h.seconds)
+
+
+# -- HAProxy in front of the same servers --------------------------------------------------------------------
+
+
+def haproxy_site(h: Harness, web: int, sio: list[int], *, tunnel: str = "1h", balance: str = "") -> None:
+    """HAProxy as its blog's WebSocket example sets it up: `mode http`, `option httplog`, Socket.IO routed
+    by path to its backend; `timeout tunnel` governs open WebSockets."""
+    servers = "".join(f"    server sio{i} 127.0.0.1:{p}\n" for i, p in enumerate(sio, 1))
+    cfg = (
+        "defaults\n"
+        "    mode http\n"
+        "    log global\n"
+        "    option httplog\n"
+        "    timeout connect 5s\n"
+        "    timeout client 30s\n"
+        "    timeout server 30s\n"
+        f"    timeout tunnel {tunnel}\n\n"
+        "frontend http-in\n"
+        f"    bind 127.0.0.1:{h.port}\n"
+        "    acl is_socketio path_beg /socket.io/\n"
+        "    use_backend socketio if is_socketio\n"
+        "    default_backend web\n\n"
+        "backend web\n"
+        f"    server web1 127.0.0.1:{web}\n\n"
+        "backend socketio\n" + (f"    {balance}\n" if balance else "") + servers
+    )
+    h.haproxy(cfg)
+
+
+@scenario(
+    seconds=45,
+    access_format="httplog",
+    proxy="haproxy",
+    first_rule=None,
+    root_cause="Nothing is wrong: three tabs chat over WebSocket through HAProxy (`timeout tunnel 1h`), one tab "
+    "is closed, a script polls the REST API. HAProxy logs each WebSocket with status 101 when it closes, its "
+    "lifetime as the last timer.",
+)
+def haproxy_healthy(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.node_sio("chat", sio)
+    h.web_app("web", web, page=PAGE)
+    haproxy_site(h, web, [sio])
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 3)
+    h.until(h.seconds * 0.65)
+    h.close("p3")
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=60,
+    access_format="httplog",
+    proxy="haproxy",
+    first_rule="idle-timeout-cut",
+    root_cause="`timeout tunnel 15s` in HAProxy's defaults, below Socket.IO's pingInterval (25 s): a WebSocket on "
+    "which nothing passes for 15 s is closed by HAProxy (termination state `cD`), the client sees `transport "
+    "close` and reconnects; the 101 lines' lifetimes pile up at ~15 s.",
+    also=("reconnect-storm",),
+)
+def haproxy_idle_timeout(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.node_sio("chat", sio)
+    h.web_app("web", web, page={"restEveryMs": 0})
+    haproxy_site(h, web, [sio], tunnel="15s")
+    h.browser()
+    h.rest_traffic(CHAT, REST, every=3)
+    open_pages(h, 3)
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=30,
+    access_format="httplog",
+    proxy="haproxy",
+    first_rule="sticky-session-missing",
+    root_cause="Two Socket.IO servers in one HAProxy backend balanced round-robin, without `balance source` or a "
+    "cookie: one session's polling requests alternate between the servers, and the one that did not create "
+    'it answers `400 {"code":1,"message":"Session ID unknown"}`; clients loop on new handshakes.',
+    also=("session-id-unknown", "reconnect-storm", "upgrade-never-completes"),
+)
+def haproxy_sticky_session_missing(h: Harness) -> None:
+    web, a, b = free_port(), free_port(), free_port()
+    h.node_sio("chat-1", a)
+    h.node_sio("chat-2", b)
+    h.web_app("web", web, page=PAGE)
+    haproxy_site(h, web, [a, b], balance="balance roundrobin")
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 2)
+    h.until(h.seconds)

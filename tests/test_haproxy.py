@@ -13,7 +13,7 @@ DATA = Path(__file__).parent / "data" / "haproxy" / "http-log.log"
 
 
 def test_recorded_websocket_cut_by_timeout_tunnel(tmp_path):
-    events, info = read_text(tmp_path, source_block(DATA, "recorded on this machine"), name="haproxy.log")
+    events, info = read_text(tmp_path, source_block(DATA, "timeout tunnel 4s"), name="haproxy.log")
     assert info.format == "haproxy-http" and info.unparsed_lines == 0
     assert "syslog-legacy" in info.wrappers and info.stream == "haproxy"
     rows = events.sort("line").to_dicts()
@@ -40,3 +40,16 @@ def test_tls_frontend_and_captured_headers_from_a_ticket(tmp_path):
         "edge-load-balancer", "ui/ui1", 200, 14426, "/static/js/bundle.js",
     )  # fmt: skip
     assert row["duration_ms"] == 16.0 and row["ts"] == datetime(2022, 12, 30, 0, 40, 46, 684000, tzinfo=UTC)
+
+
+def test_recorded_refused_connection_is_a_503_named_sc(tmp_path):
+    events, info = read_text(tmp_path, source_block(DATA, "refuses connections"), name="haproxy.log")
+    assert info.format == "haproxy-http" and info.unparsed_lines == 0
+    row = events.row(0, named=True)
+    assert (row["status"], row["error_name"], row["level"], row["upstream"]) == (
+        503,
+        "SC--",
+        "error",
+        "web/web1",
+    )
+    assert row["reason"].startswith("SC: the server aborted or refused connecting to the server")

@@ -40,6 +40,7 @@ def test_scenario_is_complete(folder: Path) -> None:
         "traefik": ("traefik/access.log", "traefik/traefik.log", "config/dynamic.yml", "config/traefik.yml"),
         # nginx writes its error log only when something goes wrong: a healthy capture may have none
         "nginx": ("nginx/access.log", "config/nginx.conf"),
+        "haproxy": ("haproxy/haproxy.log", "config/haproxy.cfg"),
     }[meta.get("proxy", "traefik")]
     for rel in ("README.md", "browser/chrome_debug.log", "browser/session.har", *proxy):
         assert (folder / rel).is_file(), rel

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
 
+from analyzer.config.haproxy import load_haproxy, looks_like_haproxy
 from analyzer.config.interpolate import interpolate, read_dotenv
 from analyzer.config.located import Y, toml_document, yaml_documents
 from analyzer.config.matching import lower
@@ -164,7 +165,7 @@ def load_text(
 def _config_name(path: Path) -> bool:
     return (
         path.is_file()
-        and path.suffix.lower() in (".yml", ".yaml", ".toml", ".conf")
+        and (path.suffix.lower() in (".yml", ".yaml", ".toml", ".conf", ".cfg"))
         and not any(part.startswith(".") for part in path.parts[-1:])
     )
 
@@ -233,11 +234,17 @@ class _Loader:
         if fmt is None and looks_like_nginx(sample):
             self._nginx(text, path, lines)
             return
+        if fmt is None and looks_like_haproxy(sample):
+            haproxy = load_haproxy(text, path)
+            backends = sum(1 for s in haproxy.sections if s.kind in ("backend", "listen"))
+            self.config.files.append(ConfigFile(path, "haproxy", lines, routers=backends))
+            self.config.haproxy.append(haproxy)
+            return
         if fmt is None:
             self._fail(
                 path,
-                "not a Traefik or nginx configuration (no compose services, http routers, entry points, "
-                "IngressRoute, or nginx blocks)",
+                "not a Traefik, nginx or HAProxy configuration (no compose services, http routers, entry "
+                "points, IngressRoute, nginx blocks or HAProxy sections)",
                 quiet=quiet,
             )
             return

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Final, Literal
 from analyzer.config.rules_grammar import rule_priority
 
 if TYPE_CHECKING:
+    from analyzer.config.haproxy import HAProxyConfig
     from analyzer.config.matching import Expr
     from analyzer.config.nginx import NginxConfig
     from analyzer.config.rules_grammar import Rule, Syntax
@@ -197,6 +198,8 @@ class ConfigSet:
     default_rule_syntax: str | None = None
     #: nginx configurations among the files (``analyzer.config.nginx``), each with what it includes.
     nginx: list[NginxConfig] = field(default_factory=list)
+    #: HAProxy configurations among the files (``analyzer.config.haproxy``).
+    haproxy: list[HAProxyConfig] = field(default_factory=list)
 
     @property
     def readable(self) -> list[ConfigFile]:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final
 
 from analyzer.config.checks import check
+from analyzer.config.haproxy import haproxy_affinity_findings, haproxy_tunnel_findings
 from analyzer.config.nginx import (
     Directive,
     Location,
@@ -161,11 +162,12 @@ def _lost_headers(loc: Location) -> Directive | None:
 
 @check(
     id="idle-timeout-cut",
-    title="nginx's proxy_read_timeout for Socket.IO is shorter than its heartbeat",
+    title="nginx's proxy_read_timeout (HAProxy's timeout tunnel) for Socket.IO is shorter than its heartbeat",
     severity="high",
     detects="""
 `proxy_read_timeout` in force in the `location` that takes `/socket.io/` is shorter than Socket.IO's
-heartbeat (pingInterval + pingTimeout, 45 s by default).
+heartbeat (pingInterval + pingTimeout, 45 s by default); on HAProxy, the Socket.IO backend's `timeout
+tunnel` (else `timeout client` / `timeout server`).
 """,
     why="""
 nginx closes a proxied WebSocket when the upstream sends nothing for `proxy_read_timeout` (60 s by
@@ -177,13 +179,13 @@ A server configured with a shorter pingInterval than the timeout (its options ar
 """,
     remediation="""
 Raise `proxy_read_timeout` (and `proxy_send_timeout`) in that location well above pingInterval +
-pingTimeout, e.g. `proxy_read_timeout 3600s;`.
+pingTimeout, e.g. `proxy_read_timeout 3600s;`; on HAProxy `timeout tunnel 1h`.
 """,
-    reads="nginx configuration (nginx.conf and its includes)",
+    reads="nginx configuration (nginx.conf and its includes) or HAProxy's (haproxy.cfg)",
     references=("https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout",),
 )
 def _read_timeout(config: ConfigSet) -> list[Finding]:
-    out = []
+    out = haproxy_tunnel_findings(config)
     for nginx in _configs(config):
         for server, loc in socketio_locations(nginx):
             set_to = loc.get("proxy_read_timeout")
@@ -271,11 +273,12 @@ def _body_limit(config: ConfigSet) -> list[Finding]:
 
 @check(
     id="sticky-session-missing",
-    title="nginx balances Socket.IO over several servers without affinity",
+    title="nginx (or HAProxy) balances Socket.IO over several servers without affinity",
     severity="high",
     detects="""
 The `location` that takes `/socket.io/` proxies to an `upstream {}` with two or more servers and no
-`ip_hash`, `hash` or `sticky` directive.
+`ip_hash`, `hash` or `sticky` directive; on HAProxy, the Socket.IO backend has several `server` lines and
+no `balance source`, cookie or stick rule.
 """,
     why="""
 nginx balances round-robin by default: the requests of one long-polling session land on different
@@ -286,16 +289,17 @@ Clients that use `transports: ["websocket"]` only (one long-lived request per se
 share sessions some other way.
 """,
     remediation="""
-Add `ip_hash;` (or `hash $remote_addr consistent;`, or a sticky cookie) to the upstream block.
+Add `ip_hash;` (or `hash $remote_addr consistent;`, or a sticky cookie) to the upstream block; on
+HAProxy `balance source` or `cookie SERVERID insert indirect nocache`.
 """,
-    reads="nginx configuration (nginx.conf and its includes)",
+    reads="nginx configuration (nginx.conf and its includes) or HAProxy's (haproxy.cfg)",
     references=(
         "https://socket.io/docs/v4/using-multiple-nodes/#nginx-configuration",
         "https://nginx.org/en/docs/http/ngx_http_upstream_module.html#ip_hash",
     ),
 )
 def _no_affinity(config: ConfigSet) -> list[Finding]:
-    out = []
+    out = haproxy_affinity_findings(config)
     for nginx in _configs(config):
         for server, loc in socketio_locations(nginx):
             upstream = proxied_upstream(loc, nginx)
