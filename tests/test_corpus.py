@@ -35,6 +35,7 @@ PRODUCER_FORMATS: dict[str, set[str]] = {
     "traefik-v3-json": {"traefik-json"},
     "nginx": {"nginx-access", "nginx-error", "nginx-json"},
     "haproxy": {"haproxy-http"},
+    "caddy": {"caddy-json"},
     "heroku-router": {"heroku-router"},
     "cloudflared": {"cloudflared"},
     # backend: python
