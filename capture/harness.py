@@ -362,6 +362,35 @@ class Harness:
         time.sleep(0.3)
         return proc
 
+    # -- Caddy ------------------------------------------------------------------------------------------
+
+    def caddy(self, site: str) -> Proc:
+        """Start Debian's Caddy with a Caddyfile: global options (no admin API, no automatic HTTPS), then
+        `site` (its site blocks). Caddy's own log goes to `caddy/caddy.log`; sites write their access log
+        where their `log` directive says (`caddy/access.log`, JSON)."""
+        binary = find_tool("caddy") or ("/usr/bin/caddy" if Path("/usr/bin/caddy").exists() else None)
+        if not binary:
+            raise RuntimeError("caddy not found: run capture/setup.sh (apt-get install caddy)")
+        conf = "{\n\tadmin off\n\tauto_https off\n}\n\n" + site
+        path = self.out / "config" / "Caddyfile"
+        path.write_text(conf)
+        self.configs.append(("initial", conf))
+        self.versions["caddy"] = _first_line([binary, "version"], "v").split(" ")[0]
+        env = {
+            "XDG_DATA_HOME": str(self.work / "caddy-data"),
+            "XDG_CONFIG_HOME": str(self.work / "caddy-config"),
+        }
+        proc = self.spawn(
+            "caddy",
+            [binary, "run", "--config", str(path), "--adapter", "caddyfile"],
+            log=self.out / "caddy" / "caddy.log",
+            env=env,
+        )
+        self.wait_port(self.port, timeout=10)
+        self.say(f"Caddy started (pid {proc.pid}) on 127.0.0.1:{self.port}, access log JSON")
+        time.sleep(0.3)
+        return proc
+
     def _write_dynamic(self, dynamic: dict[str, Any]) -> None:
         # Staged outside config/ (Traefik watches that folder: any file written there makes it re-read
         # dynamic.yml) but on the same file system, so the rename is atomic.

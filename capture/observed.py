@@ -333,4 +333,18 @@ OBSERVED: dict[str, tuple[str, ...]] = {
         "`balance roundrobin` alternates `socketio/sio1` and `socketio/sio2` request by request; the server "
         "that did not create a session answers its requests `400` (`Session ID unknown`).",
     ),
+    "caddy-healthy": (
+        'Caddy 2.6.2 logs a proxied WebSocket once, when it closes, with `"status":0` and `"size":0` (the '
+        "response was hijacked before its recorder saw a status) and its lifetime as `duration` in seconds; "
+        "`ts` is the moment of logging (the end), unlike Traefik's start.",
+    ),
+    "caddy-sticky-session-missing": (
+        "With two upstreams and no `lb_policy`, Caddy picks one at random for every request; the access log "
+        "does not name the upstream (only `http.handlers.reverse_proxy` at DEBUG does), so the spread shows "
+        "in the two servers' logs.",
+    ),
+    "caddy-backend-unreachable": (
+        'Each refused request is two lines: an access entry `"level":"error"` with `"status":502` and, in '
+        "Caddy's own log, `http.log.error` with `dial tcp 127.0.0.1:PORT: connect: connection refused`.",
+    ),
 }

@@ -131,6 +131,11 @@ def write_meta(sc: Scenario, h: Harness, took: float) -> dict[str, Any]:
 
 
 def _proxy_line(sc: Scenario) -> str:
+    if sc.proxy == "caddy":
+        return (
+            "- `caddy/access.log` (the site's `log { format json }`) and `caddy/caddy.log` (Caddy's own log, "
+            "with the error entries): Debian's Caddy."
+        )
     if sc.proxy == "haproxy":
         return (
             "- `haproxy/haproxy.log`: Debian's HAProxy, `option httplog` written to stdout "
@@ -200,7 +205,7 @@ def write_readme(folder: Path) -> None:
             else "."
         ),
         "- Unrelated REST traffic: a Python urllib script (User-Agent `Python-urllib/3.11`) through "
-        + {"nginx": "nginx.", "haproxy": "HAProxy."}.get(sc.proxy, "Traefik."),
+        + {"nginx": "nginx.", "haproxy": "HAProxy.", "caddy": "Caddy."}.get(sc.proxy, "Traefik."),
         "",
     ]
     if sc.notes:

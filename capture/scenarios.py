@@ -1419,3 +1419,98 @@ def haproxy_sticky_session_missing(h: Harness) -> None:
     h.rest_traffic(CHAT, REST)
     open_pages(h, 2)
     h.until(h.seconds)
+
+
+# -- Caddy in front of the same servers ----------------------------------------------------------------------
+
+
+def caddy_site(h: Harness, web: int, sio: list[int], *, socketio: str = "") -> None:
+    """Caddy as its docs set up a WebSocket app: `reverse_proxy` (which handles the upgrade itself) for
+    `/socket.io/*`, the front-end for the rest, a JSON access log."""
+    upstreams = " ".join(f"127.0.0.1:{p}" for p in sio)
+    block = f"\treverse_proxy /socket.io/* {upstreams}"
+    if socketio:
+        block += (
+            " {\n"
+            + "".join(f"\t\t{line.strip()}\n" for line in socketio.splitlines() if line.strip())
+            + "\t}"
+        )
+    site = (
+        f"http://:{h.port} {{\n"
+        "\tbind 127.0.0.1\n"
+        "\tlog {\n\t\toutput file caddy/access.log\n\t\tformat json\n\t}\n"
+        f"{block}\n"
+        f"\treverse_proxy 127.0.0.1:{web}\n"
+        "}\n"
+    )
+    h.caddy(site)
+
+
+@scenario(
+    seconds=45,
+    access_format="json",
+    proxy="caddy",
+    first_rule=None,
+    root_cause="Nothing is wrong: three tabs chat over WebSocket through Caddy's `reverse_proxy`, one tab is closed, "
+    "a script polls the REST API. Caddy logs each WebSocket when it closes, with status 0 and its lifetime.",
+)
+def caddy_healthy(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.node_sio("chat", sio)
+    h.web_app("web", web, page=PAGE)
+    caddy_site(h, web, [sio])
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 3)
+    h.until(h.seconds * 0.65)
+    h.close("p3")
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=30,
+    access_format="json",
+    proxy="caddy",
+    first_rule="sticky-session-missing",
+    root_cause="Two Socket.IO servers behind one `reverse_proxy` without `lb_policy` (Caddy picks an upstream at "
+    "random per request): the polling requests of one session reach both, and the one that did not create it "
+    'answers `400 {"code":1,"message":"Session ID unknown"}`; clients loop on new handshakes.',
+    also=("session-id-unknown", "reconnect-storm", "upgrade-never-completes"),
+)
+def caddy_sticky_session_missing(h: Harness) -> None:
+    web, a, b = free_port(), free_port(), free_port()
+    h.node_sio("chat-1", a)
+    h.node_sio("chat-2", b)
+    h.web_app("web", web, page=PAGE)
+    caddy_site(h, web, [a, b])
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 2)
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=40,
+    access_format="json",
+    proxy="caddy",
+    first_rule="backend-unreachable",
+    root_cause="Stale upstream after a redeploy: the Socket.IO server is redeployed on a new port but the "
+    "Caddyfile still names the old one. Open WebSockets close when the old process stops; every reconnect "
+    "gets `502` from Caddy (`dial tcp …: connect: connection refused` in its error log).",
+    also=("reconnect-storm", "upgrade-never-completes"),
+)
+def caddy_backend_unreachable(h: Harness) -> None:
+    web, old_port, new_port = free_port(), free_port(), free_port()
+    old = h.node_sio("chat", old_port, log="chat")
+    h.web_app("web", web, page=PAGE)
+    caddy_site(h, web, [old_port])
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 2)
+    h.until(h.seconds * 0.3)
+    h.say("redeploy: old backend stopped, new backend started on a new port; Caddyfile not updated")
+    h.stop(old)
+    h.node_sio("chat", new_port, log="chat")
+    h.sleep(2)
+    open_pages(h, 1, start=3)
+    h.until(h.seconds)

@@ -15,7 +15,7 @@ from analyzer.ingest import Ingested, InputInfo, ReadOptions, load
 
 #: Expected source of each file of a scenario folder, by its place in the folder.
 SOURCE_BY_FOLDER = {
-    "traefik": "proxy", "nginx": "proxy", "haproxy": "proxy", "backend": "backend", "browser": "browser", "config": "config",
+    "traefik": "proxy", "nginx": "proxy", "haproxy": "proxy", "caddy": "proxy", "backend": "backend", "browser": "browser", "config": "config",
 }  # fmt: skip
 ACCESS_FORMATS = {"common": "traefik-clf", "json": "traefik-json"}
 #: The format of each proxy log file other than Traefik's access log (whose format the scenario names).
@@ -23,6 +23,8 @@ PROXY_FORMATS = {
     "nginx/access.log": "nginx-access",
     "nginx/error.log": "nginx-error",
     "haproxy/haproxy.log": "haproxy-http",
+    "caddy/access.log": "caddy-json",
+    "caddy/caddy.log": "caddy-json",
     "traefik/traefik.log": "traefik-app",
 }
 

@@ -36,4 +36,5 @@ def test_process_log_error_entry_is_a_proxy_error(tmp_path):
     errors = events.filter(events["kind"] == "proxy_error").to_dicts()
     assert len(errors) == 1
     assert errors[0]["status"] == 502 and "connection refused" in errors[0]["error"]
+    assert errors[0]["upstream"] == "127.0.0.1:36347"
     assert events.filter(events["kind"] == "config_reload").height == 1

@@ -41,6 +41,7 @@ def test_scenario_is_complete(folder: Path) -> None:
         # nginx writes its error log only when something goes wrong: a healthy capture may have none
         "nginx": ("nginx/access.log", "config/nginx.conf"),
         "haproxy": ("haproxy/haproxy.log", "config/haproxy.cfg"),
+        "caddy": ("caddy/access.log", "caddy/caddy.log", "config/Caddyfile"),
     }[meta.get("proxy", "traefik")]
     for rel in ("README.md", "browser/chrome_debug.log", "browser/session.har", *proxy):
         assert (folder / rel).is_file(), rel

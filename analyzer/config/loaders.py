@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
 
+from analyzer.config.caddyfile import load_caddyfile, looks_like_caddyfile
 from analyzer.config.haproxy import load_haproxy, looks_like_haproxy
 from analyzer.config.interpolate import interpolate, read_dotenv
 from analyzer.config.located import Y, toml_document, yaml_documents
@@ -165,7 +166,10 @@ def load_text(
 def _config_name(path: Path) -> bool:
     return (
         path.is_file()
-        and (path.suffix.lower() in (".yml", ".yaml", ".toml", ".conf", ".cfg"))
+        and (
+            path.suffix.lower() in (".yml", ".yaml", ".toml", ".conf", ".cfg")
+            or path.name.lower().startswith("caddyfile")
+        )
         and not any(part.startswith(".") for part in path.parts[-1:])
     )
 
@@ -234,6 +238,11 @@ class _Loader:
         if fmt is None and looks_like_nginx(sample):
             self._nginx(text, path, lines)
             return
+        if fmt is None and looks_like_caddyfile(sample, Path(path).name):
+            caddy = load_caddyfile(text, path)
+            self.config.files.append(ConfigFile(path, "caddyfile", lines, routers=len(caddy.proxies)))
+            self.config.caddy.append(caddy)
+            return
         if fmt is None and looks_like_haproxy(sample):
             haproxy = load_haproxy(text, path)
             backends = sum(1 for s in haproxy.sections if s.kind in ("backend", "listen"))
@@ -243,8 +252,8 @@ class _Loader:
         if fmt is None:
             self._fail(
                 path,
-                "not a Traefik, nginx or HAProxy configuration (no compose services, http routers, entry "
-                "points, IngressRoute, nginx blocks or HAProxy sections)",
+                "not a Traefik, nginx, HAProxy or Caddy configuration (no compose services, http routers, "
+                "entry points, IngressRoute, nginx blocks, HAProxy sections or Caddyfile sites)",
                 quiet=quiet,
             )
             return

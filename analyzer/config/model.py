@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Final, Literal
 from analyzer.config.rules_grammar import rule_priority
 
 if TYPE_CHECKING:
+    from analyzer.config.caddyfile import Caddyfile
     from analyzer.config.haproxy import HAProxyConfig
     from analyzer.config.matching import Expr
     from analyzer.config.nginx import NginxConfig
@@ -200,6 +201,8 @@ class ConfigSet:
     nginx: list[NginxConfig] = field(default_factory=list)
     #: HAProxy configurations among the files (``analyzer.config.haproxy``).
     haproxy: list[HAProxyConfig] = field(default_factory=list)
+    #: Caddyfiles among the files (``analyzer.config.caddyfile``).
+    caddy: list[Caddyfile] = field(default_factory=list)
 
     @property
     def readable(self) -> list[ConfigFile]:

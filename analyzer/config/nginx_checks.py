@@ -12,6 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final
 
+from analyzer.config.caddyfile import (
+    caddy_affinity_findings,
+    caddy_stream_timeout_findings,
+    caddy_upgrade_findings,
+)
 from analyzer.config.checks import check
 from analyzer.config.haproxy import haproxy_affinity_findings, haproxy_tunnel_findings
 from analyzer.config.nginx import (
@@ -71,12 +76,13 @@ def _configs(config: ConfigSet) -> list[NginxConfig]:
 
 @check(
     id="upgrade-headers-stripped",
-    title="nginx does not forward the WebSocket upgrade for Socket.IO",
+    title="nginx (or Caddy) does not forward the WebSocket upgrade for Socket.IO",
     severity="high",
     detects="""
 The nginx `location` that takes `/socket.io/` proxies without `proxy_http_version 1.1` or without
 `proxy_set_header Upgrade` / `Connection` in force — including a location that sets any
-`proxy_set_header` of its own and so silently loses those set in `server {}` or `http {}`.
+`proxy_set_header` of its own and so silently loses those set in `server {}` or `http {}`; on Caddy, a
+`header_up -Connection` / `-Upgrade` in the `reverse_proxy` that serves Socket.IO.
 """,
     why="""
 `Upgrade` and `Connection` are hop-by-hop headers: nginx drops them unless told to pass them, and talks
@@ -91,14 +97,14 @@ In that location: `proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrad
 Connection $connection_upgrade;` with `map $http_upgrade $connection_upgrade { default upgrade; '' close; }`
 in `http {}` (or `Connection "upgrade"`), and repeat every other `proxy_set_header` the location needs.
 """,
-    reads="nginx configuration (nginx.conf and its includes)",
+    reads="nginx configuration (nginx.conf and its includes) or a Caddyfile",
     references=(
         "https://nginx.org/en/docs/http/websocket.html",
         "https://socket.io/docs/v4/reverse-proxy/#nginx",
     ),
 )
 def _upgrade_headers(config: ConfigSet) -> list[Finding]:
-    out = []
+    out = caddy_upgrade_findings(config)
     for nginx in _configs(config):
         for server, loc in socketio_locations(nginx):
             passes = loc.get("proxy_pass")
@@ -167,7 +173,7 @@ def _lost_headers(loc: Location) -> Directive | None:
     detects="""
 `proxy_read_timeout` in force in the `location` that takes `/socket.io/` is shorter than Socket.IO's
 heartbeat (pingInterval + pingTimeout, 45 s by default); on HAProxy, the Socket.IO backend's `timeout
-tunnel` (else `timeout client` / `timeout server`).
+tunnel` (else `timeout client` / `timeout server`); on Caddy, a `stream_timeout`.
 """,
     why="""
 nginx closes a proxied WebSocket when the upstream sends nothing for `proxy_read_timeout` (60 s by
@@ -181,11 +187,11 @@ A server configured with a shorter pingInterval than the timeout (its options ar
 Raise `proxy_read_timeout` (and `proxy_send_timeout`) in that location well above pingInterval +
 pingTimeout, e.g. `proxy_read_timeout 3600s;`; on HAProxy `timeout tunnel 1h`.
 """,
-    reads="nginx configuration (nginx.conf and its includes) or HAProxy's (haproxy.cfg)",
+    reads="nginx configuration (nginx.conf and its includes), HAProxy's (haproxy.cfg) or a Caddyfile",
     references=("https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout",),
 )
 def _read_timeout(config: ConfigSet) -> list[Finding]:
-    out = haproxy_tunnel_findings(config)
+    out = haproxy_tunnel_findings(config) + caddy_stream_timeout_findings(config)
     for nginx in _configs(config):
         for server, loc in socketio_locations(nginx):
             set_to = loc.get("proxy_read_timeout")
@@ -278,7 +284,8 @@ def _body_limit(config: ConfigSet) -> list[Finding]:
     detects="""
 The `location` that takes `/socket.io/` proxies to an `upstream {}` with two or more servers and no
 `ip_hash`, `hash` or `sticky` directive; on HAProxy, the Socket.IO backend has several `server` lines and
-no `balance source`, cookie or stick rule.
+no `balance source`, cookie or stick rule; on Caddy, a `reverse_proxy` with several upstreams and no
+`lb_policy ip_hash` / `cookie` (the default picks one at random).
 """,
     why="""
 nginx balances round-robin by default: the requests of one long-polling session land on different
@@ -292,14 +299,14 @@ share sessions some other way.
 Add `ip_hash;` (or `hash $remote_addr consistent;`, or a sticky cookie) to the upstream block; on
 HAProxy `balance source` or `cookie SERVERID insert indirect nocache`.
 """,
-    reads="nginx configuration (nginx.conf and its includes) or HAProxy's (haproxy.cfg)",
+    reads="nginx configuration (nginx.conf and its includes), HAProxy's (haproxy.cfg) or a Caddyfile",
     references=(
         "https://socket.io/docs/v4/using-multiple-nodes/#nginx-configuration",
         "https://nginx.org/en/docs/http/ngx_http_upstream_module.html#ip_hash",
     ),
 )
 def _no_affinity(config: ConfigSet) -> list[Finding]:
-    out = haproxy_affinity_findings(config)
+    out = haproxy_affinity_findings(config) + caddy_affinity_findings(config)
     for nginx in _configs(config):
         for server, loc in socketio_locations(nginx):
             upstream = proxied_upstream(loc, nginx)

@@ -107,7 +107,11 @@ class CaddyJSON(Parser):
             header("X-Request-Id").alias("request_id"),
             column(frame, "status", pl.Int32).alias("status"),
             column(frame, "size", pl.Int64).alias("size"),
-            string_field(frame, "upstream").alias("upstream"),
+            # the reverse_proxy debug line names it; an error entry only inside its dial error
+            pl.coalesce(
+                string_field(frame, "upstream"),
+                pl.when(error).then(msg.str.extract(r"dial tcp (\S+?):? ", 1)),
+            ).alias("upstream"),
             string_field(frame, "level").replace_strict(_LEVELS, default="info").alias("level"),
             logger.alias("logger"),
             pl.coalesce(msg, pl.lit("")).alias("message"),

@@ -299,7 +299,9 @@ def describe_files(config: ConfigSet) -> list[str]:
             where = f" (line {f.error_line})" if f.error_line else ""
             lines.append(f"{f.path}: skipped: {f.error}{where}")
         else:
-            unit = {"nginx": "location", "haproxy": "backend"}.get(f.format or "", "router")
+            unit = {"nginx": "location", "haproxy": "backend", "caddyfile": "reverse_proxy directive"}.get(
+                f.format or "", "router"
+            )
             lines.append(f"{f.path}: {f.format}, {f.routers} {unit}{'s' if f.routers != 1 else ''}")
         lines.extend(f"    note: {note}" for note in f.notes)
     return lines
