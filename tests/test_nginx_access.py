@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import read_text, source_block
 
-TICKETS = Path(__file__).parent / "data" / "nginx" / "access-public-tickets.log"
+TICKETS = Path(__file__).parent / "data" / "nginx" / "access.log"
 
 
 def read(tmp_path, source: str, *, name: str = "access.log"):
@@ -98,3 +98,12 @@ def test_ingress_nginx_upstreaminfo_recorded_by_real_nginx(tmp_path):
     assert 20000 <= row["duration_ms"] < 20100
     assert row["upstream"].startswith("127.0.0.1:") and len(row["request_id"]) == 32
     assert (row["ts_end"] - row["ts"]).total_seconds() == pytest.approx(row["duration_ms"] / 1000)
+
+
+def test_forwarded_for_list_first_and_an_iso_time_in_the_brackets(tmp_path):
+    rows = read(tmp_path, "proxy_add_x_forwarded_for")
+    assert [(r["client"], r["transport"], r["duration_ms"]) for r in rows] == [
+        ("203.0.113.9", "polling", 0.0),
+        ("127.0.0.1", None, 0.0),
+    ]
+    assert rows[0]["ts_end"] == datetime(2026, 12, 3, 7, 16, 4, tzinfo=UTC)

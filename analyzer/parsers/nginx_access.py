@@ -33,11 +33,14 @@ import polars as pl
 from analyzer.model import UTC_US
 from analyzer.parsers.base import Document, ParseContext, Parser, ParseResult, in_parallel, share
 from analyzer.regex import ascii_classes
+from analyzer.timeparse import iso_to_utc
 from analyzer.urls import sio_columns, split_target
 
 _Q = r'"[^"]*"'
+# $time_local, or $time_iso8601 in the same brackets
+_TIME = r"\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d|Z)"
 _HEAD = ascii_classes(
-    r"^(?:(?P<vhost>[^\s\[]+) )?(?P<client>\S+) (?P<ident>\S+) (?P<user>\S+) \[(?P<ts>\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4})\] "
+    rf"^(?:(?P<vhost>[^\s\[,]+) )?(?P<client>\S+(?:, \S+)*) (?P<ident>\S+) (?P<user>\S+) \[(?P<ts>{_TIME})\] "
     r'"(?P<req>[^"]*)" (?P<status>\d{3}|-) (?P<size>\d+|-)'
     rf"(?: (?P<referer>{_Q}) (?P<ua>{_Q}))?(?P<tail>.*)$"
 )
@@ -49,7 +52,7 @@ _INGRESS = ascii_classes(
 )
 _TRAEFIK_TAIL = r' (?:\d+|-) (?:"[^"]*"|-) (?:"[^"]*"|-) \d+ms$'
 _SNIFF_HEAD = ascii_classes(
-    r"^(?:[^\s\[]+ )?\S+ \S+ \S+ \[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] \"[^\"]*\" (?:\d{3}|-) (?:\d+|-)"
+    rf"^(?:[^\s\[,]+ )?\S+(?:, \S+)* \S+ \S+ \[(?:{_TIME})\] \"[^\"]*\" (?:\d{{3}}|-) (?:\d+|-)"
 )
 _SNIFF_MORE = ascii_classes(_SNIFF_HEAD[1:] + r' "[^"]*" "[^"]*" \S')
 #: ``key=value`` names of the variables the parser reads (the variable's name, or a common short one).
@@ -156,7 +159,10 @@ def _events(lines: pl.LazyFrame) -> pl.LazyFrame:
     rest = req.struct.field("field_1")
     proto = rest.str.extract(r" (HTTP/[0-9.]+)$", 1)
     target = pl.when(proto.is_not_null()).then(rest.str.strip_suffix(pl.lit(" ") + proto)).otherwise(rest)
-    end = pl.col("_ts").str.to_datetime("%d/%b/%Y:%H:%M:%S %z", time_unit="us", time_zone="UTC", strict=False)
+    end = pl.coalesce(
+        pl.col("_ts").str.to_datetime("%d/%b/%Y:%H:%M:%S %z", time_unit="us", time_zone="UTC", strict=False),
+        iso_to_utc(pl.col("_ts")),
+    )
     rt_ms = _first_of_list(pl.col("_rt")).cast(pl.Float64, strict=False) * 1000
     out = out.with_columns(
         end.alias("ts_end"),
@@ -166,7 +172,8 @@ def _events(lines: pl.LazyFrame) -> pl.LazyFrame:
         proto.alias("protocol"),
         pl.col("_status").cast(pl.Int32, strict=False).alias("status"),
         pl.col("_size").cast(pl.Int64, strict=False).alias("size"),
-        _dash_null(pl.col("_client")).alias("client"),
+        # $proxy_add_x_forwarded_for first: the original client leads the list
+        _dash_null(pl.col("_client").str.splitn(",", 2).struct.field("field_0")).alias("client"),
         _dash_null(pl.col("_ua").str.strip_chars('"')).alias("user_agent"),
         _dash_null(pl.coalesce(pl.col("_host"), pl.col("_vhost"))).str.to_lowercase().alias("host"),
         # the upstream that answered last; ingress-nginx names the Service it chose
