@@ -138,3 +138,17 @@ def test_a_broken_file_is_named_not_raised(tmp_path):
     config = load_configs([path])
     assert config.files and config.files[0].format == "nginx"
     assert config.files[0].error or config.files[0].notes
+
+
+def test_a_static_spa_location_that_takes_the_handshake(tmp_path):
+    """The Socket.IO location deleted: `location /` of an SPA (try_files) takes /socket.io/ itself."""
+    path = planted(
+        tmp_path,
+        (
+            "    location / {\n",
+            "    location / {\n      root /srv/app;\n      try_files $uri /index.html;\n    }\n    location /api/ {\n",
+        ),
+    )
+    [found] = analyze_config(load_configs([path]))
+    assert found.rule == "handshake-wrong-router" and found.severity == "critical"
+    assert [e.line for e in found.evidence] == [14, 16]

@@ -44,6 +44,7 @@ from analyzer.config.matching import (
 )
 from analyzer.config.model import ConfigSet, Origin, Router, Service
 from analyzer.config.nginx import NginxRoute, explain_nginx
+from analyzer.config.nginx_checks import socketio_not_proxied
 from analyzer.config.rules_grammar import parse_rule
 from analyzer.errors import RuleSyntaxError, UsageError
 from analyzer.findings import Evidence, Finding, Severity
@@ -803,7 +804,9 @@ def _conflict_fix(first: Router, second: Router, ws: bool) -> str:
     detects="""
 WebSocket / Socket.IO routers whose own handshake requests (`GET /socket.io/?EIO=4&transport=polling`
 on their hosts) are won by another router of higher priority that does not serve WebSockets, typically a
-catch-all `Host(…)` router with a longer rule or an explicit priority.
+catch-all `Host(…)` router with a longer rule or an explicit priority. On nginx: the location that takes
+the handshake (nginx's matching order) answers it itself — an SPA's `try_files`, a `root`, a `return` —
+in a server that proxies other paths.
 """,
     why="""
 Traefik tries routers from the highest priority down and takes the first match: the handshake reaches the
@@ -846,7 +849,8 @@ def _shadowed_websockets(config: ConfigSet) -> list[Finding]:
     out = []
     for (ws_name, winner_name), results in hits.items():
         out.append(_shadow_finding(by_name[ws_name], by_name[winner_name], results, routers))
-    return out
+    # nginx: the location that takes the handshake serves it itself (a static SPA fallback)
+    return out + socketio_not_proxied(config)
 
 
 def _shadow_finding(

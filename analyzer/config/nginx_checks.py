@@ -334,3 +334,43 @@ def _no_affinity(config: ConfigSet) -> list[Finding]:
                 )
             )
     return out
+
+
+#: Directives that hand a request to another server (the location does not answer it itself).
+_PASSES: Final = ("proxy_pass", "grpc_pass", "uwsgi_pass", "fastcgi_pass", "scgi_pass")
+
+
+def socketio_not_proxied(config: ConfigSet) -> list[Finding]:
+    """``handshake-wrong-router`` on nginx: in a server that proxies, the location that takes Socket.IO's
+    handshake answers it itself (``try_files``, ``root``, ``return``), so no request reaches the server."""
+    out = []
+    for nginx in _configs(config):
+        for server, loc in socketio_locations(nginx):
+            if any(loc.get(name) for name in _PASSES) or loc.get("error_page"):
+                continue
+            serves = loc.get("try_files") or loc.get("return") or loc.get("root") or loc.get("alias")
+            where = loc.directive.where if loc.directive else "?"
+            out.append(
+                Finding(
+                    rule="handshake-wrong-router",
+                    title=f"nginx answers Socket.IO's handshake from `{loc.label}` without proxying it",
+                    severity="critical",
+                    count=1,
+                    explanation=(
+                        f"In {_server_label(server)}, nginx's location order gives `/socket.io/?EIO=4&transport=polling` "
+                        f"to `{loc.label}` ({where}), which answers it itself"
+                        + (f" ({serves[-1].text}, {serves[-1].where})" if serves else "")
+                        + ": the handshake gets the SPA's page or a 404, never the Socket.IO server."
+                    ),
+                    remediation=(
+                        "Add a location for the Socket.IO path that proxies to the server, e.g. `location /socket.io/ "
+                        "{ proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; "
+                        "proxy_set_header Connection $connection_upgrade; }` (a prefix location is enough unless a "
+                        "regex location matches the path: then use `location ^~ /socket.io/`)."
+                    ),
+                    keys={"location": loc.label, "server": " ".join(server.names)},
+                    evidence=_evidence(loc.directive, *serves[-1:]),
+                    tags=["config", "nginx"],
+                )
+            )
+    return out
