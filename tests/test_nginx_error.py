@@ -52,3 +52,11 @@ def test_body_limit_keeps_the_size(tmp_path):
     events, _ = read_text(tmp_path, source_block(TICKETS, "sregistry"), name="error.log")
     assert events.row(0, named=True)["request_size"] == 2787366861
     assert events.row(0, named=True)["reason"] == "client_max_body_size"
+
+
+def test_a_line_pasted_without_its_time_is_still_read(tmp_path):
+    events, info = read_text(tmp_path, source_block(TICKETS, "pasted without the time"), name="error.log")
+    assert info.format == "nginx-error" and info.unparsed_lines == 0
+    row = events.row(0, named=True)
+    assert row["ts"] is None and (row["kind"], row["status"]) == ("proxy_error", 502)
+    assert row["upstream"] == "http://172.30.32.1:8123"

@@ -28,7 +28,8 @@ from analyzer.timeparse import localize
 from analyzer.urls import sio_columns, split_target
 
 _LINE = ascii_classes(
-    r"^(?P<ts>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) \[(?P<level>debug|info|notice|warn|error|crit|alert|emerg)\] "
+    # pasted without its time, a line still names its level and pid#tid: it is read, untimed
+    r"^(?:(?P<ts>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) )?\[(?P<level>debug|info|notice|warn|error|crit|alert|emerg)\] "
     r"(?P<pid>\d+)#(?P<tid>\d+): (?:\*(?P<cid>\d+) )?(?P<msg>.*)$"
 )
 _CONTEXT = ascii_classes(
@@ -87,7 +88,7 @@ class NginxError(Parser):
             reason = pl.when(hit).then(pl.lit(why)).otherwise(reason)
         level = pl.col("level").replace_strict(_LEVELS, default=None)
         other = pl.when(level.is_in(["error", "fatal"])).then(pl.lit("error")).otherwise(pl.lit("log"))
-        events = fields.filter(pl.col("ts").is_not_null()).with_columns(
+        events = fields.filter(pl.col("level").is_not_null()).with_columns(
             localize(naive, ctx.tz).alias("ts"),
             level.alias("level"),
             pl.lit("nginx").alias("logger"),
@@ -113,8 +114,8 @@ class NginxError(Parser):
             "status", "request_size", "upstream", "client", "reason", "eio", "transport", "sid", "t", "raw",
         )  # fmt: skip
         blank = pl.col("text").str.strip_chars() == ""
-        unparsed = fields.filter(pl.col("ts").is_null() & ~blank)["line"]
-        return ParseResult(events, unparsed, assumed_tz=events.height > 0)
+        unparsed = fields.filter(pl.col("level").is_null() & ~blank)["line"]
+        return ParseResult(events, unparsed, assumed_tz=events["ts"].is_not_null().any())
 
 
 def _dash(value: pl.Expr) -> pl.Expr:
