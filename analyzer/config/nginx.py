@@ -126,6 +126,8 @@ class NginxConfig:
     upstreams: dict[str, Upstream] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     errors: list[tuple[str, int | None, str]] = field(default_factory=list)
+    #: ``log_format`` definitions: name → the format string (its parts joined, ``escape=`` left out).
+    log_formats: dict[str, str] = field(default_factory=dict)
 
     @property
     def locations(self) -> int:
@@ -187,6 +189,9 @@ def _walk(
                     _walk(parsed[files[index]], files[index], block, config, parsed)
             continue
         children = item.get("block")
+        if d.name == "log_format" and len(d.args) >= 2:
+            parts = [a for a in d.args[1:] if not a.startswith("escape=")]
+            config.log_formats[d.args[0]] = "".join(parts)
         if children is None:
             block.own.setdefault(d.name, []).append(d)
         elif d.name == "http":

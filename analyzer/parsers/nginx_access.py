@@ -28,6 +28,11 @@ A plain ``combined`` line is also what Apache and Traefik's genericCLF write: it
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Final
+
 import polars as pl
 
 from analyzer.model import UTC_US
@@ -87,7 +92,8 @@ class NginxAccess(Parser):
         return head * (0.65 + 0.3 * (more / head))
 
     def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
-        rows = in_parallel(doc.lines.select("line", "text"), _events)
+        learned = [rx for rx in (compile_format(f) for f in ctx.nginx_log_formats) if rx is not None]
+        rows = in_parallel(doc.lines.select("line", "text"), lambda lf: _events(lf, learned))
         blank = pl.col("raw").str.strip_chars() == ""
         unparsed = rows.filter(~pl.col("_parsed") & ~blank)["line"].sort()
         events = rows.filter(pl.col("_parsed")).drop("_parsed")
@@ -118,11 +124,17 @@ def _first_of_list(value: pl.Expr) -> pl.Expr:
     return value.str.split(" : ").list.last().str.split(", ").list.last()
 
 
-def _events(lines: pl.LazyFrame) -> pl.LazyFrame:
+def _events(lines: pl.LazyFrame, learned: list[str] | None = None) -> pl.LazyFrame:
     head = pl.col("text").str.extract_groups(_HEAD)
     out = lines.with_columns(head.alias("_h")).with_columns(
         pl.col("_h").struct.field(f).alias(f"_{f}")
         for f in ("vhost", "client", "user", "ts", "req", "status", "size", "referer", "ua", "tail")
+    )
+    learned_cols = _learned(learned or [])
+    out = out.with_columns(
+        pl.coalesce(learned_cols[k], pl.col(f"_{k}")).alias(f"_{k}")
+        for k in ("client", "ts", "req", "status", "size", "ua")
+        if k in learned_cols
     )
     tail = pl.col("_tail")
     ingress = tail.str.extract_groups(_INGRESS)
@@ -153,7 +165,10 @@ def _events(lines: pl.LazyFrame) -> pl.LazyFrame:
         "host": _kv(tail, _KEYS["host"]),
         "reqid": pl.when(is_ingress).then(ing("reqid")).otherwise(_kv(tail, _KEYS["reqid"])),
     }
-    out = out.with_columns(_dash_null(v).alias(f"_{k}") for k, v in fields.items())
+    out = out.with_columns(
+        _dash_null(pl.coalesce(learned_cols[k], v) if k in learned_cols else v).alias(f"_{k}")
+        for k, v in fields.items()
+    )
 
     req = pl.col("_req").str.splitn(" ", 2)
     rest = req.struct.field("field_1")
@@ -217,3 +232,106 @@ def _kind() -> pl.Expr:
         | pl.col("upgrade_header").str.to_lowercase().str.contains("websocket", literal=True)
     ).fill_null(False)
     return pl.when(is_ws).then(pl.lit("ws_upgrade")).otherwise(pl.lit("http_request"))
+
+
+# -- a log_format learned from nginx.conf ---------------------------------------------------------------------
+
+_VAR = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+_NUM = r"\d+|-"
+_FLOAT_LIST = r"(?:[\d.]+|-)(?:(?:, | : )(?:[\d.]+|-))*"
+#: Variable → (the field it fills, the pattern of its values outside quotes).
+_VARIABLES: Final[dict[str, tuple[str | None, str]]] = {
+    "remote_addr": ("client", r"[^\s\"]+"),
+    "proxy_add_x_forwarded_for": ("client", r"[^\s,\"]+(?:, [^\s,\"]+)*"),
+    "http_x_forwarded_for": (None, r"[^\s,\"]+(?:, [^\s,\"]+)*"),
+    "time_local": ("ts", r"\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}"),
+    "time_iso8601": ("ts", r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d"),
+    "request": ("req", r"[^\"]*"),
+    "status": ("status", r"\d{3}|-"),
+    "body_bytes_sent": ("size", _NUM),
+    "bytes_sent": (None, _NUM),
+    "request_length": (None, _NUM),
+    "request_time": ("rt", r"[\d.]+|-"),
+    "upstream_response_time": ("urt", _FLOAT_LIST),
+    "upstream_connect_time": (None, _FLOAT_LIST),
+    "upstream_header_time": (None, _FLOAT_LIST),
+    "upstream_status": ("ustatus", _FLOAT_LIST),
+    "upstream_response_length": (None, _FLOAT_LIST),
+    "upstream_addr": ("uaddr", r"[^\s,\"]+(?:(?:, | : )[^\s,\"]+)*"),
+    "http_user_agent": ("ua", r"[^\"]*"),
+    "http_upgrade": ("upgrade", r"\S*"),
+    "connection_upgrade": ("connection", r"\S*"),
+    "http_connection": ("connection", r"[^\"]*"),
+    "host": ("host", r"[^\s\"]*"),
+    "http_host": ("host", r"[^\s\"]*"),
+    "request_id": ("reqid", r"[0-9a-f]+|-"),
+    "req_id": ("reqid", r"[^\s\"]+"),
+}
+_META = re.compile(r"([\\.^$|?*+()\[\]{}])")
+
+
+def compile_format(fmt: str) -> str | None:
+    """A polars regex that reads lines of nginx ``log_format`` ``fmt`` into named fields (None for a JSON
+    format, which the JSON parser reads by its keys, or one with no variable this parser uses).
+
+    Each variable matches what nginx writes for it (a number, ``-``, a list ``a, b : c`` for the upstream
+    variables); a variable between quotes anything up to the next quote (nginx escapes quotes in values);
+    other variables one token.
+    """
+    if fmt.lstrip().startswith("{"):
+        return None
+    parts = ["^(?P<v__ok>)"]
+    taken: set[str] = set()
+    pos = 0
+    for m in _VAR.finditer(fmt):
+        literal = fmt[pos : m.start()]
+        parts.append(_META.sub(r"\\\1", literal))
+        name = m.group(1) or m.group(2)
+        field_name, pattern = _VARIABLES.get(name, (None, r"[^\s\"]*"))
+        if literal.endswith('"') and field_name not in ("client", "uaddr"):
+            pattern = r'[^"]*'
+        if field_name and field_name not in taken:
+            taken.add(field_name)
+            parts.append(f"(?P<v_{field_name}>{pattern})")
+        else:
+            parts.append(f"(?:{pattern})")
+        pos = m.end()
+    parts.append(_META.sub(r"\\\1", fmt[pos:]))
+    if not taken & {"ts", "req"}:
+        return None
+    return ascii_classes("".join(parts) + r"\s*$")
+
+
+def _learned(regexes: list[str]) -> dict[str, pl.Expr]:
+    """Per field, the value the first learned format that reads the line gives (null where none does)."""
+    if not regexes:
+        return {}
+    fields: dict[str, list[pl.Expr]] = {}
+    for rx in regexes:
+        found = pl.col("text").str.extract_groups(rx)
+        ok = found.struct.field("v__ok").is_not_null()
+        for group in re.findall(r"\(\?P<v_([a-z]+)>", rx):
+            fields.setdefault(group, []).append(pl.when(ok).then(found.struct.field(f"v_{group}")))
+    return {name: pl.coalesce(values) for name, values in fields.items()}
+
+
+def learn_log_formats(paths: Iterable[Path]) -> tuple[str, ...]:
+    """The ``log_format`` strings of the nginx configurations among ``paths`` (``*.conf``), includes
+    followed. Files that are not nginx configuration, or too large to be one, are skipped."""
+    from analyzer.config.nginx import load_nginx, looks_like_nginx
+
+    found: list[str] = []
+    for path in paths:
+        if path.suffix != ".conf":
+            continue
+        try:
+            if path.stat().st_size > 1_000_000:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        if not looks_like_nginx(lines[:200]):
+            continue
+        found += [f for f in load_nginx(text, str(path)).log_formats.values() if f not in found]
+    return tuple(found)
