@@ -44,6 +44,16 @@ _TRAEFIK_BODIES: Final = {
     503: b"Service Unavailable",
     504: b"Gateway Timeout",
 }
+#: engine.io's ``errorMessages`` by code; a refused upgrade carries the bare message as text/html
+#: (``abortUpgrade``), a refused HTTP request the JSON object.
+ENGINE_MESSAGES: Final = {
+    "Transport unknown": 0,
+    "Session ID unknown": 1,
+    "Bad handshake method": 2,
+    "Bad request": 3,
+    "Forbidden": 4,
+    "Unsupported protocol version": 5,
+}
 _HEAD = re.compile(r"(?is)<(head|script|style)\b.*?</\1\s*>")
 _TAGS = re.compile(r"<[^>]*>")
 _CANNOT = re.compile(rb"Cannot (GET|POST|HEAD|OPTIONS) ([^<\s]+)")
@@ -83,7 +93,7 @@ def answered_by(answer: Answer) -> str:
     if _CANNOT.search(answer.body):
         return f"an Express app{f' ({powered})' if powered and powered != 'Express' else ''} (its 404 page)"
     err = error_body(answer.body)
-    if err is not None and err[0] is not None:
+    if (err is not None and err[0] is not None) or _bare_message(answer):
         return "engine.io (Node Socket.IO server)"
     if err is not None:
         return f"python-engineio{f' on {server}' if server else ''}"
@@ -91,6 +101,12 @@ def answered_by(answer: Answer) -> str:
         return "a WebSocket server refusing the upgrade (gorilla/websocket style)"
     parts = [p for p in (server, powered) if p]
     return ", ".join(parts) if parts else "an unnamed server"
+
+
+def _bare_message(answer: Answer) -> tuple[int | None, str] | None:
+    """engine.io's refused upgrade: the bare message (``Session ID unknown``) as the whole body."""
+    text = answer.body.decode("utf-8", "replace").strip()
+    return (ENGINE_MESSAGES[text], text) if text in ENGINE_MESSAGES else None
 
 
 def is_proxy_404(answer: Answer) -> bool:
@@ -130,7 +146,7 @@ def diagnose(answer: Answer, stage: Stage, *, same_as_elsewhere: bool | None = N
     """
     status = answer.status
     who = answered_by(answer)
-    err = error_body(answer.body)
+    err = error_body(answer.body) or _bare_message(answer)
     message = err[1] if err else ""
     code = err[0] if err else None
     low = message.lower()

@@ -192,7 +192,10 @@ class _Run:
         rid, t = self.client.next_ids()
         query = {"EIO": str(opts.eio), "transport": "polling", "t": t}
         url = tgt.http_url(query)
+        # as a browser page does: Origin on a cross-origin GET; on POSTs and upgrades always (the page's own
+        # origin when --origin is not given)
         sent_headers = {"Origin": opts.origin} if opts.origin else {}
+        page_origin = {"Origin": opts.origin or tgt.origin}
         step = self.step(
             "handshake", f"polling handshake{label}", outcome="ok", sent=f"GET {tgt.path}?{urlencode(query)}"
         )
@@ -256,13 +259,13 @@ class _Run:
                 tgt.http_url(squery),
                 request_id=rid,
                 content=body.encode(),
-                headers={"Content-Type": "text/plain;charset=UTF-8", **sent_headers},
+                headers={"Content-Type": "text/plain;charset=UTF-8", **page_origin},
             )
         except NetworkError as exc:
             self.network(step, exc)
             return None
         self.answered(step, answer, ms)
-        if answer.status != 200 or answer.body.strip() != b"ok":
+        if answer.status != 200 or answer.body.strip().lower() != b"ok":  # python-engineio: "OK"
             self.fail(step, diagnose(answer, "post"))
             return None
         # the poll that carries the namespace's answer
@@ -300,10 +303,8 @@ class _Run:
         repeat = max(1, self.options.repeat)
         for i in range(repeat):
             sid = self.polling_session(f" #{i + 1}" if repeat > 1 else "")
-            if sid is None:
+            if sid is None or not self.upgrade(sid, last=i == repeat - 1):
                 break
-            if i == repeat - 1:
-                self.upgrade(sid)
         if self.options.payload_size and not self.unreachable:
             self.payload(self.options.payload_size)
 
@@ -378,7 +379,9 @@ class _Run:
         )
         return False
 
-    def upgrade(self, sid: str) -> None:
+    def upgrade(self, sid: str, *, last: bool = True) -> bool:
+        """The upgrade of session ``sid``; on the last session also the heartbeat and ``--hold``.
+        False when a step failed."""
         opts, tgt = self.options, self.target
         info = self.info
         assert info is not None
@@ -395,7 +398,7 @@ class _Run:
                 "long-polling",
                 step,
             )
-            return
+            return False
         rid, t = self.client.next_ids()
         query = {"EIO": str(opts.eio), "transport": "websocket", "sid": sid, "t": t}
         step = self.step(
@@ -405,13 +408,15 @@ class _Run:
             sent=f"GET {tgt.path}?{urlencode(query)} Upgrade: websocket",
         )
         try:
-            with self.client.websocket(tgt.ws_url(query), request_id=rid, origin=opts.origin) as (ws, ms):
+            with self.client.websocket(
+                tgt.ws_url(query), request_id=rid, origin=opts.origin or tgt.origin
+            ) as (ws, ms):
                 step.status, step.elapsed_ms = 101, round(ms, 1)
                 step.received = "101 Switching Protocols"
                 if ws.response is not None:
                     raw = ws.response.headers.raw_items()
                     step.headers = {k.lower(): v for k, v in raw if k.lower() in ("server", "x-powered-by")}
-                self.on_websocket(ws)
+                self.on_websocket(ws, last=last)
         except ConnectionClosed as exc:  # closed under a send
             self.closed(self.steps[-1], exc, time.monotonic())
         except UpgradeRefused as exc:
@@ -419,8 +424,9 @@ class _Run:
             self.fail(step, diagnose(exc.answer, "upgrade"))
         except NetworkError as exc:
             self.network(step, exc)
+        return not any(s.outcome == "failed" for s in self.steps)
 
-    def on_websocket(self, ws: ClientConnection) -> None:
+    def on_websocket(self, ws: ClientConnection, *, last: bool = True) -> None:
         opts = self.options
         step = self.step("probe", "2probe / 3probe", outcome="ok", sent="2probe")
         if not self.exchange(ws, step, "2probe", lambda p: p.type == "pong" and p.data == "probe"):
@@ -429,8 +435,10 @@ class _Run:
             "upgrade-packet", "upgrade packet", outcome="ok", sent="5", received="(no answer expected)"
         )
         ws.send("5")
-        if opts.heartbeat:
-            self.heartbeat(ws)
+        if not last:
+            return
+        if opts.heartbeat and not self.heartbeat(ws):
+            return
         if opts.hold:
             self.hold(ws, opts.hold)
 
@@ -490,13 +498,13 @@ class _Run:
             step.outcome = "failed"
             step.detail = "the WebSocket closed"
 
-    def heartbeat(self, ws: ClientConnection) -> None:
+    def heartbeat(self, ws: ClientConnection) -> bool:
+        """One heartbeat; False when the WebSocket did not survive it."""
         info = self.info
         assert info is not None
         if self.options.eio == 3:
             step = self.step("heartbeat", "ping / pong (client pings, v3)", outcome="ok", sent="2")
-            self.exchange(ws, step, "2", lambda p: p.type == "pong")
-            return
+            return self.exchange(ws, step, "2", lambda p: p.type == "pong")
         wait = (info.ping_interval_ms or 25000) / 1000 + 2
         if wait > self.client.budget.remaining() - 1:
             self.step(
@@ -505,13 +513,26 @@ class _Run:
                 outcome="skipped",
                 detail=f"the server pings every {wait - 2:g} s; that does not fit in --max-time",
             )
-            return
+            return True
         step = self.step(
             "heartbeat", "ping / pong (server pings, v4)", outcome="ok", sent="(waiting for the server's 2)"
         )
+        began = time.monotonic()
         if self.exchange(ws, step, None, lambda p: p.type == "ping", wait=wait):
             ws.send("3")
             step.sent = "3 (pong)"
+            return True
+        if step.received.startswith("closed") and step.rule is None:
+            self.fail(
+                step,
+                Diagnosis(
+                    "idle-timeout-cut",
+                    f"the WebSocket was cut after {time.monotonic() - began:.1f} s of silence, before the "
+                    f"server's first ping (pingInterval {wait - 2:g} s): a hop's idle timeout is shorter "
+                    "than the heartbeat",
+                ),
+            )
+        return False
 
     def hold(self, ws: ClientConnection, seconds: float) -> None:
         step = self.step(
@@ -596,7 +617,10 @@ class _Run:
             "websocket", "WebSocket upgrade", outcome="ok", sent=f"GET {tgt.path} Upgrade: websocket"
         )
         try:
-            with self.client.websocket(tgt.ws_url(), request_id=rid, origin=opts.origin) as (ws, ms):
+            with self.client.websocket(tgt.ws_url(), request_id=rid, origin=opts.origin or tgt.origin) as (
+                ws,
+                ms,
+            ):
                 step.status, step.elapsed_ms, step.received = 101, round(ms, 1), "101 Switching Protocols"
                 ping = self.step("ping", "ping frame / pong frame", outcome="ok", sent="ping frame")
                 began = time.monotonic()

@@ -86,7 +86,13 @@ class Client:
             self.ssl_context.verify_mode = ssl.CERT_NONE
         self.address = self._address()
         self.http = httpx.Client(
-            verify=self.ssl_context, trust_env=False, follow_redirects=False, timeout=self.timeout
+            verify=self.ssl_context,
+            trust_env=False,
+            follow_redirects=False,
+            timeout=self.timeout,
+            # a new connection per request, as a browser's pending long-poll makes it: a balancer that
+            # pins connections (a Node cluster) must be seen spreading one session
+            limits=httpx.Limits(max_keepalive_connections=0),
         )
 
     def close(self) -> None:
