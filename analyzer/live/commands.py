@@ -170,5 +170,125 @@ def probe(
         sys.exit(exit_code(result.findings, output.fail_on))
 
 
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--window",
+    type=DurationType(),
+    default="5m",
+    show_default=True,
+    help="How much recent log the analysis sees (30s, 5m, 1h).",
+)
+@click.option(
+    "--interval",
+    type=DurationType(),
+    default="2s",
+    show_default=True,
+    help="Analyse at most this often (when new lines arrived).",
+)
+@click.option(
+    "--from-start",
+    is_flag=True,
+    help="Read the files from their beginning (default: only new lines, as tail -F).",
+)
+@click.option(
+    "--for",
+    "duration",
+    type=DurationType(),
+    default=None,
+    help="Stop after this long (default: until Ctrl-C, or standard input ends).",
+)
+@click.option(
+    "--max-lines",
+    type=click.IntRange(1000, 5_000_000),
+    default=200_000,
+    show_default=True,
+    help="Most lines the window keeps (the oldest go first).",
+)
+@click.option(
+    "--min-severity",
+    type=click.Choice(["critical", "high", "medium", "low", "info"]),
+    default="medium",
+    show_default=True,
+    help="Report findings at or above this severity.",
+)
+@click.option(
+    "--tz",
+    default="UTC",
+    show_default=True,
+    help="Zone of timestamps that carry none, and of the times printed.",
+)
+@click.option("--no-redact", is_flag=True, help="Keep secrets in the printed findings.")
+@output_options(("text", "jsonl"), default="text", fail_on=True)
+def watch(
+    paths: tuple[str, ...],
+    window: timedelta,
+    interval: timedelta,
+    from_start: bool,
+    duration: timedelta | None,
+    max_lines: int,
+    min_severity: str,
+    tz: str,
+    no_redact: bool,
+    output: OutputOptions,
+) -> None:
+    """Follow growing logs (like tail -F, rotation included; - for stdin) and print a finding when it
+    starts and when it clears.
+
+    The last --window of lines is analysed with the same rules as `wsdiag analyze` whenever new lines
+    arrived; memory stays bounded (--max-lines). --format jsonl writes one JSON object per change.
+    Exit code 1 with --fail-on when a finding at or above it started; 0 otherwise.
+    """
+    from analyzer.analysis import AnalyzeOptions
+    from analyzer.ingest import ReadOptions
+    from analyzer.live.watch import Change, WatchOptions
+    from analyzer.live.watch import watch as run_watch
+    from analyzer.report.watch_report import change_json, change_text
+
+    with user_errors(output=output.output):
+        if window <= timedelta(0):
+            raise click.BadParameter("the window must be longer than 0", param_hint="--window")
+        if sum(p == "-" for p in paths) > 1:
+            raise click.BadParameter("standard input (-) can be followed once", param_hint="PATHS")
+        options = WatchOptions(
+            paths=paths,
+            window=window.total_seconds(),
+            interval=max(0.2, interval.total_seconds()),
+            max_lines=max_lines,
+            from_start=from_start,
+            duration=duration.total_seconds() if duration else None,
+            min_severity=min_severity,
+            analyze=AnalyzeOptions(read=ReadOptions(tz=tz), redact=not no_redact),
+        )
+        handle = output.output.open("a", encoding="utf-8") if output.output else None
+        started: list[Change] = []
+
+        def emit(change: Change) -> None:
+            if change.kind == "started":
+                started.append(change)
+            if output.fmt == "jsonl":
+                text = change_json(change, redact=not no_redact)
+            else:
+                text = change_text(change, tz=tz, redact=not no_redact)
+            if handle:
+                handle.write(text + "\n")
+                handle.flush()
+            else:
+                click.echo(text)
+
+        def note(text: str) -> None:
+            if not output.quiet:
+                click.echo(f"wsdiag: {text}", err=True)
+
+        try:
+            run_watch(options, emit, notes=note)
+        except KeyboardInterrupt:
+            pass  # Ctrl-C is how a watch ends
+        finally:
+            if handle:
+                handle.close()
+        sys.exit(exit_code([c.finding for c in started], output.fail_on))
+
+
 #: What ``analyzer.cli`` adds to the ``wsdiag`` group.
-LIVE_COMMANDS: list[click.Command] = [probe]
+LIVE_COMMANDS: list[click.Command] = [probe, watch]
