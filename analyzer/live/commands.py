@@ -107,6 +107,13 @@ class SizeType(click.ParamType):
     help="Open this many sessions (sticky sessions across replicas).",
 )
 @click.option("--no-heartbeat", is_flag=True, help="Do not wait for the server's ping (v4) on the WebSocket.")
+@click.option(
+    "--with-logs",
+    "logs_dir",
+    type=click.Path(exists=True),
+    default=None,
+    help="Then analyse the logs under DIR written meanwhile (the probe's requests are counted there).",
+)
 @click.option("--no-redact", is_flag=True, help="Keep secrets (header values, tokens) in the report.")
 @output_options(("text", "markdown", "json"), default=None, report=True, fail_on=True)
 def probe(
@@ -125,6 +132,7 @@ def probe(
     payload_size: int | None,
     repeat: int,
     no_heartbeat: bool,
+    logs_dir: str | None,
     no_redact: bool,
     output: OutputOptions,
 ) -> None:
@@ -133,7 +141,8 @@ def probe(
     URL is http://, https://, ws:// or wss://. Socket.IO: the polling handshake, a POST on the session,
     the namespace connect, the upgrade to WebSocket (2probe / 3probe), a heartbeat. Plain WebSocket:
     the upgrade and a ping frame. A failing step is named with the catalog's rule id and fix, as
-    `wsdiag analyze` names it from logs. Requests carry X-Request-Id wsdiag-probe-… and t=wsdiag….
+    `wsdiag analyze` names it from logs; --with-logs DIR adds what the logs written meanwhile prove.
+    Requests carry X-Request-Id wsdiag-probe-… and t=wsdiag….
     Exit codes as for analyze (1 with --fail-on); 2 when the URL cannot be reached at all.
     """
     from analyzer.live.model import ProbeOptions
@@ -164,6 +173,10 @@ def probe(
             heartbeat=not no_heartbeat,
         )
         result = run_probe(options, load_rules(default_rule_dirs()))
+        if logs_dir:
+            from analyzer.live.probe import with_logs
+
+            result = with_logs(result, logs_dir)
         write_probe_report(result, output, secrets=tuple(v for _, v in sent), redact=not no_redact)
         if result.unreachable:
             sys.exit(EXIT_ERROR)

@@ -62,6 +62,19 @@ class Step:
 
 
 @dataclass
+class LogsSeen:
+    """``--with-logs DIR``: the analysis of the logs written while the probe ran."""
+
+    path: str
+    #: Log lines that carry the probe's request ids or ``t`` values (the probe's own requests, as logged).
+    marked_lines: int
+    #: Findings of that analysis (root causes first).
+    findings: list[Finding] = field(default_factory=list)
+    #: Why the logs could not be read, if they could not.
+    error: str | None = None
+
+
+@dataclass
 class ProbeResult:
     """A probe run: the steps in order and the findings their failures prove."""
 
@@ -78,6 +91,10 @@ class ProbeResult:
     stopped: str | None = None
     #: The target could not be reached at all (no answer, no rule): the command exits 2.
     unreachable: bool = False
+    #: What the probe's requests carry: ``X-Request-Id: wsdiag-probe-<run_id>-<n>``, ``t=wsdiag<run_id><n>``.
+    run_id: str = ""
+    #: ``--with-logs``: what the logs written during the probe say.
+    logs: LogsSeen | None = None
 
     @property
     def passed(self) -> bool:

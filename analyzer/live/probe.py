@@ -26,7 +26,7 @@ from analyzer.errors import UsageError
 from analyzer.findings import Evidence, Finding
 from analyzer.live import eio, sio
 from analyzer.live.answers import Answer, Diagnosis, answered_by, diagnose, fingerprint, is_proxy_404
-from analyzer.live.model import ProbeOptions, ProbeResult, Step
+from analyzer.live.model import LogsSeen, ProbeOptions, ProbeResult, Step
 from analyzer.live.transport import Budget, BudgetSpent, Client, NetworkError, UpgradeRefused
 
 if TYPE_CHECKING:
@@ -719,7 +719,56 @@ def probe(options: ProbeOptions, rules: list[Rule]) -> ProbeResult:
         requests=client.budget.used,
         stopped=run.stopped,
         unreachable=run.unreachable,
+        run_id=client.run_id,
     )
+
+
+def with_logs(result: ProbeResult, folder: str, *, settle: float = 2.0) -> ProbeResult:
+    """Analyse the logs under ``folder`` written since the probe started, and count the probe's own lines.
+
+    The logs' root causes come first among the findings: they see which router and upstream answered,
+    which the probe cannot tell apart from outside (two Express apps, a cluster behind one upstream).
+    """
+    from datetime import timedelta
+
+    import polars as pl
+
+    from analyzer.analysis import AnalyzeOptions, analyze
+    from analyzer.errors import WsdiagError
+
+    time.sleep(settle)  # proxies and backends write a line when a request ends, some a little later
+    since = result.started - timedelta(seconds=1)
+    try:
+        analysis = analyze([folder], AnalyzeOptions(since=since))
+    except WsdiagError as exc:
+        result.logs = LogsSeen(folder, 0, error=str(exc))
+        return result
+    events = analysis.events
+    marks = pl.lit(False)
+    if "request_id" in events.columns:
+        marks = marks | pl.col("request_id").str.starts_with(f"wsdiag-probe-{result.run_id}-").fill_null(
+            False
+        )
+    if "t" in events.columns:
+        marks = marks | pl.col("t").str.starts_with(f"wsdiag{result.run_id}").fill_null(False)
+    marked = events.filter(marks).height if events.height else 0
+    causes = analysis.root_causes
+    for finding in causes:
+        finding.tags = [*finding.tags, "logs"]
+    result.logs = LogsSeen(folder, marked, findings=list(analysis.findings))
+    seen = {f.rule for f in causes}
+    result.findings = [*causes, *(f for f in result.findings if f.rule not in seen)]
+    if causes:
+        # the probe's own reading of an ambiguous answer gives way to what the logs prove
+        ambiguous = {
+            "handshake-wrong-router",
+            "path-mismatch",
+            "sticky-session-missing",
+            "session-id-unknown",
+        }
+        if seen & ambiguous:
+            result.findings = [f for f in result.findings if "logs" in f.tags or f.rule not in ambiguous]
+    return result
 
 
 def parse_resolve(values: tuple[str, ...]) -> tuple[tuple[str, int, str], ...]:

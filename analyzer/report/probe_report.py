@@ -98,7 +98,7 @@ def step_entry(step: Step) -> dict[str, Any]:
 def build_json(result: ProbeResult) -> dict[str, Any]:
     """The ``wsdiag.report/1`` document of a probe."""
     failed = result.failed_step
-    probe = {
+    probe: dict[str, Any] = {
         "url": result.url,
         "mode": result.mode,
         "eio": result.eio,
@@ -113,6 +113,15 @@ def build_json(result: ProbeResult) -> dict[str, Any]:
         probe["stopped"] = result.stopped
     if result.unreachable:
         probe["unreachable"] = True
+    if result.logs is not None:
+        logs: dict[str, Any] = {
+            "path": result.logs.path,
+            "marked_lines": result.logs.marked_lines,
+            "rules": [f.rule for f in rank(result.logs.findings)],
+        }
+        if result.logs.error:
+            logs["error"] = result.logs.error
+        probe["logs"] = logs
     return build_report(result.findings, [], events=0, extra={"probe": probe})
 
 
@@ -172,6 +181,8 @@ def render_text(result: ProbeResult, console: Console, *, verbosity: int = 0) ->
     if result.stopped:
         tail += f"; stopped: {result.stopped}"
     console.print(Text(tail, style="dim"))
+    if result.logs is not None:
+        console.print(Text(printable(logs_sentence(result)), style="dim"))
 
 
 def render_markdown(result: ProbeResult) -> str:
@@ -198,7 +209,22 @@ def render_markdown(result: ProbeResult) -> str:
         )
     took = (result.finished - result.started).total_seconds()
     lines += ["", f"{result.requests} request(s) in {took:.1f} s."]
+    if result.logs is not None:
+        lines += ["", _md(logs_sentence(result))]
     return "\n".join(lines) + "\n"
+
+
+def logs_sentence(result: ProbeResult) -> str:
+    """``--with-logs``: what the logs written during the probe say, in one sentence."""
+    logs = result.logs
+    assert logs is not None
+    if logs.error:
+        return f"Logs {logs.path}: not read ({logs.error})."
+    rules = ", ".join(dict.fromkeys(f.rule for f in rank(logs.findings))) or "nothing"
+    return (
+        f"Logs {logs.path}: {logs.marked_lines} line(s) carry the probe's requests "
+        f"(X-Request-Id wsdiag-probe-{result.run_id}-…, t=wsdiag{result.run_id}…); they name: {rules}."
+    )
 
 
 def _md(text: str) -> str:

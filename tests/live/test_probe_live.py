@@ -258,6 +258,25 @@ def run_probe(name: str, tmp_path: Path) -> tuple[dict[str, Any], int]:
     return json.loads(result.stdout), result.exit_code
 
 
+@pytest.mark.parametrize("name", ["path-mismatch", "session-id-unknown", "traefik-priority-conflict"])
+def test_with_logs_settles_what_the_probe_cannot_see(name: str, tmp_path: Path) -> None:
+    """``--with-logs`` on the stack's own log folder: the logs written meanwhile name the rule ``analyze``
+    names for the recording, and hold the probe's requests (its ``t`` values)."""
+    case = CASES[name]
+    h = Harness(name, tmp_path / name, seconds=0)
+    try:
+        args = case.build(h)
+        result = CliRunner().invoke(
+            cli, ["probe", *args, "--format", "json", "--max-time", "40s", "--with-logs", str(h.out)]
+        )
+    finally:
+        h.cleanup()
+    report = json.loads(result.stdout)
+    logs = report["probe"]["logs"]
+    assert logs["marked_lines"] > 0, logs
+    assert report["root_causes"][0] == SCENARIOS[name].first_rule, (report["root_causes"], logs)
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_probe_names_what_analyze_names(name: str, tmp_path: Path) -> None:
     expected = SCENARIOS[name].first_rule
