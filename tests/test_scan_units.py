@@ -17,9 +17,18 @@ from analyzer.ingest.reader import read_blocks, read_file
 from analyzer.scan.cache import Cache
 from analyzer.scan.incidents import merge_incidents
 from analyzer.scan.index import index_archive
-from analyzer.scan.pipeline import batches
+from analyzer.scan.pipeline import batches, parse_work
 from analyzer.scan.plan import PlannedPart, plan_windows, window_index
-from analyzer.scan.worker import ParseTask, PartRef, WindowFinding, WindowResult, WindowTask, parse_file
+from analyzer.scan.worker import (
+    ParseBatch,
+    ParseTask,
+    PartRef,
+    WindowFinding,
+    WindowResult,
+    WindowTask,
+    parse_file,
+    parse_files,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -73,6 +82,53 @@ def test_file_parsed_in_small_blocks_gives_the_same_events(archive: Path, tmp_pa
         a.events, a.unparsed_lines, a.first_ts, a.last_ts, a.format,
     )  # fmt: skip
     assert _events(tmp_path / "b", small).equals(_events(tmp_path / "a", whole))
+
+
+def test_small_files_parsed_in_a_batch_give_each_file_its_own_entry(tmp_path: Path) -> None:
+    """Many small files are parsed together (one parser call per format), yet each gets the cache entry
+    that parsing it alone writes: same key, inputs, parts and events — whatever its neighbours."""
+    from pathlib import Path
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    sources = sorted(Path("sample_logs").glob("*/traefik/access.log"))[:3]
+    sources += sorted(Path("sample_logs").glob("*/backend/*.log"))[::4]
+    for n, source in enumerate(sources):
+        lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+        for i in range(0, min(len(lines), 24), 6):
+            (folder / f"s{n}-{i}.log").write_text("".join(lines[i : i + 6]), encoding="utf-8")
+    (folder / "junk.log").write_bytes(b"nothing any parser reads\n")
+    (folder / "empty.log").write_bytes(b"")
+    (folder / "gone.log").write_text("x\n")
+    index = index_archive([str(folder)], ReadOptions(), Cache(tmp_path / "x"))
+    assert all(f.format is None for f in index.files)  # small files are not sniffed by the index
+    (folder / "gone.log").unlink()  # vanishes between index and parse: an error entry, the rest goes on
+    tasks = [ParseTask(f, ReadOptions(), str(tmp_path / "together")) for f in index.files]
+    work = parse_work(tasks, workers=2)
+    assert len(work) == 4 and all(isinstance(w, ParseBatch) for w in work)
+    together = {m.indexed_key: m for w in work for m in parse_files(w)}
+    for f in index.files:
+        alone = parse_file(ParseTask(f, ReadOptions(), str(tmp_path / "alone")))
+        batched = together[f.key]
+        assert (batched.key, batched.lines, batched.undated) == (alone.key, alone.lines, alone.undated), (
+            f.display
+        )
+        assert [
+            (i.format, i.events, i.unparsed_lines, i.first_ts, i.error, i.notes) for i in batched.inputs
+        ] == [(i.format, i.events, i.unparsed_lines, i.first_ts, i.error, i.notes) for i in alone.inputs], (
+            f.display
+        )
+        assert [(p.rows, p.min_ts, p.max_ts) for p in batched.parts] == [
+            (p.rows, p.min_ts, p.max_ts) for p in alone.parts
+        ], f.display
+        if alone.parts:
+            assert _events(tmp_path / "together", batched).equals(_events(tmp_path / "alone", alone))
+    formats = {i.format for m in together.values() for i in m.inputs}
+    assert {"traefik-clf", "debug-module"} <= formats
+    errors = {
+        Path(m.display).name: m.inputs[0].error for m in together.values() if m.inputs and m.inputs[0].error
+    }
+    assert "gone.log" in errors and "junk.log" in errors
 
 
 def test_windows_are_aligned_on_their_size() -> None:

@@ -63,6 +63,11 @@ _MAGIC = {
 }
 
 
+def compression_of(head: bytes) -> str | None:
+    """The compression a file's first bytes announce (``gzip``, ``bz2``, ``xz``, ``zstd``), or None."""
+    return next((name for magic, name in _MAGIC.items() if head.startswith(magic)), None)
+
+
 @dataclass
 class RawText:
     """The decoded lines of one file and what happened while reading it."""
@@ -164,7 +169,7 @@ def read_head(path: Path, *, limit: int = 64 * 1024) -> tuple[bytes, str | None]
     try:
         with open_regular(path, where) as fh:
             head = fh.read(limit)
-            compression = next((name for magic, name in _MAGIC.items() if head.startswith(magic)), None)
+            compression = compression_of(head)
             if compression is None:
                 data = head
             elif compression == "gzip":
@@ -193,7 +198,7 @@ def read_head(path: Path, *, limit: int = 64 * 1024) -> tuple[bytes, str | None]
 
 def _read_stream(fh: IO[bytes], max_bytes: int, notes: list[str]) -> tuple[bytes, str | None]:
     head = fh.read(_CHUNK)
-    compression = next((name for magic, name in _MAGIC.items() if head.startswith(magic)), None)
+    compression = compression_of(head)
     if compression is None:
         rest = fh.read(max(0, max_bytes - len(head)) + 1)
         data = head + rest
@@ -316,7 +321,7 @@ def read_blocks(
         head = fh.read(_CHUNK)
         if identity is not None:
             identity.head = head[: identity.head_bytes]
-        compression = next((name for magic, name in _MAGIC.items() if head.startswith(magic)), None)
+        compression = compression_of(head)
         chunks = _inflate(compression, head, fh, max_bytes, notes) if compression else _plain(head, fh)
         pending = bytearray()
         produced = 0

@@ -3,7 +3,9 @@
 For each discovered file: ``stat`` and a hash of its first 64 KiB (its cache identity); when the cache has
 no entry for it, the first 64 KiB are inflated and read through the normal ingest path (unwrap, sniff,
 parse) for the format and the first timestamp, and for an uncompressed file the last 64 KiB give the last
-timestamp. A compressed file's end is only known once it is parsed (gzip cannot be read backwards).
+timestamp. A compressed file's end is only known once it is parsed (gzip cannot be read backwards). An
+uncompressed file no larger than those 64 KiB is not sniffed: parsing it costs the same, so its format and
+time range are left to the parse (a folder of many small files is read in batches there).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import polars as pl
 from analyzer.errors import InputError, Location, UnreadableError
 from analyzer.ingest import InputInfo, ReadOptions, forced_kind, parse_text
 from analyzer.ingest.discover import FileRef, discover
-from analyzer.ingest.reader import RawText, open_regular, read_head, split_lines
+from analyzer.ingest.reader import RawText, compression_of, open_regular, read_head, split_lines
 from analyzer.scan.cache import FINGERPRINT_BYTES, cache_key
 
 if TYPE_CHECKING:
@@ -138,6 +140,10 @@ def _index_file(
             first_ts=_min(i.first_ts for i in infos),
             last_ts=_max(i.last_ts for i in infos),
         ), manifest
+    if st.st_size <= len(head) and compression_of(head) is None:
+        # the whole file is in hand and parsing it costs what sniffing it would: its format and time
+        # range come from the parse (many small files cost one batched parse, not a sniff each too)
+        return FileEntry(**base), None  # type: ignore[arg-type]
     data, compression = read_head(path)
     head_info, first_ts = _sniff(ref, data, read)
     if head_info.error is not None:

@@ -24,13 +24,14 @@ from analyzer.scan.plan import LOOKAHEAD, PlannedPart, margin_for, parts_for, pl
 from analyzer.scan.runner import make_runner
 from analyzer.scan.windows import WindowCache, rules_digest, window_key
 from analyzer.scan.worker import (
+    ParseBatch,
     ParseTask,
     PartRef,
     WindowBatch,
     WindowResult,
     WindowTask,
     analyze_windows,
-    parse_file,
+    parse_files,
     verified_scan,
 )
 
@@ -192,17 +193,21 @@ def _scan(
             if f.key in manifests:
                 progress.advance(nbytes=f.size, lines=manifests[f.key].lines)
         clock = time.perf_counter()
-        tasks = [
-            ParseTask(f, read, str(cache.root), forced=forced_kind(f.ref(), read))
-            for f in sorted(todo, key=lambda f: -f.size)
-        ]
+        tasks = parse_work(
+            [
+                ParseTask(f, read, str(cache.root), forced=forced_kind(f.ref(), read))
+                for f in sorted(todo, key=lambda f: -f.size)
+            ],
+            runner.workers,
+        )
         parsed: dict[str, str] = {}
-        for manifest in runner.map(parse_file, tasks):
-            manifests[manifest.key] = manifest
-            parsed[manifest.indexed_key] = manifest.key
-            stats.parsed += 1
-            stats.bytes_read += manifest.size
-            progress.advance(nbytes=manifest.size, lines=manifest.lines)
+        for done in runner.map(parse_files, tasks):
+            for manifest in done:
+                manifests[manifest.key] = manifest
+                parsed[manifest.indexed_key] = manifest.key
+                stats.parsed += 1
+                stats.bytes_read += manifest.size
+                progress.advance(nbytes=manifest.size, lines=manifest.lines)
         # a file that changed since it was indexed is known by the key of what was read
         files = [replace(f, key=parsed.get(f.key, f.key)) for f in files]
         volatile = {m.key for m in manifests.values() if m.changed}
@@ -294,6 +299,26 @@ def _cached_windows(
         else:
             done.append(cached)
     return todo, done, keys
+
+
+#: Files up to this size (on disk) are parsed many at a time (:class:`ParseBatch`).
+SMALL_FILE_BYTES = 1024 * 1024
+#: A batch of small files holds at most this many files and bytes.
+BATCH_FILES = 1000
+BATCH_BYTES = 32 * 1024 * 1024
+
+
+def parse_work(tasks: list[ParseTask], workers: int) -> list[ParseTask | ParseBatch]:
+    """Large files one task each (largest first); small ones in batches, enough for every worker."""
+    large: list[ParseTask | ParseBatch] = [t for t in tasks if t.entry.size > SMALL_FILE_BYTES]
+    small = [t for t in tasks if t.entry.size <= SMALL_FILE_BYTES]
+    if not small:
+        return large
+    total = sum(t.entry.size for t in small)
+    count = max(-(-len(small) // BATCH_FILES), -(-total // BATCH_BYTES), min(2 * workers, len(small)))
+    size = -(-len(small) // count)
+    batches = [ParseBatch(tuple(small[i : i + size])) for i in range(0, len(small), size)]
+    return large + batches
 
 
 #: Time one unit of window work covers at most: consecutive windows share one read of their rows.

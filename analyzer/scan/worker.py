@@ -35,8 +35,9 @@ import polars as pl
 from analyzer.analysis import AnalyzeOptions, select_rules
 from analyzer.correlate import correlate
 from analyzer.errors import InputError
-from analyzer.ingest import InputInfo, ReadOptions, parse_text
-from analyzer.ingest.reader import Identity, read_blocks
+from analyzer.ingest import InputInfo, ReadOptions, parse_text, parse_texts
+from analyzer.ingest.discover import FileRef
+from analyzer.ingest.reader import Identity, RawText, read_blocks
 from analyzer.model import SCHEMA, concat_events
 from analyzer.rules import run_rules
 from analyzer.rules.schema import Predicate
@@ -92,39 +93,119 @@ def parse_file(task: ParseTask) -> Manifest:
     Memory is bounded by a block (``task.block_bytes`` of text), not by the file: each block is parsed and
     written as its own Parquet part. The first block's format is kept for the rest of the file.
     """
-    entry = task.entry
-    cache = Cache(Path(task.cache_root))
-    ref = entry.ref()
-    stream_notes: list[str] = []
-    merged: dict[str | None, InputInfo] = {}
-    group_format: dict[str, str] = {}
-    manifest = Manifest(entry.key, entry.display, entry.size, 0, [], indexed_key=entry.key)
-    identity = Identity(head_bytes=FINGERPRINT_BYTES)
-    staging = cache.staging(entry.key)
+    job = _FileJob(task)
     try:
         try:
-            blocks = read_blocks(ref, stream_notes, block_bytes=task.block_bytes, identity=identity)
-            for raw in blocks:
-                manifest.lines += raw.lines.height
+            for raw in read_blocks(
+                job.ref, job.stream_notes, block_bytes=task.block_bytes, identity=job.identity
+            ):
+                job.manifest.lines += raw.lines.height
                 inputs: list[InputInfo] = []
-                events = concat_events(parse_text(ref, raw, task.read, inputs, group_format))
+                frames = parse_text(job.ref, raw, task.read, inputs, job.group_format)
                 del raw
-                for info in inputs:
-                    _merge_input(merged, info)
-                manifest.undated += events["ts"].null_count()
-                events = events.filter(pl.col("ts").is_not_null()).sort("ts", maintain_order=True)
-                if events.height:
-                    manifest.parts.append(
-                        _write_part(events, staging / f"part-{len(manifest.parts):05d}.parquet")
-                    )
-                del events
+                job.store(inputs, frames)
         except InputError as exc:
-            if not merged:
-                shutil.rmtree(staging, ignore_errors=True)
-                manifest.inputs = [InputInfo(entry.display, error=str(exc.args[0]))]
-                return manifest
-            stream_notes.append(f"reading stopped: {exc.args[0]}")
-        manifest.inputs = list(merged.values())
+            job.failed(exc)
+        return job.commit()
+    except BaseException:
+        job.abandon()
+        raise
+
+
+@dataclass(frozen=True)
+class ParseBatch:
+    """Parse several small files in one call (each still gets its own cache entry, as :func:`parse_file`
+    would write it): small streams of one format are parsed together, so a folder of thousands of small
+    files costs a few parser calls, not thousands."""
+
+    tasks: tuple[ParseTask, ...]
+
+
+def parse_files(work: ParseTask | ParseBatch) -> list[Manifest]:
+    """:func:`parse_file` of one task, or of every file of a batch with their parsing shared."""
+    if isinstance(work, ParseTask):
+        return [parse_file(work)]
+    jobs: list[_FileJob] = []
+    read: list[_FileJob] = []
+    texts: list[tuple[FileRef, RawText]] = []
+    alone: list[ParseTask] = []
+    out: list[Manifest] = []
+    try:
+        for task in work.tasks:
+            job = _FileJob(task)
+            try:
+                blocks = read_blocks(
+                    job.ref, job.stream_notes, block_bytes=task.block_bytes, identity=job.identity
+                )
+                raw = next(blocks, None)
+                if raw is not None and next(blocks, None) is not None:  # not small after all
+                    job.abandon()
+                    alone.append(task)
+                    continue
+            except InputError as exc:
+                job.failed(exc)
+                out.append(job.commit())
+                continue
+            jobs.append(job)
+            if raw is not None:
+                job.manifest.lines = raw.lines.height
+                read.append(job)
+                texts.append((job.ref, raw))
+        for job, (inputs, frames) in zip(read, parse_texts(texts, work.tasks[0].read), strict=True):
+            job.store(inputs, frames)
+        out.extend(job.commit() for job in jobs)
+    except BaseException:
+        for job in jobs:
+            job.abandon()
+        raise
+    return out + [parse_file(task) for task in alone]
+
+
+class _FileJob:
+    """One file being parsed into its cache entry: its blocks' results, then the manifest committed."""
+
+    def __init__(self, task: ParseTask) -> None:
+        entry = task.entry
+        self.task = task
+        self.ref = entry.ref()
+        self.cache = Cache(Path(task.cache_root))
+        self.stream_notes: list[str] = []
+        self.merged: dict[str | None, InputInfo] = {}
+        self.group_format: dict[str, str] = {}
+        self.manifest = Manifest(entry.key, entry.display, entry.size, 0, [], indexed_key=entry.key)
+        self.identity = Identity(head_bytes=FINGERPRINT_BYTES)
+        self.staging = self.cache.staging(entry.key)
+        self.error: str | None = None
+
+    def store(self, inputs: list[InputInfo], frames: list[pl.DataFrame]) -> None:
+        """Keep one block's results: its inputs folded into the file's, its timed events as a part."""
+        for info in inputs:
+            _merge_input(self.merged, info)
+        events = concat_events(frames)
+        self.manifest.undated += events["ts"].null_count()
+        events = events.filter(pl.col("ts").is_not_null()).sort("ts", maintain_order=True)
+        if events.height:
+            name = f"part-{len(self.manifest.parts):05d}.parquet"
+            self.manifest.parts.append(_write_part(events, self.staging / name))
+
+    def failed(self, exc: InputError) -> None:
+        """Reading stopped: the file is unreadable when nothing came before, else what came is kept."""
+        if self.merged:
+            self.stream_notes.append(f"reading stopped: {exc.args[0]}")
+        else:
+            self.error = str(exc.args[0])
+
+    def abandon(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def commit(self) -> Manifest:
+        """The manifest of what was read, committed to the cache when something readable came out."""
+        manifest, identity, task = self.manifest, self.identity, self.task
+        if self.error is not None:
+            self.abandon()
+            manifest.inputs = [InputInfo(task.entry.display, error=self.error)]
+            return manifest
+        manifest.inputs = list(self.merged.values())
         # the key of what was read, from the same open file: if the file changed since it was indexed,
         # this is the entry of its content now; if it changed while it was read, it matches no identity
         fingerprint = hashlib.sha1(identity.head, usedforsecurity=False).hexdigest()
@@ -139,22 +220,18 @@ def parse_file(task: ParseTask) -> Manifest:
         if identity.changed:
             manifest.changed = True
             manifest.key = f"changed-{secrets.token_hex(12)}"
-            stream_notes.append(CHANGED_NOTE)
+            self.stream_notes.append(CHANGED_NOTE)
         readable = [info for info in manifest.inputs if info.error is None]
-        if readable:
-            readable[0].notes.extend(n for n in stream_notes if n not in readable[0].notes)
-            if manifest.undated:
-                readable[0].notes.append(
-                    f"{manifest.undated} event(s) carry no time: scan cannot place them in a window"
-                )
-        else:  # nothing to keep; not cached, so a fixed file is read again
-            shutil.rmtree(staging, ignore_errors=True)
+        if not readable:  # nothing to keep; not cached, so a fixed file is read again
+            self.abandon()
             return manifest
-        cache.commit(staging, manifest)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return manifest
+        readable[0].notes.extend(n for n in self.stream_notes if n not in readable[0].notes)
+        if manifest.undated:
+            readable[0].notes.append(
+                f"{manifest.undated} event(s) carry no time: scan cannot place them in a window"
+            )
+        self.cache.commit(self.staging, manifest)
+        return manifest
 
 
 #: Said of a file that was truncated or written to while it was read (logrotate's copytruncate, a live log).
