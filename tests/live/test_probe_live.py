@@ -196,6 +196,65 @@ def tls_failure(h: Harness) -> list[str]:
     return [f"https://{API}:{tls}/"]
 
 
+# -- plain WebSockets: Go (gorilla/websocket) and Django Channels ------------------------------------------
+
+GO_RULE = f"Host(`{CHAT}`) && (PathPrefix(`/ws`) || PathPrefix(`/api/rooms`))"
+DJANGO_RULE = f"Host(`{CHAT}`) && (PathPrefix(`/ws`) || PathPrefix(`/rooms`))"
+
+
+def _ws(h: Harness, port: int | None = None, host: str = CHAT, path: str = "/ws") -> str:
+    return f"ws://{host}:{port or h.port}{path}"
+
+
+def healthy_go_gin(h: Harness) -> list[str]:
+    web, go = free_port(), free_port()
+    h.traefik(chat_site(web, [go], ws_rule=GO_RULE))
+    h.go_chat("chat-go", go, router="gin", log="std")
+    h.web_app("web", web, page={**PAGE, "websocket": "/ws"})
+    return [_ws(h)]
+
+
+def go_upgrade_headers_stripped(h: Harness) -> list[str]:
+    web, go, lb = free_port(), free_port(), free_port()
+    h.traefik(chat_site(web, [go], ws_rule=GO_RULE))
+    h.go_chat("chat-go", go, router="nethttp", log="slog-text")
+    h.web_app("web", web, page={**PAGE, "websocket": "/ws"})
+    h.ws_hop(lb, h.port, "strip")
+    return [_ws(h, lb)]
+
+
+def go_origin_rejected(h: Harness) -> list[str]:
+    web, go = free_port(), free_port()
+    h.traefik(chat_site(web, [go], ws_rule=GO_RULE))
+    h.go_chat("chat-go", go, router="nethttp", log="slog-json", origins=["https://chat.example.com"])
+    h.web_app("web", web, page={**PAGE, "websocket": "/ws"})
+    return [_ws(h)]  # the page's own origin, as the browser sends it
+
+
+def healthy_django_daphne(h: Harness) -> list[str]:
+    web, dj = free_port(), free_port()
+    h.traefik(chat_site(web, [dj], ws_rule=DJANGO_RULE))
+    h.django("chat-django", dj, server="daphne")
+    h.web_app("web", web, page={**PAGE, "websocket": "/ws/chat/"})
+    return [_ws(h, path="/ws/chat/")]
+
+
+def django_origin_rejected(h: Harness) -> list[str]:
+    web, dj = free_port(), free_port()
+    h.traefik(api_site(web, dj))
+    h.django("chat-django", dj, server="runserver", allowed_hosts=[API], debug=True)
+    h.web_app("web", web, page={**PAGE, "websocket": f"ws://{API}:{h.port}/ws/chat/"})
+    return [_ws(h, host=API, path="/ws/chat/"), "--origin", f"http://{CHAT}:{h.port}"]
+
+
+def django_wsgi_runserver(h: Harness) -> list[str]:
+    web, dj = free_port(), free_port()
+    h.traefik(chat_site(web, [dj], ws_rule=DJANGO_RULE))
+    h.django("chat-django", dj, server="runserver", wsgi=True, debug=True)
+    h.web_app("web", web, page={**PAGE, "websocket": "/ws/chat/"})
+    return [_ws(h, path="/ws/chat/")]
+
+
 def dns_failure(h: Harness) -> list[str]:
     return [f"http://chat-api.invalid:{h.port}/"]
 
@@ -231,6 +290,12 @@ CASES: dict[str, Case] = {
     "upgrade-never-completes": Case(upgrade_never_completes),
     "tls-failure": Case(tls_failure, needs=("openssl",)),
     "dns-failure": Case(dns_failure),
+    "healthy-go-gin": Case(healthy_go_gin, needs=("go",)),
+    "go-upgrade-headers-stripped": Case(go_upgrade_headers_stripped, needs=("go",)),
+    "go-origin-rejected": Case(go_origin_rejected, needs=("go",)),
+    "healthy-django-daphne": Case(healthy_django_daphne, needs=("daphne",)),
+    "django-origin-rejected": Case(django_origin_rejected, needs=("daphne",)),
+    "django-wsgi-runserver": Case(django_wsgi_runserver, needs=("daphne",)),
 }
 
 
@@ -246,8 +311,8 @@ def analyze_first_rule(scenario: str) -> str | None:
 def run_probe(name: str, tmp_path: Path) -> tuple[dict[str, Any], int]:
     case = CASES[name]
     for tool in case.needs:
-        if not shutil.which(tool):
-            pytest.skip(f"no {tool}")
+        if not shutil.which(tool) and not (Path(sys.executable).parent / tool).exists():
+            pytest.skip(f"no {tool} (capture/setup.sh installs it)")
     h = Harness(name, tmp_path / name, seconds=0)
     try:
         args = case.build(h)
