@@ -12,6 +12,8 @@ catalog rule and becomes a finding with the rule's title, severity and fix.
 from __future__ import annotations
 
 import base64
+import hashlib
+import socket
 import ssl
 import time
 from collections.abc import Callable
@@ -114,7 +116,7 @@ class _Run:
         if diagnosis.rule:
             self.finding(diagnosis.rule, diagnosis.why, step)
 
-    def finding(self, rule_id: str, why: str, step: Step, *, severity: str | None = None) -> None:
+    def finding(self, rule_id: str, why: str, step: Step) -> None:
         if any(f.rule == rule_id for f in self.findings):
             return
         rule = self.rules.get(rule_id)
@@ -134,7 +136,7 @@ class _Run:
         finding = Finding(
             rule=rule_id,
             title=title,
-            severity=(severity or (rule.severity if rule else "high")),  # type: ignore[arg-type]
+            severity=rule.severity if rule else "high",
             count=1,
             explanation=f"Step `{step.title}` failed: {why}.",
             remediation=" ".join(fix.split()),
@@ -653,14 +655,12 @@ def tls_details(client: Client, error: ssl.SSLError | None) -> str:
     """What the certificate says (subject, names, issuer, expiry), read again without verification."""
     if error is None or not client.secure:
         return ""
-    import socket as _socket
-
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     try:
         with (
-            _socket.create_connection((client.address or client.host, client.port), timeout=3) as raw,
+            socket.create_connection((client.address or client.host, client.port), timeout=3) as raw,
             context.wrap_socket(raw, server_hostname=client.host) as tls,
         ):
             der = tls.getpeercert(binary_form=True)
@@ -677,7 +677,7 @@ def describe_certificate(der: bytes) -> str:
     try:
         from cryptography import x509
     except ImportError:
-        return "sha256 " + base64.b64encode(__import__("hashlib").sha256(der).digest()).decode()[:16]
+        return "sha256 " + base64.b64encode(hashlib.sha256(der).digest()).decode()[:16]
     cert = x509.load_der_x509_certificate(der)
     try:
         names = cert.extensions.get_extension_for_class(
