@@ -612,6 +612,21 @@ class _Run:
         if answer.status != 200:
             self.fail(step, diagnose(answer, "payload"))
 
+    def ws_payload(self, ws: ClientConnection, size: int) -> None:
+        """One text message of ``size`` bytes; a server over its limit closes with 1009 (RFC 6455 7.4.1)."""
+        step = self.step(
+            "payload", f"message of {size} bytes", outcome="ok", sent=f"text frame of {size} bytes"
+        )
+        began = time.monotonic()
+        ws.send("x" * size)
+        try:
+            ws.recv(timeout=min(2.0, max(0.1, self.client.budget.remaining())))
+            step.received = "answered, still open"
+        except TimeoutError:
+            step.received = "no close within 2 s"
+        except ConnectionClosed as exc:
+            self.closed(step, exc, began)
+
     def websocket_only(self) -> None:
         tgt, opts = self.target, self.options
         rid, _ = self.client.next_ids()
@@ -635,7 +650,9 @@ class _Run:
                     ping.detail = "no pong within the timeout"
                 except Exception as exc:
                     self.closed(ping, exc, began)
-                if opts.hold and ping.outcome == "ok":
+                if opts.payload_size and ping.outcome == "ok":
+                    self.ws_payload(ws, opts.payload_size)
+                if opts.hold and ping.outcome == "ok" and self.steps[-1].outcome == "ok":
                     self.hold(ws, opts.hold)
         except ConnectionClosed as exc:
             self.closed(self.steps[-1], exc, time.monotonic())

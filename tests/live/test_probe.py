@@ -189,6 +189,15 @@ def test_hold_times_the_cut(ws_server: tuple[int, dict[str, Any]]) -> None:
     assert "closed with code 1001 'idle' after 1." in hold.received
 
 
+def test_websocket_message_too_big(ws_server: tuple[int, dict[str, Any]]) -> None:
+    port, _ = ws_server  # the server's max_size is websockets' default, 1 MiB
+    result = probe(ProbeOptions(url=f"ws://127.0.0.1:{port}/ws", payload_size=2 * 1024 * 1024), RULES)
+    step = next(s for s in result.steps if s.name == "payload")
+    assert step.rule == "payload-too-large" and "code 1009" in step.received
+    small = probe(ProbeOptions(url=f"ws://127.0.0.1:{port}/ws", payload_size=1000), RULES)
+    assert small.passed
+
+
 def test_unreachable_exits_2() -> None:
     import socket
 
