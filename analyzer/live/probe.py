@@ -236,6 +236,11 @@ class _Run:
             + (f", maxPayload {info.max_payload}" if info.max_payload is not None else "")
             + f"; answered by {answered_by(answer)}"
         )
+        cookie = answer.headers.get("set-cookie")
+        if cookie:
+            step.detail += (
+                f"; sets cookie {cookie.split('=', 1)[0]} (kept for the session's requests: affinity)"
+            )
         self.info = info
         if opts.origin and not self.cors_ok(step, answer):
             return None
@@ -301,12 +306,25 @@ class _Run:
         return info.sid if connected else None
 
     def socketio(self) -> None:
-        """``--repeat`` polling sessions, the upgrade on the last one, then the payload check."""
+        """``--repeat`` sessions (polling, then the upgrade; the heartbeat and ``--hold`` on the last), then
+        the payload check. A session lost to another replica does not end the run: how many of the
+        sessions were lost is what tells a missing sticky session."""
         repeat = max(1, self.options.repeat)
+        lost = 0
         for i in range(repeat):
             sid = self.polling_session(f" #{i + 1}" if repeat > 1 else "")
-            if sid is None or not self.upgrade(sid, last=i == repeat - 1):
+            ok = sid is not None and self.upgrade(sid, last=i == repeat - 1)
+            if ok:
+                continue
+            if self.steps[-1].rule != "sticky-session-missing":
                 break
+            lost += 1
+        sticky = next((f for f in self.findings if f.rule == "sticky-session-missing"), None)
+        if sticky is not None and repeat > 1:
+            sticky.count = lost
+            sticky.explanation += (
+                f" {lost} of {repeat} sessions were lost to a server that did not know them."
+            )
         if self.options.payload_size and not self.unreachable:
             self.payload(self.options.payload_size)
 
@@ -384,6 +402,7 @@ class _Run:
     def upgrade(self, sid: str, *, last: bool = True) -> bool:
         """The upgrade of session ``sid``; on the last session also the heartbeat and ``--hold``.
         False when a step failed."""
+        first = len(self.steps)
         opts, tgt = self.options, self.target
         info = self.info
         assert info is not None
@@ -426,7 +445,7 @@ class _Run:
             self.fail(step, diagnose(exc.answer, "upgrade"))
         except NetworkError as exc:
             self.network(step, exc)
-        return not any(s.outcome == "failed" for s in self.steps)
+        return not any(s.outcome == "failed" for s in self.steps[first:])
 
     def on_websocket(self, ws: ClientConnection, *, last: bool = True) -> None:
         opts = self.options

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.live
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPTURE = ROOT / "capture"
+SCHEMA = json.loads((ROOT / "analyzer/report/wsdiag.report-1.schema.json").read_text())
 sys.path.insert(0, str(CAPTURE))
 
 from harness import Harness, free_port  # noqa: E402
@@ -143,9 +145,19 @@ def sticky_session_missing(h: Harness) -> list[str]:
     return [_url(h), "--repeat", "4", "--no-heartbeat"]
 
 
+def sticky_with_cookie(h: Harness) -> list[str]:
+    """The sticky-session fix: the same two replicas, Traefik's sticky cookie on the service."""
+    web, a, b = free_port(), free_port(), free_port()
+    h.traefik(chat_site(web, [a, b], sticky=True))
+    h.node_sio("chat-1", a)
+    h.node_sio("chat-2", b)
+    h.web_app("web", web, page=PAGE)
+    return [_url(h), "--repeat", "4", "--no-heartbeat"]
+
+
 def session_id_unknown(h: Harness) -> list[str]:
     _chat(h, {"workers": 2})
-    return [_url(h), "--repeat", "3", "--no-heartbeat"]
+    return [_url(h), "--repeat", "6", "--no-heartbeat"]
 
 
 def payload_too_large(h: Harness) -> list[str]:
@@ -320,7 +332,23 @@ def run_probe(name: str, tmp_path: Path) -> tuple[dict[str, Any], int]:
     finally:
         h.cleanup()
     assert result.exit_code in (0, 2), result.output
-    return json.loads(result.stdout), result.exit_code
+    report = json.loads(result.stdout)
+    jsonschema.validate(report, SCHEMA)
+    return report, result.exit_code
+
+
+def test_sticky_cookie_keeps_every_session_on_its_replica(tmp_path: Path) -> None:
+    h = Harness("sticky-fixed", tmp_path / "sticky-fixed", seconds=0)
+    try:
+        args = sticky_with_cookie(h)
+        result = CliRunner().invoke(cli, ["probe", *args, "--format", "json"])
+    finally:
+        h.cleanup()
+    report = json.loads(result.stdout)
+    steps = report["probe"]["steps"]
+    assert report["probe"]["passed"], [(s["name"], s["outcome"], s["received"][:60]) for s in steps]
+    assert sum(s["name"] == "upgrade" and s["outcome"] == "ok" for s in steps) == 4
+    assert "sets cookie sio_affinity" in steps[0]["detail"]
 
 
 @pytest.mark.parametrize("name", ["path-mismatch", "session-id-unknown", "traefik-priority-conflict"])
@@ -337,6 +365,7 @@ def test_with_logs_settles_what_the_probe_cannot_see(name: str, tmp_path: Path) 
     finally:
         h.cleanup()
     report = json.loads(result.stdout)
+    jsonschema.validate(report, SCHEMA)
     logs = report["probe"]["logs"]
     assert logs["marked_lines"] > 0, logs
     assert report["root_causes"][0] == SCENARIOS[name].first_rule, (report["root_causes"], logs)
