@@ -388,7 +388,7 @@ class _Run:
         )
         if allowed in (origin, "*"):
             cstep.detail = "a browser on this origin may read the handshake"
-            return True
+            return self.preflight(cstep) if self.options.headers else True
         self.fail(
             cstep,
             Diagnosis(
@@ -396,6 +396,47 @@ class _Run:
                 f"the handshake answer carries {('Access-Control-Allow-Origin: ' + allowed) if allowed else 'no Access-Control-Allow-Origin'}"
                 f": a browser on {origin} blocks it",
             ),
+        )
+        return False
+
+    def preflight(self, cors: Step) -> bool:
+        """With ``--header``: the OPTIONS preflight a browser sends before a request with those headers."""
+        names = ", ".join(name.lower() for name, _ in self.options.headers)
+        rid, t = self.client.next_ids()
+        query = {"EIO": str(self.options.eio), "transport": "polling", "t": t}
+        step = self.step(
+            "preflight",
+            "CORS preflight for the headers",
+            outcome="ok",
+            sent=f"OPTIONS {self.target.path}?{urlencode(query)} Access-Control-Request-Headers: {names}",
+        )
+        headers = {
+            "Origin": self.options.origin or "",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": names,
+        }
+        try:
+            answer, ms = self.client.request(
+                "OPTIONS", self.target.http_url(query), request_id=rid, headers=headers
+            )
+        except NetworkError as exc:
+            self.network(step, exc)
+            return False
+        self.answered(step, answer, ms)
+        allowed = {
+            h.strip().lower() for h in answer.headers.get("access-control-allow-headers", "").split(",")
+        }
+        missing = [n for n, _ in self.options.headers if n.lower() not in allowed and "*" not in allowed]
+        origin_ok = answer.headers.get("access-control-allow-origin") in (self.options.origin, "*")
+        if answer.status < 300 and origin_ok and not missing:
+            return True
+        why = (
+            f"{answer.status} without Access-Control-Allow-Origin for {self.options.origin}"
+            if not origin_ok or answer.status >= 300
+            else f"Access-Control-Allow-Headers lacks {', '.join(missing)}"
+        )
+        self.fail(
+            step, Diagnosis("cors-blocked", f"the preflight is refused ({why}): a browser sends no request")
         )
         return False
 

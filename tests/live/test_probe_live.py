@@ -337,6 +337,22 @@ def run_probe(name: str, tmp_path: Path) -> tuple[dict[str, Any], int]:
     return report, result.exit_code
 
 
+def test_cors_with_headers_passes_the_preflight(tmp_path: Path) -> None:
+    """socket.io's `cors: {origin: true}` answers the preflight for custom headers (the cors package
+    reflects Access-Control-Request-Headers)."""
+    h = Harness("cors-ok", tmp_path / "cors-ok", seconds=0)
+    try:
+        _api(h, cors=True)
+        args = [_url(h, host=API), "--origin", f"http://{CHAT}:{h.port}", "-H", "X-Client: probe"]
+        result = CliRunner().invoke(cli, ["probe", *args, "--no-heartbeat", "--format", "json"])
+    finally:
+        h.cleanup()
+    report = json.loads(result.stdout)
+    steps = {s["name"]: s for s in report["probe"]["steps"]}
+    assert report["probe"]["passed"], steps
+    assert steps["preflight"]["outcome"] == "ok" and steps["preflight"]["status"] == 204
+
+
 def test_sticky_cookie_keeps_every_session_on_its_replica(tmp_path: Path) -> None:
     h = Harness("sticky-fixed", tmp_path / "sticky-fixed", seconds=0)
     try:
