@@ -95,6 +95,8 @@ class ProbeResult:
     run_id: str = ""
     #: ``--with-logs``: what the logs written during the probe say.
     logs: LogsSeen | None = None
+    #: The Engine.IO sessions the probe opened (to find them in the logs: ``wsdiag timeline --key SID``).
+    sids: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:

@@ -101,6 +101,7 @@ class _Run:
     unreachable: bool = False
     #: The last handshake's open packet.
     info: eio.OpenInfo | None = None
+    sids: list[str] = field(default_factory=list)
 
     # -- recording ----------------------------------------------------------------------------------
 
@@ -242,6 +243,7 @@ class _Run:
                 f"; sets cookie {cookie.split('=', 1)[0]} (kept for the session's requests: affinity)"
             )
         self.info = info
+        self.sids.append(info.sid)
         if opts.origin and not self.cors_ok(step, answer):
             return None
         # the POST: v4 connects the namespace (what socket.io-client sends first); v3 sends a ping
@@ -797,6 +799,7 @@ def probe(options: ProbeOptions, rules: list[Rule]) -> ProbeResult:
         stopped=run.stopped,
         unreachable=run.unreachable,
         run_id=client.run_id,
+        sids=run.sids,
     )
 
 

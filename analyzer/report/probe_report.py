@@ -105,6 +105,7 @@ def build_json(result: ProbeResult) -> dict[str, Any]:
         "started": iso(result.started),
         "finished": iso(result.finished),
         "requests": result.requests,
+        "sids": result.sids,
         "passed": result.passed,
         "failed_step": failed.name if failed else None,
         "steps": [step_entry(s) for s in result.steps],
@@ -221,9 +222,14 @@ def logs_sentence(result: ProbeResult) -> str:
     if logs.error:
         return f"Logs {logs.path}: not read ({logs.error})."
     rules = ", ".join(dict.fromkeys(f.rule for f in rank(logs.findings))) or "nothing"
+    story = (
+        f" The probe's session in them: wsdiag timeline {logs.path} --key {result.sids[0]}"
+        if result.sids
+        else ""
+    )
     return (
         f"Logs {logs.path}: {logs.marked_lines} line(s) carry the probe's requests "
-        f"(X-Request-Id wsdiag-probe-{result.run_id}-…, t=wsdiag{result.run_id}…); they name: {rules}."
+        f"(X-Request-Id wsdiag-probe-{result.run_id}-…, t=wsdiag{result.run_id}…); they name: {rules}.{story}"
     )
 
 

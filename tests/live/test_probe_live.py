@@ -385,6 +385,9 @@ def test_with_logs_settles_what_the_probe_cannot_see(name: str, tmp_path: Path) 
     logs = report["probe"]["logs"]
     assert logs["marked_lines"] > 0, logs
     assert report["root_causes"][0] == SCENARIOS[name].first_rule, (report["root_causes"], logs)
+    for sid in report["probe"]["sids"][:1]:  # the probe's session, told by the logs
+        story = CliRunner().invoke(cli, ["timeline", str(h.out), "--key", sid, "--no-redact"])
+        assert story.exit_code == 0 and "wsdiag" in story.stdout, story.output
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
