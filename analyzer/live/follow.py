@@ -55,6 +55,8 @@ class Follower:
             threading.Thread(target=self._read_stdin, daemon=True).start()
         for f in self._files:
             self._open(f, at_end=not self.from_start)
+            if f.handle is None and not f.path.exists():
+                self.notes.append(f"{f.path}: does not exist yet; waiting for it")
 
     def _read_stdin(self) -> None:
         assert self._stdin is not None

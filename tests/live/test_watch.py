@@ -74,6 +74,7 @@ def test_a_file_that_appears_later_is_read_from_its_start(tmp_path: Path) -> Non
     log = tmp_path / "later.log"
     follower = Follower([str(log)])
     assert lines(follower) == []
+    assert follower.notes == [f"{log}: does not exist yet; waiting for it"]
     log.write_text("first\n")
     assert lines(follower) == ["first"]
 
