@@ -892,3 +892,14 @@ def _headers(values: tuple[str, ...]) -> dict[str, str]:
 def main() -> None:
     """Entry point of the ``wsdiag`` console script."""
     cli(prog_name="wsdiag")
+
+
+def _add_live_commands() -> None:
+    """``probe`` and ``watch`` live with their library (analyzer/live/) and join the group here."""
+    from analyzer.live.commands import LIVE_COMMANDS
+
+    for command in LIVE_COMMANDS:
+        cli.add_command(command)
+
+
+_add_live_commands()

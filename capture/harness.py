@@ -113,6 +113,8 @@ class Harness:
     out: Path
     seconds: float
     access_format: str = "common"
+    #: The proxy in front: ``traefik`` or ``nginx`` (its logs go to a folder of that name).
+    proxy: str = "traefik"
     keep_work: bool = False
     procs: list[Proc] = field(default_factory=list)
     history: list[Event] = field(default_factory=list)
@@ -122,7 +124,7 @@ class Harness:
     def __post_init__(self) -> None:
         if self.out.exists():
             shutil.rmtree(self.out)
-        for sub in ("traefik", "backend", "browser", "config"):
+        for sub in (self.proxy, "backend", "browser", "config"):
             (self.out / sub).mkdir(parents=True)
         self.work = Path(tempfile.mkdtemp(prefix=f"wsdiag-capture-{self.name}-"))
         self.t0 = time.monotonic()
@@ -276,6 +278,117 @@ class Harness:
         )
         self.say(f"Traefik started (pid {proc.pid}) on {where}, access log {self.access_format}")
         time.sleep(0.5)
+        return proc
+
+    # -- nginx ------------------------------------------------------------------------------------------
+
+    def nginx(self, http: str, *, log_format: str) -> Proc:
+        """Start Debian's nginx on self.port with `http` as the body of its `http {}` block.
+
+        The access log uses the `log_format` named (defined in `http`, or nginx's built-in `combined`); the
+        error log is at nginx's default level (`error`). Temporary files and the pid file stay in the work
+        folder; the config is kept as `config/nginx.conf`, the logs as `nginx/access.log`, `nginx/error.log`.
+        """
+        binary = find_tool("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+        if not binary:
+            raise RuntimeError("nginx not found: run capture/setup.sh (apt-get install nginx-light)")
+        temp = self.work / "nginx"
+        temp.mkdir(exist_ok=True)
+        conf = (
+            "# written by capture/harness.py: nginx on loopback in front of the scenario's servers\n"
+            "user root;  # the capture runs as root on a throwaway machine; temp files live in its work folder\n"
+            "worker_processes 1;\n"
+            f"pid {temp}/nginx.pid;\n"
+            # relative paths are under the prefix (-p): the scenario folder
+            "error_log nginx/error.log;\n"
+            "events { worker_connections 512; }\n"
+            "http {\n"
+            + "".join(
+                f"    {kind}_temp_path {temp}/{kind};\n"
+                for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+            )
+            + http
+            # after the log_format it names
+            + f"    access_log nginx/access.log {log_format};\n"
+            + "}\n"
+        )
+        path = self.out / "config" / "nginx.conf"
+        path.write_text(conf)
+        self.configs.append(("initial", conf))
+        self.versions["nginx"] = (
+            subprocess.run([binary, "-v"], capture_output=True, text=True)
+            .stderr.strip()
+            .removeprefix("nginx version: ")
+        )
+        check = subprocess.run(
+            [binary, "-t", "-p", str(self.out), "-c", str(path)], capture_output=True, text=True
+        )
+        if check.returncode:
+            raise RuntimeError(f"nginx -t failed: {check.stderr}")
+        proc = self.spawn(
+            "nginx",
+            [binary, "-p", str(self.out), "-c", str(path), "-g", "daemon off;"],
+            log=self.work / "nginx.out",
+        )
+        self.wait_port(self.port, timeout=10)
+        self.say(f"nginx started (pid {proc.pid}) on 127.0.0.1:{self.port}, access log format {log_format}")
+        time.sleep(0.3)
+        return proc
+
+    # -- HAProxy ----------------------------------------------------------------------------------------
+
+    def haproxy(self, cfg: str) -> Proc:
+        """Start Debian's HAProxy with `cfg` (its sections after `global`), logging HTTP lines to stdout as
+        the Docker image's documentation suggests (`log stdout format raw local0`): `haproxy/haproxy.log`."""
+        binary = find_tool("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
+        if not binary:
+            raise RuntimeError("haproxy not found: run capture/setup.sh (apt-get install haproxy)")
+        conf = (
+            "# written by capture/harness.py: HAProxy on loopback in front of the scenario's servers\n"
+            "global\n    log stdout format raw local0\n\n" + cfg
+        )
+        path = self.out / "config" / "haproxy.cfg"
+        path.write_text(conf)
+        self.configs.append(("initial", conf))
+        self.versions["haproxy"] = _first_line([binary, "-v"], "HAProxy version").split(" ")[0]
+        check = subprocess.run([binary, "-c", "-q", "-f", str(path)], capture_output=True, text=True)
+        if check.returncode:
+            raise RuntimeError(f"haproxy -c failed: {check.stdout}{check.stderr}")
+        proc = self.spawn(
+            "haproxy", [binary, "-db", "-f", str(path)], log=self.out / "haproxy" / "haproxy.log"
+        )
+        self.wait_port(self.port, timeout=10)
+        self.say(f"HAProxy started (pid {proc.pid}) on 127.0.0.1:{self.port}, option httplog to stdout")
+        time.sleep(0.3)
+        return proc
+
+    # -- Caddy ------------------------------------------------------------------------------------------
+
+    def caddy(self, site: str) -> Proc:
+        """Start Debian's Caddy with a Caddyfile: global options (no admin API, no automatic HTTPS), then
+        `site` (its site blocks). Caddy's own log goes to `caddy/caddy.log`; sites write their access log
+        where their `log` directive says (`caddy/access.log`, JSON)."""
+        binary = find_tool("caddy") or ("/usr/bin/caddy" if Path("/usr/bin/caddy").exists() else None)
+        if not binary:
+            raise RuntimeError("caddy not found: run capture/setup.sh (apt-get install caddy)")
+        conf = "{\n\tadmin off\n\tauto_https off\n}\n\n" + site
+        path = self.out / "config" / "Caddyfile"
+        path.write_text(conf)
+        self.configs.append(("initial", conf))
+        self.versions["caddy"] = _first_line([binary, "version"], "v").split(" ")[0]
+        env = {
+            "XDG_DATA_HOME": str(self.work / "caddy-data"),
+            "XDG_CONFIG_HOME": str(self.work / "caddy-config"),
+        }
+        proc = self.spawn(
+            "caddy",
+            [binary, "run", "--config", str(path), "--adapter", "caddyfile"],
+            log=self.out / "caddy" / "caddy.log",
+            env=env,
+        )
+        self.wait_port(self.port, timeout=10)
+        self.say(f"Caddy started (pid {proc.pid}) on 127.0.0.1:{self.port}, access log JSON")
+        time.sleep(0.3)
         return proc
 
     def _write_dynamic(self, dynamic: dict[str, Any]) -> None:
@@ -645,7 +758,8 @@ class Harness:
             self.close_browser()
         self.stop_all()
         shutil.rmtree(self.out / ".staging", ignore_errors=True)
-        if len(self.configs) > 1 and not (self.out / "config" / "dynamic.before.yml").exists():
+        before = self.out / "config" / "dynamic.before.yml"
+        if self.proxy == "traefik" and len(self.configs) > 1 and not before.exists():
             # written once Traefik is stopped, so that it never sees a second file in its folder
             (self.out / "config" / "dynamic.before.yml").write_text(self.configs[0][1] + "\n")
         if not self.keep_work:

@@ -290,4 +290,61 @@ OBSERVED: dict[str, tuple[str, ...]] = {
         '"err":"websocket: request origin not allowed by Upgrader.CheckOrigin"}` (nanosecond times, '
         "trailing zeros dropped).",
     ),
+    "nginx-healthy": (
+        "nginx writes a WebSocket's access line once, when it closes, with status `101` and the bytes sent "
+        "over the whole connection; `$time_local` is that closing second (the line is stamped with the end, "
+        "not the start as Traefik's is), and the Docker `main` format has no `$request_time`, so the line "
+        "alone does not say how long the connection lived.",
+        "The error log stays empty at nginx's default level (`error`): closing WebSockets writes nothing there.",
+    ),
+    "nginx-upgrade-headers-missing": (
+        "Without `proxy_http_version 1.1` nginx talks HTTP/1.0 upstream and drops the hop-by-hop `Upgrade`: "
+        'engine.io answers the WebSocket request `400` with `{"code":3,"message":"Bad request"}` (34 bytes, '
+        '`ul="34"` in `main_ext`), which nginx passes on as 45 bytes; `us="400"` shows the answer is the '
+        "server's, not nginx's. The error log stays empty.",
+    ),
+    "nginx-idle-timeout": (
+        "`proxy_read_timeout 20s` cuts every quiet WebSocket at 20.000–20.005 s (`$request_time` and "
+        "`$upstream_response_time` in the 101 line, `upstreaminfo` format); nothing reaches the error log "
+        "at its default level (`error`) — the cut is logged below it, if at all — so the access log's "
+        "lifetimes are the evidence.",
+    ),
+    "nginx-payload-too-large": (
+        "nginx answers the 40 kB polling POST `413` itself in a few milliseconds (`rt=0.004`, "
+        '`ua="-" us="-"`: no upstream was asked), writes `client intended to send too large body: 40037 '
+        "bytes` to the error log at `error`, and the Socket.IO server never sees the request.",
+    ),
+    "nginx-sticky-session-missing": (
+        "`upstreaminfo`'s `$upstream_addr` alternates between the two servers request by request "
+        "(round-robin); the second server answers the session's POSTs `400` (52 bytes, `Session ID unknown`).",
+    ),
+    "haproxy-healthy": (
+        "HAProxy writes a WebSocket's line once, when it closes: status `101`, the accept date (the start, to "
+        "the millisecond) and the last timer the whole lifetime (`0/0/0/2/42639`), termination state `----` "
+        "for a close by either side after the browser went away.",
+        'The harness\'s TCP readiness probe (connect, then close without a request) is logged as `CR-- 400 "<BADREQ>"` '
+        "at the start of every HAProxy capture: real noise of any TCP health check.",
+    ),
+    "haproxy-idle-timeout": (
+        "`timeout tunnel 15s` ends every quiet WebSocket at 15.06–15.15 s with termination state `cD--` (the "
+        "client side's timeout, during the data phase); connections with traffic before the cut end `----`.",
+    ),
+    "haproxy-sticky-session-missing": (
+        "`balance roundrobin` alternates `socketio/sio1` and `socketio/sio2` request by request; the server "
+        "that did not create a session answers its requests `400` (`Session ID unknown`).",
+    ),
+    "caddy-healthy": (
+        'Caddy 2.6.2 logs a proxied WebSocket once, when it closes, with `"status":0` and `"size":0` (the '
+        "response was hijacked before its recorder saw a status) and its lifetime as `duration` in seconds; "
+        "`ts` is the moment of logging (the end), unlike Traefik's start.",
+    ),
+    "caddy-sticky-session-missing": (
+        "With two upstreams and no `lb_policy`, Caddy picks one at random for every request; the access log "
+        "does not name the upstream (only `http.handlers.reverse_proxy` at DEBUG does), so the spread shows "
+        "in the two servers' logs.",
+    ),
+    "caddy-backend-unreachable": (
+        'Each refused request is two lines: an access entry `"level":"error"` with `"status":502` and, in '
+        "Caddy's own log, `http.log.error` with `dial tcp 127.0.0.1:PORT: connect: connection refused`.",
+    ),
 }

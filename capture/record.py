@@ -85,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         out=args.out.resolve(),
         seconds=args.seconds or sc.seconds,
         access_format=sc.access_format,
+        proxy=sc.proxy,
         keep_work=args.keep_work,
     )
     atexit.register(h.cleanup)
@@ -117,6 +118,7 @@ def write_meta(sc: Scenario, h: Harness, took: float) -> dict[str, Any]:
         "first_rule": sc.first_rule,
         "also": list(sc.also),
         "access_log_format": sc.access_format,
+        "proxy": sc.proxy,
         "recorded_at": h.started.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "seconds": h.seconds,
         "took_seconds": round(took),
@@ -126,6 +128,28 @@ def write_meta(sc: Scenario, h: Harness, took: float) -> dict[str, Any]:
     }
     (h.out / ".scenario.json").write_text(json.dumps(meta, indent=2) + "\n")
     return meta
+
+
+def _proxy_line(sc: Scenario) -> str:
+    if sc.proxy == "caddy":
+        return (
+            "- `caddy/access.log` (the site's `log { format json }`) and `caddy/caddy.log` (Caddy's own log, "
+            "with the error entries): Debian's Caddy."
+        )
+    if sc.proxy == "haproxy":
+        return (
+            "- `haproxy/haproxy.log`: Debian's HAProxy, `option httplog` written to stdout "
+            "(`log stdout format raw local0`)."
+        )
+    if sc.proxy == "nginx":
+        return (
+            f"- `nginx/access.log` (log_format `{sc.access_format}`, defined in `config/nginx.conf`) and "
+            "`nginx/error.log` (nginx's default level, `error`): Debian's nginx."
+        )
+    return (
+        f"- `traefik/access.log` (format `{sc.access_format}`, headers kept: User-Agent, Origin, Upgrade, "
+        "Connection, X-Request-Id, X-Forwarded-For) and `traefik/traefik.log` (DEBUG): the real Traefik binary."
+    )
 
 
 def write_readme(folder: Path) -> None:
@@ -155,8 +179,7 @@ def write_readme(folder: Path) -> None:
         "",
         "Every line was written by the program that owns the file, during this run, and none was edited:",
         "",
-        f"- `traefik/access.log` (format `{sc.access_format}`, headers kept: User-Agent, Origin, Upgrade, "
-        "Connection, X-Request-Id, X-Forwarded-For) and `traefik/traefik.log` (DEBUG): the real Traefik binary.",
+        _proxy_line(sc),
         "- `backend/*.log`: the servers' stdout+stderr — Node Socket.IO servers with "
         "`DEBUG=engine*,socket.io*,chat:*` (the `chat:app` lines are the app's own `debug` logger), the Express "
         "front-end/REST app with pino-http, and where used python-socketio/uvicorn, Flask-SocketIO on werkzeug "
@@ -170,13 +193,19 @@ def write_readme(folder: Path) -> None:
         '"Show timestamps" on (local time; the machine\'s zone was UTC). Message texts, source lines and '
         "stack frames are Chromium's; the anchors' display names follow DevTools' rules as `capture/browser.js` "
         "implements them.",
-        "- `config/`: the Traefik static config and the dynamic file-provider config as deployed at the end"
+        (
+            f"- `config/{ {'nginx': 'nginx.conf', 'haproxy': 'haproxy.cfg'}[sc.proxy] }`: the {sc.proxy} "
+            "configuration it ran with"
+            if sc.proxy in ("nginx", "haproxy")
+            else "- `config/`: the Traefik static config and the dynamic file-provider config as deployed at the end"
+        )
         + (
             " (`dynamic.before.yml` is the one in force before the change)."
             if (folder / "config" / "dynamic.before.yml").exists()
             else "."
         ),
-        "- Unrelated REST traffic: a Python urllib script (User-Agent `Python-urllib/3.11`) through Traefik.",
+        "- Unrelated REST traffic: a Python urllib script (User-Agent `Python-urllib/3.11`) through "
+        + {"nginx": "nginx.", "haproxy": "HAProxy.", "caddy": "Caddy."}.get(sc.proxy, "Traefik."),
         "",
     ]
     if sc.notes:

@@ -34,6 +34,7 @@ class Scenario:
     root_cause: str
     also: tuple[str, ...] = ()  # other findings that may legitimately appear after the first
     notes: tuple[str, ...] = field(default_factory=tuple)
+    proxy: str = "traefik"  # the proxy in front: traefik | nginx (access_format is then a log_format name)
 
 
 SCENARIOS: dict[str, Scenario] = {}
@@ -1128,4 +1129,388 @@ def django_wsgi_runserver(h: Harness) -> None:
     h.browser()
     h.rest_traffic(CHAT, REST)
     open_pages(h, 2)
+    h.until(h.seconds)
+
+
+# -- nginx in front of the same servers ----------------------------------------------------------------------
+
+#: Access-log formats people run nginx with, verbatim: the Docker image's `main` (its /etc/nginx/nginx.conf),
+#: NGINX Amplify's `main_ext` (nginxinc/nginx-amplify-doc#16), ingress-nginx's `upstreaminfo`
+#: (kubernetes/ingress-nginx#5167); `combined` is built in.
+NGINX_LOG_FORMATS = {
+    "main": """log_format  main  '$remote_addr - $remote_user [$time_local] "$request" '
+                      '$status $body_bytes_sent "$http_referer" '
+                      '"$http_user_agent" "$http_x_forwarded_for"';""",
+    "main_ext": """log_format  main_ext  '$remote_addr - $remote_user [$time_local] "$request" '
+                          '$status $body_bytes_sent "$http_referer" '
+                          '"$http_user_agent" "$http_x_forwarded_for" '
+                          '"$host" sn="$server_name" '
+                          'rt=$request_time '
+                          'ua="$upstream_addr" us="$upstream_status" '
+                          'ut="$upstream_response_time" ul="$upstream_response_length" '
+                          'cs=$upstream_cache_status' ;""",
+    "upstreaminfo": """log_format upstreaminfo '$remote_addr - $remote_user [$time_local] "$request" $status \
+$body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] \
+[$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time \
+$upstream_status $req_id';""".replace("\\\n", ""),
+}
+#: What ingress-nginx defines for its format's own variables (the Service by path, no alternative, $request_id).
+INGRESS_VARIABLES = """    map $uri $proxy_upstream_name { ~^/socket\\.io/ "chat-socketio-80"; default "chat-web-80"; }
+    map $host $proxy_alternative_upstream_name { default ""; }
+    map $http_x_request_id $req_id { default $http_x_request_id; "" $request_id; }
+"""
+
+
+def nginx_site(
+    h: Harness,
+    web: int,
+    sio: list[int],
+    *,
+    log_format: str = "main",
+    upgrade: bool = True,
+    affinity: str = "",
+    socketio: str = "",
+) -> None:
+    """nginx as people set it up for Socket.IO (the socket.io docs' "nginx" example): the front-end on /,
+    Socket.IO on `location /socket.io/` through an `upstream`, with the WebSocket headers unless `upgrade`
+    is false; `affinity` (e.g. `ip_hash;`) and `socketio` (more directives) go where they would."""
+    servers = "".join(f"        server 127.0.0.1:{p};\n" for p in sio)
+    headers = (
+        "        proxy_http_version 1.1;\n"
+        "        proxy_set_header Upgrade $http_upgrade;\n"
+        "        proxy_set_header Connection $connection_upgrade;\n"
+        if upgrade
+        else ""
+    )
+    fmt = NGINX_LOG_FORMATS.get(log_format, "")
+    http = (
+        (f"    {fmt}\n" if fmt else "")
+        + (INGRESS_VARIABLES if log_format == "upstreaminfo" else "")
+        + "    map $http_upgrade $connection_upgrade {\n        default upgrade;\n        '' close;\n    }\n"
+        + f"    upstream socketio {{\n{servers}"
+        + (f"        {affinity}\n" if affinity else "")
+        + "    }\n"
+        + "    server {\n"
+        f"        listen 127.0.0.1:{h.port};\n"
+        f"        server_name {CHAT};\n"
+        "        location / {\n"
+        f"            proxy_pass http://127.0.0.1:{web};\n"
+        "            proxy_set_header Host $host;\n"
+        "        }\n"
+        "        location /socket.io/ {\n"
+        "            proxy_pass http://socketio;\n"
+        + headers.replace("        ", "            ")
+        + "            proxy_set_header Host $host;\n"
+        "            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+        + "".join(f"            {line.strip()}\n" for line in socketio.splitlines() if line.strip())
+        + "        }\n"
+        "    }\n"
+    )
+    h.nginx(http, log_format=log_format)
+
+
+@scenario(
+    seconds=45,
+    access_format="main",
+    proxy="nginx",
+    first_rule=None,
+    root_cause="Nothing is wrong: three tabs chat over WebSocket through nginx (the socket.io docs' setup: "
+    "`proxy_http_version 1.1`, `Upgrade` / `Connection` forwarded), one tab is closed, a script polls the REST "
+    "API. nginx logs each WebSocket with status 101 when it closes.",
+)
+def nginx_healthy(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.node_sio("chat", sio)
+    h.web_app("web", web, page=PAGE)
+    nginx_site(h, web, [sio])
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 3)
+    h.until(h.seconds * 0.65)
+    h.close("p3")
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=35,
+    access_format="main_ext",
+    proxy="nginx",
+    first_rule="upgrade-headers-stripped",
+    root_cause="nginx's `location /socket.io/` proxies to the Socket.IO server without `proxy_http_version 1.1` "
+    "and without `proxy_set_header Upgrade` / `Connection`: nginx talks HTTP/1.0 upstream and drops the "
+    "hop-by-hop `Upgrade` header, so long-polling works and every WebSocket reaches engine.io as a plain GET, "
+    'answered `400 {"code":3,"message":"Bad request"}`. Sessions stay on polling.',
+    also=("stuck-on-polling", "upgrade-never-completes"),
+)
+def nginx_upgrade_headers_missing(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.node_sio("chat", sio)
+    h.web_app("web", web, page=PAGE)
+    nginx_site(h, web, [sio], log_format="main_ext", upgrade=False)
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 3)
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=60,
+    access_format="upstreaminfo",
+    proxy="nginx",
+    first_rule="idle-timeout-cut",
+    root_cause="`proxy_read_timeout 20s` on the Socket.IO location, below Socket.IO's pingInterval (25 s): "
+    "a WebSocket on which the server sends nothing for 20 s is closed by nginx (no chat traffic here), the "
+    "client sees `transport close` and reconnects; nginx's 101 lines show lifetimes piled up at ~20 s.",
+    also=("reconnect-storm",),
+)
+def nginx_idle_timeout(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.node_sio("chat", sio)
+    h.web_app("web", web, page={"restEveryMs": 0})
+    nginx_site(h, web, [sio], log_format="upstreaminfo", socketio="proxy_read_timeout 20s;")
+    h.browser()
+    h.rest_traffic(CHAT, REST, every=3)
+    open_pages(h, 3)
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=40,
+    access_format="main_ext",
+    proxy="nginx",
+    first_rule="payload-too-large",
+    root_cause="nginx's `client_max_body_size` is 16k on the Socket.IO location and two tabs on long-polling "
+    "send a 40 kB message: nginx answers the POST `413 Request Entity Too Large` itself (error log: `client "
+    "intended to send too large body`), the Socket.IO server never sees it, the client reports `transport "
+    "close` and reconnects. The WebSocket tab's 40 kB frame passes (nginx does not limit frames).",
+    also=("reconnect-storm",),
+)
+def nginx_payload_too_large(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.node_sio("chat", sio)
+    page = {
+        **PAGE,
+        "bigPayloadBytes": 40_000,
+        "bigAfterMs": 3000,
+        "perPage": {
+            "1": {"options": {"transports": ["polling"]}},
+            "2": {"options": {"transports": ["polling"]}},
+        },
+    }
+    h.web_app("web", web, page=page)
+    nginx_site(h, web, [sio], log_format="main_ext", socketio="client_max_body_size 16k;")
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 3)
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=30,
+    access_format="upstreaminfo",
+    proxy="nginx",
+    first_rule="sticky-session-missing",
+    root_cause="Two Socket.IO servers in one nginx `upstream` without `ip_hash` / `hash $remote_addr` (nginx "
+    "balances round-robin): the polling handshake lands on one server, the next request of the same session "
+    'on the other, which answers `400 {"code":1,"message":"Session ID unknown"}`; clients loop on new '
+    "handshakes.",
+    also=("session-id-unknown", "reconnect-storm", "upgrade-never-completes"),
+)
+def nginx_sticky_session_missing(h: Harness) -> None:
+    web, a, b = free_port(), free_port(), free_port()
+    h.node_sio("chat-1", a)
+    h.node_sio("chat-2", b)
+    h.web_app("web", web, page=PAGE)
+    nginx_site(h, web, [a, b], log_format="upstreaminfo")
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 2)
+    h.until(h.seconds)
+
+
+# -- HAProxy in front of the same servers --------------------------------------------------------------------
+
+
+def haproxy_site(h: Harness, web: int, sio: list[int], *, tunnel: str = "1h", balance: str = "") -> None:
+    """HAProxy as its blog's WebSocket example sets it up: `mode http`, `option httplog`, Socket.IO routed
+    by path to its backend; `timeout tunnel` governs open WebSockets."""
+    servers = "".join(f"    server sio{i} 127.0.0.1:{p}\n" for i, p in enumerate(sio, 1))
+    cfg = (
+        "defaults\n"
+        "    mode http\n"
+        "    log global\n"
+        "    option httplog\n"
+        "    timeout connect 5s\n"
+        "    timeout client 30s\n"
+        "    timeout server 30s\n"
+        f"    timeout tunnel {tunnel}\n\n"
+        "frontend http-in\n"
+        f"    bind 127.0.0.1:{h.port}\n"
+        "    acl is_socketio path_beg /socket.io/\n"
+        "    use_backend socketio if is_socketio\n"
+        "    default_backend web\n\n"
+        "backend web\n"
+        f"    server web1 127.0.0.1:{web}\n\n"
+        "backend socketio\n" + (f"    {balance}\n" if balance else "") + servers
+    )
+    h.haproxy(cfg)
+
+
+@scenario(
+    seconds=45,
+    access_format="httplog",
+    proxy="haproxy",
+    first_rule=None,
+    root_cause="Nothing is wrong: three tabs chat over WebSocket through HAProxy (`timeout tunnel 1h`), one tab "
+    "is closed, a script polls the REST API. HAProxy logs each WebSocket with status 101 when it closes, its "
+    "lifetime as the last timer.",
+)
+def haproxy_healthy(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.node_sio("chat", sio)
+    h.web_app("web", web, page=PAGE)
+    haproxy_site(h, web, [sio])
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 3)
+    h.until(h.seconds * 0.65)
+    h.close("p3")
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=60,
+    access_format="httplog",
+    proxy="haproxy",
+    first_rule="idle-timeout-cut",
+    root_cause="`timeout tunnel 15s` in HAProxy's defaults, below Socket.IO's pingInterval (25 s): a WebSocket on "
+    "which nothing passes for 15 s is closed by HAProxy (termination state `cD`), the client sees `transport "
+    "close` and reconnects; the 101 lines' lifetimes pile up at ~15 s.",
+    also=("reconnect-storm",),
+)
+def haproxy_idle_timeout(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.node_sio("chat", sio)
+    h.web_app("web", web, page={"restEveryMs": 0})
+    haproxy_site(h, web, [sio], tunnel="15s")
+    h.browser()
+    h.rest_traffic(CHAT, REST, every=3)
+    open_pages(h, 3)
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=30,
+    access_format="httplog",
+    proxy="haproxy",
+    first_rule="sticky-session-missing",
+    root_cause="Two Socket.IO servers in one HAProxy backend balanced round-robin, without `balance source` or a "
+    "cookie: one session's polling requests alternate between the servers, and the one that did not create "
+    'it answers `400 {"code":1,"message":"Session ID unknown"}`; clients loop on new handshakes.',
+    also=("session-id-unknown", "reconnect-storm", "upgrade-never-completes"),
+)
+def haproxy_sticky_session_missing(h: Harness) -> None:
+    web, a, b = free_port(), free_port(), free_port()
+    h.node_sio("chat-1", a)
+    h.node_sio("chat-2", b)
+    h.web_app("web", web, page=PAGE)
+    haproxy_site(h, web, [a, b], balance="balance roundrobin")
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 2)
+    h.until(h.seconds)
+
+
+# -- Caddy in front of the same servers ----------------------------------------------------------------------
+
+
+def caddy_site(h: Harness, web: int, sio: list[int], *, socketio: str = "") -> None:
+    """Caddy as its docs set up a WebSocket app: `reverse_proxy` (which handles the upgrade itself) for
+    `/socket.io/*`, the front-end for the rest, a JSON access log."""
+    upstreams = " ".join(f"127.0.0.1:{p}" for p in sio)
+    block = f"\treverse_proxy /socket.io/* {upstreams}"
+    if socketio:
+        block += (
+            " {\n"
+            + "".join(f"\t\t{line.strip()}\n" for line in socketio.splitlines() if line.strip())
+            + "\t}"
+        )
+    site = (
+        f"http://:{h.port} {{\n"
+        "\tbind 127.0.0.1\n"
+        "\tlog {\n\t\toutput file caddy/access.log\n\t\tformat json\n\t}\n"
+        f"{block}\n"
+        f"\treverse_proxy 127.0.0.1:{web}\n"
+        "}\n"
+    )
+    h.caddy(site)
+
+
+@scenario(
+    seconds=45,
+    access_format="json",
+    proxy="caddy",
+    first_rule=None,
+    root_cause="Nothing is wrong: three tabs chat over WebSocket through Caddy's `reverse_proxy`, one tab is closed, "
+    "a script polls the REST API. Caddy logs each WebSocket when it closes, with status 0 and its lifetime.",
+)
+def caddy_healthy(h: Harness) -> None:
+    web, sio = free_port(), free_port()
+    h.node_sio("chat", sio)
+    h.web_app("web", web, page=PAGE)
+    caddy_site(h, web, [sio])
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 3)
+    h.until(h.seconds * 0.65)
+    h.close("p3")
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=30,
+    access_format="json",
+    proxy="caddy",
+    first_rule="sticky-session-missing",
+    root_cause="Two Socket.IO servers behind one `reverse_proxy` without `lb_policy` (Caddy picks an upstream at "
+    "random per request): the polling requests of one session reach both, and the one that did not create it "
+    'answers `400 {"code":1,"message":"Session ID unknown"}`; clients loop on new handshakes.',
+    also=("session-id-unknown", "reconnect-storm", "upgrade-never-completes"),
+)
+def caddy_sticky_session_missing(h: Harness) -> None:
+    web, a, b = free_port(), free_port(), free_port()
+    h.node_sio("chat-1", a)
+    h.node_sio("chat-2", b)
+    h.web_app("web", web, page=PAGE)
+    caddy_site(h, web, [a, b])
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 2)
+    h.until(h.seconds)
+
+
+@scenario(
+    seconds=40,
+    access_format="json",
+    proxy="caddy",
+    first_rule="backend-unreachable",
+    root_cause="Stale upstream after a redeploy: the Socket.IO server is redeployed on a new port but the "
+    "Caddyfile still names the old one. Open WebSockets close when the old process stops; every reconnect "
+    "gets `502` from Caddy (`dial tcp …: connect: connection refused` in its error log).",
+    also=("reconnect-storm", "upgrade-never-completes"),
+)
+def caddy_backend_unreachable(h: Harness) -> None:
+    web, old_port, new_port = free_port(), free_port(), free_port()
+    old = h.node_sio("chat", old_port, log="chat")
+    h.web_app("web", web, page=PAGE)
+    caddy_site(h, web, [old_port])
+    h.browser()
+    h.rest_traffic(CHAT, REST)
+    open_pages(h, 2)
+    h.until(h.seconds * 0.3)
+    h.say("redeploy: old backend stopped, new backend started on a new port; Caddyfile not updated")
+    h.stop(old)
+    h.node_sio("chat", new_port, log="chat")
+    h.sleep(2)
+    open_pages(h, 1, start=3)
     h.until(h.seconds)

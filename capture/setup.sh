@@ -6,6 +6,8 @@
 #   - socket.io, socket.io-client, express, pino-http, playwright-core: `npm ci` from package-lock.json
 #   - Debian's chromium (apt), only when /usr/bin/chromium is missing. Never `npx playwright install`.
 #   - Debian's nodejs and npm (apt), only when node or npm is missing.
+#   - Debian's nginx-light, haproxy and caddy (apt), only when missing: the nginx-*, haproxy-* and caddy-*
+#     scenarios put them in front.
 # Usage: capture/setup.sh [VENV]   (default: .venv at the repository root)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -35,10 +37,17 @@ if [ ! -d /usr/share/gocode/src/github.com/gorilla/websocket ] || [ ! -d /usr/sh
   apt-get install -y -qq golang-github-gorilla-websocket-dev golang-github-gin-gonic-gin-dev >/dev/null
 fi
 
+if { ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; } || [ ! -x /usr/sbin/haproxy ] || [ ! -x /usr/bin/caddy ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq nginx-light haproxy caddy >/dev/null
+  # Debian's packages start their services where an init system runs; the capture starts its own
+fi
+
 if [ ! -x /usr/bin/chromium ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq chromium >/dev/null
 fi
 
-echo "capture setup: $("$venv/bin/traefik" version | sed -n 's/^Version: *//p' | head -1 | sed 's/^/traefik /'), node $(node --version), $("$venv/bin/go" version | cut -d' ' -f3), $(/usr/bin/chromium --version 2>/dev/null | head -1)"
+echo "capture setup: $("$venv/bin/traefik" version | sed -n 's/^Version: *//p' | head -1 | sed 's/^/traefik /'), node $(node --version), $("$venv/bin/go" version | cut -d' ' -f3), $(/usr/bin/chromium --version 2>/dev/null | head -1), $(/usr/sbin/nginx -v 2>&1), $(/usr/sbin/haproxy -v | head -1 | cut -d' ' -f1-3), caddy $(/usr/bin/caddy version | cut -d' ' -f1)"

@@ -14,8 +14,19 @@ from pathlib import Path
 from analyzer.ingest import Ingested, InputInfo, ReadOptions, load
 
 #: Expected source of each file of a scenario folder, by its place in the folder.
-SOURCE_BY_FOLDER = {"traefik": "proxy", "backend": "backend", "browser": "browser", "config": "config"}
+SOURCE_BY_FOLDER = {
+    "traefik": "proxy", "nginx": "proxy", "haproxy": "proxy", "caddy": "proxy", "backend": "backend", "browser": "browser", "config": "config",
+}  # fmt: skip
 ACCESS_FORMATS = {"common": "traefik-clf", "json": "traefik-json"}
+#: The format of each proxy log file other than Traefik's access log (whose format the scenario names).
+PROXY_FORMATS = {
+    "nginx/access.log": "nginx-access",
+    "nginx/error.log": "nginx-error",
+    "haproxy/haproxy.log": "haproxy-http",
+    "caddy/access.log": "caddy-json",
+    "caddy/caddy.log": "caddy-json",
+    "traefik/traefik.log": "traefik-app",
+}
 
 
 def scenario_meta(folder: Path) -> dict:
@@ -27,6 +38,8 @@ def read_scenario(folder: Path) -> Ingested:
 
 
 def relpath(info: InputInfo, folder: Path) -> str:
+    if info.location is None and not Path(info.path).is_absolute():
+        return Path(info.path).as_posix()  # not opened (an empty file): shown relative to the folder
     return Path(info.location or info.path).resolve().relative_to(folder.resolve()).as_posix()
 
 
@@ -51,9 +64,13 @@ def check_inputs(folder: Path, ingested: Ingested) -> list[str]:
             )
             assert info.events > 0
             continue
+        if info.format is None and (folder / rel).stat().st_size == 0:
+            continue  # an empty file (nginx's error log when nothing went wrong) holds nothing to read
         if info.format is None:
             unread.append(rel)
             continue
+        if rel in PROXY_FORMATS:
+            assert info.format == PROXY_FORMATS[rel], f"{rel}: read as {info.format!r}"
         assert info.source == expected_source, (
             f"{rel}: read as {info.format} ({info.source}), expected {expected_source}"
         )

@@ -65,9 +65,9 @@ def test_browser_console_copies_are_not_taken_for_backend_logs(tmp_path: Path, n
     assert info.source != "backend"
 
 
-def test_a_plain_access_log_stays_with_the_clf_parser(tmp_path: Path) -> None:
+def test_a_plain_access_log_is_a_proxy_log_not_a_backend_one(tmp_path: Path) -> None:
     _, info = read_at(tmp_path, sample_text("nginx_socketio-issue2333_access-400.log"))
-    assert info.format == "traefik-clf"
+    assert info.format == "nginx-access"
 
 
 def test_engineio_sticky_failure_columns(tmp_path: Path) -> None:

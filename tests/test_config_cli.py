@@ -134,7 +134,7 @@ def test_one_unreadable_file_among_good_ones_is_reported_and_skipped():
 def test_not_a_configuration_file():
     result = run("check-config", "tests/data/traefik/traefik-unit-test-fixtures.clf.log")
     assert result.exit_code == 2
-    assert "not a Traefik configuration" in result.stderr
+    assert "not a Traefik, nginx, HAProxy or Caddy configuration" in result.stderr
 
 
 @pytest.mark.parametrize(

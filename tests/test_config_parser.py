@@ -21,8 +21,11 @@ CONFIG_PARSERS = sorted(name for name, p in registry().items() if p.source == "c
 
 def test_config_parsers_are_registered():
     assert CONFIG_PARSERS == [
+        "caddy-config",
         "docker-compose",
+        "haproxy-config",
         "kubernetes-ingressroute",
+        "nginx-config",
         "traefik-file-toml",
         "traefik-file-yaml",
         "traefik-static-toml",

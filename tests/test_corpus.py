@@ -33,7 +33,9 @@ PRODUCER_FORMATS: dict[str, set[str]] = {
     "traefik-v3-app": {"traefik-app"},
     "traefik-v3-app-json": {"traefik-app"},
     "traefik-v3-json": {"traefik-json"},
-    "nginx": {"nginx", "nginx-access", "nginx-error"},
+    "nginx": {"nginx-access", "nginx-error", "nginx-json"},
+    "haproxy": {"haproxy-http"},
+    "caddy": {"caddy-json"},
     "heroku-router": {"heroku-router"},
     "cloudflared": {"cloudflared"},
     # backend: python
@@ -85,10 +87,9 @@ PRODUCER_FORMATS: dict[str, set[str]] = {
 
 #: Producers wsdiag has no parser of its own for (logs of other stacks that turn up in WebSocket tickets):
 #: their timed lines must still be read, each as an event with its UTC second, by whichever parser can;
-#: their format and source are not checked, and a line of theirs without a time may stay unparsed. nginx is here until its parser lands (issue 20).
+#: their format and source are not checked, and a line of theirs without a time may stay unparsed.
 UNCLAIMED: frozenset[str] = frozenset(
     {
-        "nginx",
         "heroku-router",
         "cloudflared",
         "node-red",

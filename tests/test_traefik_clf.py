@@ -15,8 +15,8 @@ WS_OK = (
 )
 
 
-def one(tmp_path, line: str, **options):
-    events, info = read_text(tmp_path, line + "\n", **options)
+def one(tmp_path, line: str, *, name: str = "input.log", **options):
+    events, info = read_text(tmp_path, line + "\n", name=name, **options)
     assert info.format == "traefik-clf", info
     assert info.unparsed_lines == 0
     assert events.height == 1
@@ -100,8 +100,11 @@ def test_bare_dash_router_and_service_before_v2_1_7(tmp_path):
 
 
 def test_generic_clf_has_no_tail(tmp_path):
+    """genericCLF is plain combined, which nginx writes too: a ``traefik`` name on the path decides."""
     row = one(
-        tmp_path, '10.0.0.1 - Client [10/Nov/2009:14:00:00 -0900] "GET /foo http" 123 132 "referer" "agent"'
+        tmp_path,
+        '10.0.0.1 - Client [10/Nov/2009:14:00:00 -0900] "GET /foo http" 123 132 "referer" "agent"',
+        name="traefik/access.log",
     )
     assert row["status"] == 123 and row["router"] is None and row["duration_ms"] is None
     assert row["ts"] == datetime(2009, 11, 10, 23, 0, tzinfo=UTC)

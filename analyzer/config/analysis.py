@@ -43,6 +43,8 @@ from analyzer.config.matching import (
     overlap,
 )
 from analyzer.config.model import ConfigSet, Origin, Router, Service
+from analyzer.config.nginx import NginxRoute, explain_nginx
+from analyzer.config.nginx_checks import socketio_not_proxied
 from analyzer.config.rules_grammar import parse_rule
 from analyzer.errors import RuleSyntaxError, UsageError
 from analyzer.findings import Evidence, Finding, Severity
@@ -802,7 +804,9 @@ def _conflict_fix(first: Router, second: Router, ws: bool) -> str:
     detects="""
 WebSocket / Socket.IO routers whose own handshake requests (`GET /socket.io/?EIO=4&transport=polling`
 on their hosts) are won by another router of higher priority that does not serve WebSockets, typically a
-catch-all `Host(…)` router with a longer rule or an explicit priority.
+catch-all `Host(…)` router with a longer rule or an explicit priority. On nginx: the location that takes
+the handshake (nginx's matching order) answers it itself — an SPA's `try_files`, a `root`, a `return` —
+in a server that proxies other paths.
 """,
     why="""
 Traefik tries routers from the highest priority down and takes the first match: the handshake reaches the
@@ -845,7 +849,8 @@ def _shadowed_websockets(config: ConfigSet) -> list[Finding]:
     out = []
     for (ws_name, winner_name), results in hits.items():
         out.append(_shadow_finding(by_name[ws_name], by_name[winner_name], results, routers))
-    return out
+    # nginx: the location that takes the handshake serves it itself (a static SPA fallback)
+    return out + socketio_not_proxied(config)
 
 
 def _shadow_finding(
@@ -1184,6 +1189,8 @@ class ConfigCheck:
     config: ConfigSet
     findings: list[Finding]
     explanations: list[Explanation] = field(default_factory=list)
+    #: ``--explain`` on nginx configurations: the server and location each URL reaches.
+    nginx_routes: list[NginxRoute] = field(default_factory=list)
 
 
 def check_config(
@@ -1200,14 +1207,17 @@ def check_config(
     """Load the configuration files, analyze them, and explain the given requests."""
     config = load_configs(paths, env=env, env_file=env_file)
     findings = analyze_config(config) if config.readable else []
+    urls = list(explain_urls)
+    traefik = bool(config.routers) or not config.nginx
     explanations = [
         e
-        for url in explain_urls
+        for url in (urls if traefik else [])
         for e in explain(
             config, url, method=method, headers=headers, entry_point=entry_point, client_ip=client_ip
         )
     ]
-    return ConfigCheck(config, findings, explanations)
+    routes = [explain_nginx(n, url) for url in urls for n in config.nginx]
+    return ConfigCheck(config, findings, explanations, routes)
 
 
 # -- the router table ---------------------------------------------------------------------------------

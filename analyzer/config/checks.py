@@ -33,6 +33,8 @@ class Check:
     run: CheckFn = field(compare=False, repr=False)
     #: What it reads, for the catalog tables (a rule reads logs; a check reads the configuration).
     sources: tuple[str, ...] = ("config",)
+    #: Which configuration, in words for its documentation.
+    reads: str = "the Traefik routing configuration"
 
 
 _REGISTRY: dict[str, Check] = {}
@@ -48,6 +50,7 @@ def check(
     false_positives: str,
     remediation: str,
     references: tuple[str, ...] = (),
+    reads: str = "the Traefik routing configuration",
 ) -> Callable[[CheckFn], CheckFn]:
     """Register the decorated function as the check ``id`` (each id once)."""
 
@@ -61,7 +64,7 @@ def check(
             "remediation": remediation,
             "references": list(references),
         }
-        _REGISTRY[id] = Check(id=id, title=title, severity=severity, doc=doc, run=fn)
+        _REGISTRY[id] = Check(id=id, title=title, severity=severity, doc=doc, run=fn, reads=reads)
         return fn
 
     return register
@@ -69,6 +72,6 @@ def check(
 
 def registered() -> tuple[Check, ...]:
     """Every configuration check, in the order they run."""
-    from analyzer.config import analysis  # noqa: F401 - importing it registers the checks
+    from analyzer.config import analysis, nginx_checks  # noqa: F401 - importing them registers the checks
 
     return tuple(_REGISTRY.values())

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
 
+from analyzer.config.caddyfile import load_caddyfile, looks_like_caddyfile
+from analyzer.config.haproxy import load_haproxy, looks_like_haproxy
 from analyzer.config.interpolate import interpolate, read_dotenv
 from analyzer.config.located import Y, toml_document, yaml_documents
 from analyzer.config.matching import lower
@@ -44,6 +46,7 @@ from analyzer.config.model import (
     Router,
     Service,
 )
+from analyzer.config.nginx import load_nginx, looks_like_nginx
 from analyzer.config.rules_grammar import Syntax, parse_rule
 from analyzer.errors import ConfigError, Location, RuleSyntaxError
 
@@ -163,7 +166,10 @@ def load_text(
 def _config_name(path: Path) -> bool:
     return (
         path.is_file()
-        and path.suffix.lower() in (".yml", ".yaml", ".toml")
+        and (
+            path.suffix.lower() in (".yml", ".yaml", ".toml", ".conf", ".cfg")
+            or path.name.lower().startswith("caddyfile")
+        )
         and not any(part.startswith(".") for part in path.parts[-1:])
     )
 
@@ -229,10 +235,25 @@ class _Loader:
             # said even when a folder is searched: this is a Traefik configuration, only not one wsdiag reads
             self._fail(path, f"Traefik v1 configuration ({v1}): v1 routing is not analysed", quiet=False)
             return
+        if fmt is None and looks_like_nginx(sample):
+            self._nginx(text, path, lines)
+            return
+        if fmt is None and looks_like_caddyfile(sample, Path(path).name):
+            caddy = load_caddyfile(text, path)
+            self.config.files.append(ConfigFile(path, "caddyfile", lines, routers=len(caddy.proxies)))
+            self.config.caddy.append(caddy)
+            return
+        if fmt is None and looks_like_haproxy(sample):
+            haproxy = load_haproxy(text, path)
+            backends = sum(1 for s in haproxy.sections if s.kind in ("backend", "listen"))
+            self.config.files.append(ConfigFile(path, "haproxy", lines, routers=backends))
+            self.config.haproxy.append(haproxy)
+            return
         if fmt is None:
             self._fail(
                 path,
-                "not a Traefik configuration (no compose services, http routers, entry points or IngressRoute)",
+                "not a Traefik, nginx, HAProxy or Caddy configuration (no compose services, http routers, "
+                "entry points, IngressRoute, nginx blocks, HAProxy sections or Caddyfile sites)",
                 quiet=quiet,
             )
             return
@@ -658,6 +679,16 @@ class _Loader:
             )
         self.config.routers.append(router)
         file.routers += 1
+
+    def _nginx(self, text: str, path: str, lines: tuple[str, ...]) -> None:
+        nginx = load_nginx(text, path)
+        file = ConfigFile(path, "nginx", lines, routers=nginx.locations)
+        file.notes += [f"{where}:{line or '?'}: {error}" for where, line, error in nginx.errors]
+        if not nginx.servers and nginx.errors:
+            _, line, error = nginx.errors[0]
+            file.error, file.error_line = f"nginx configuration does not parse: {error}", line
+        self.config.files.append(file)
+        self.config.nginx.append(nginx)
 
     def finish(self) -> ConfigSet:
         self._docker()

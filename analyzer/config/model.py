@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING, Final, Literal
 from analyzer.config.rules_grammar import rule_priority
 
 if TYPE_CHECKING:
+    from analyzer.config.caddyfile import Caddyfile
+    from analyzer.config.haproxy import HAProxyConfig
     from analyzer.config.matching import Expr
+    from analyzer.config.nginx import NginxConfig
     from analyzer.config.rules_grammar import Rule, Syntax
     from analyzer.errors import RuleSyntaxError
 
@@ -194,6 +197,12 @@ class ConfigSet:
     traefik_version: str | None = None
     #: ``core.defaultRuleSyntax`` from the static configuration, if set.
     default_rule_syntax: str | None = None
+    #: nginx configurations among the files (``analyzer.config.nginx``), each with what it includes.
+    nginx: list[NginxConfig] = field(default_factory=list)
+    #: HAProxy configurations among the files (``analyzer.config.haproxy``).
+    haproxy: list[HAProxyConfig] = field(default_factory=list)
+    #: Caddyfiles among the files (``analyzer.config.caddyfile``).
+    caddy: list[Caddyfile] = field(default_factory=list)
 
     @property
     def readable(self) -> list[ConfigFile]:

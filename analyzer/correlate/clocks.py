@@ -123,7 +123,8 @@ def _session_pairs(ev: pl.DataFrame) -> pl.DataFrame:
     proxy_hs = has_sid.filter(
         (pl.col("source") == "proxy") & (pl.col("transport") == "polling") & (pl.col("method") == "GET")
     ).filter(pl.col("ts") == pl.col("ts").min().over("sid"))
-    status_zero = pl.col("status") == 0
+    # an opened WebSocket: Traefik's status 0, nginx's 101 (both logged at close, with the lifetime)
+    status_zero = pl.col("status").is_in([0, 101])
 
     def side(frame: pl.DataFrame, time: pl.Expr) -> pl.DataFrame:
         return frame.select("sid", pl.col("_input").alias("input"), time.alias("t"))
@@ -152,9 +153,11 @@ def _session_pairs(ev: pl.DataFrame) -> pl.DataFrame:
 
 def resolutions(events: pl.DataFrame) -> dict[str, float]:
     """Per input, how coarse its times are: 1000 ms for a log written to the whole second (most of at
-    least three times fall on a second: daphne's access lines among its millisecond application lines),
-    else 0."""
-    on_second = (pl.col("ts").dt.microsecond() == 0).cast(pl.UInt32)
+    least three times fall on a second: daphne's access lines among its millisecond application lines;
+    nginx's, whose end falls on the second and whose start is that second less the duration), else 0."""
+    on_second = (
+        (pl.col("ts").dt.microsecond() == 0) | (pl.col("ts_end").dt.microsecond() == 0).fill_null(False)
+    ).cast(pl.UInt32)
     found = (
         events.filter(pl.col("ts").is_not_null())
         .group_by("_input")

@@ -127,7 +127,11 @@ def connections(events: pl.DataFrame) -> pl.DataFrame:
     handshake = (pl.col("transport") == "polling") & (
         pl.col("method").is_null() | (pl.col("method") == "GET")
     )
-    lived = proxy_ws & (pl.col("status") == 0) & (pl.col("duration_ms") >= OPEN_MIN_MS)
+    # Traefik logs an opened WebSocket as 0 with its lifetime; nginx (and HAProxy, Caddy) as 101
+    lived = proxy_ws & (
+        ((pl.col("status") == 0) & (pl.col("duration_ms") >= OPEN_MIN_MS))
+        | ((pl.col("status") == 101) & pl.col("duration_ms").is_not_null())
+    )
     opened = lived | (pl.col("status") == 101) | pl.col("kind").is_in(["ws_open", "upgrade"])
     refused_ws = ws & (pl.col("status") >= 200)
     aborted_ws = proxy_ws & (

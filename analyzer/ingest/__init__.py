@@ -32,6 +32,7 @@ from analyzer.parsers.base import (
     ParseResult,
     parse_together,
 )
+from analyzer.parsers.nginx_access import learn_log_formats
 from analyzer.timeparse import DEFAULT_TZ
 
 if TYPE_CHECKING:
@@ -132,6 +133,8 @@ class ReadOptions:
     forced: tuple[tuple[str, str], ...] = ()
     #: Follow symbolic links that lead out of a folder given (``--follow-symlinks``).
     follow_symlinks: bool = False
+    #: nginx ``log_format`` strings to read access logs with (learned from nginx.conf among the inputs).
+    nginx_log_formats: tuple[str, ...] = ()
 
 
 def parse_forced(values: Iterable[str]) -> tuple[tuple[str, str], ...]:
@@ -161,6 +164,9 @@ def load(paths: list[str], options: ReadOptions | None = None) -> Ingested:
     """
     options = options or ReadOptions()
     found = discover(paths, follow_symlinks=options.follow_symlinks)
+    learned = learn_log_formats(ref.path for ref in found.files if ref.path is not None)
+    if learned:
+        options = replace(options, nginx_log_formats=(*options.nginx_log_formats, *learned))
     inputs = [InputInfo(path, error=reason, unread=True) for path, reason in found.problems]
     frames: list[tuple[int, pl.DataFrame]] = []
     for chunk_frames, chunk_inputs in _load_runs(found.files, options):
@@ -337,6 +343,7 @@ def _plan_file(
         mtime=raw.mtime,
         name=ref.path.name if ref.path else "",
         location=ref.path,
+        nginx_log_formats=options.nginx_log_formats,
     )
     candidates = _candidates(ref, options)
     forced = len(candidates) == 1

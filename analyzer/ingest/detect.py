@@ -29,6 +29,8 @@ SHORT: Final = 5
 #: among the parsers sure enough to read it, on a long file enough to break a near-tie.
 _BONUS_SHORT: Final = 1.0
 _BONUS_LONG: Final = 0.05
+#: What a hint adds on top for the parser named after its word (``traefik/`` → ``traefik-clf``).
+_BONUS_NAMED: Final = 0.06
 
 #: Words in file and folder names (split on anything not a letter or digit) → the source they suggest.
 SOURCE_WORDS: Final[dict[str, tuple[str, ...]]] = {
@@ -66,6 +68,9 @@ class Hint:
 
     source: str
     why: str
+    #: The word that suggested it (``nginx``, ``traefik``): among parsers of that source, the one named
+    #: after it wins a tie (a plain combined line in ``traefik/`` is Traefik's genericCLF).
+    word: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,7 @@ def path_hint(path: str | None, stream: str | None = None) -> Hint | None:
         for word in re.split(r"[^a-z0-9]+", low):
             source = _WORD_SOURCE.get(word)
             if source is not None:
-                return Hint(source, why)
+                return Hint(source, why, word)
     return None
 
 
@@ -133,7 +138,7 @@ def choose(
     plain = _best(scored)
     hinted = plain
     if hint is not None:
-        hinted = _best([(p, s + bonus if s > floor and p.source == hint.source else s) for p, s in scored])
+        hinted = _best([(p, s + _hint_bonus(p, hint, bonus) if s > floor else s) for p, s in scored])
     parser, score = hinted
     score = min(score, 1.0)
     note = None
@@ -145,6 +150,13 @@ def choose(
     if parser is None or score < MIN_SCORE:
         return Choice(parsers[0], 0.0) if forced else Choice(None, score)
     return Choice(parser, score, note)
+
+
+def _hint_bonus(parser: Parser, hint: Hint, bonus: float) -> float:
+    if parser.source != hint.source:
+        return 0.0
+    named = bool(hint.word) and parser.name.split("-")[0] == hint.word
+    return bonus + (_BONUS_NAMED if named else 0.0)
 
 
 def _score(parser: Parser, sample: list[str], sibling: str | None) -> float:

@@ -113,6 +113,13 @@ PREFIXES: Final[tuple[Prefix, ...]] = (
         r"(?P<stream>[^\s:\[\]]+)(?:\[\d+\])?:? (?P<rest>.*)$",
         time="yearless",
     ),
+    # RFC 3164 as a program sends it over the network, before a syslog daemon adds the host: HAProxy's
+    # default ``log-format legacy``, ``<PRI>Mmm dd hh:mm:ss tag[pid]: `` (HAProxy manual, "log … format")
+    Prefix(
+        "syslog-legacy",
+        r"^<\d{1,3}>(?P<ts>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) (?P<stream>[^\s:\[\]]+)\[\d+\]: (?P<rest>.*)$",
+        time="yearless",
+    ),
     # Heroku's logplex (``heroku logs``, log drains): ``<RFC 3339> <source>[<dyno>]: `` (no host)
     Prefix("heroku", rf"^(?P<ts>{_RFC3339}) (?P<stream>[a-z][\w-]*\[[\w.-]+\]): (?P<rest>.*)$", time="zoned"),
     # Cloud Foundry ``cf logs``: ``<RFC 3339, ±hhmm> [APP/PROC/WEB/0] OUT|ERR ``

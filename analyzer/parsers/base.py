@@ -40,6 +40,9 @@ class ParseContext:
     name: str = ""
     #: Where the file really is (``Document.path`` is the path as shown); None for stdin.
     location: Path | None = None
+    #: nginx ``log_format`` strings found in configuration files among the inputs: the access-log parser
+    #: reads the lines they describe field by field instead of guessing from the values' shapes.
+    nginx_log_formats: tuple[str, ...] = ()
 
 
 @dataclass

@@ -86,6 +86,12 @@ def check_report(check: ConfigCheck) -> dict[str, Any]:
     extra: dict[str, Any] = {"routers": [router_record(r, check.config) for r in routers]}
     if check.explanations:
         extra["explanations"] = [explanation_entry(e) for e in check.explanations]
+    if check.nginx_routes:
+        extra["nginx_routes"] = [
+            {"url": r.url, "config": r.config, "server": r.server, "location": r.location, "why": r.why,
+             "passed_over": list(r.passed_over), "settings": list(r.settings), "summary": r.summary}
+            for r in check.nginx_routes
+        ]  # fmt: skip
     return build_report(check.findings, config_inputs(check.config), events=0, extra=extra)
 
 
@@ -115,6 +121,11 @@ def _text(check: ConfigCheck, console: Console) -> None:
     for e in check.explanations:
         console.print()
         _text_explanation(e, console)
+    for r in check.nginx_routes:
+        console.print()
+        console.print(Text(r.summary, style="bold"))
+        for line in (f"why: {r.why}", *(f"not: {p}" for p in r.passed_over), *r.settings):
+            console.print(Padding(Text(line), (0, 0, 0, 2)))
     for f in rank(check.findings):
         console.print()
         _text_finding(f, console)
@@ -133,10 +144,12 @@ def headline(check: ConfigCheck) -> str:
     findings = f"{len(check.findings)} finding{'s' if len(check.findings) != 1 else ''}" + (
         f" ({by})" if by else ""
     )
-    return (
-        f"wsdiag check-config: {files} file{'s' if files != 1 else ''}, "
-        f"{routers} router{'s' if routers != 1 else ''}, {findings}"
-    )
+    locations = sum(n.locations for n in check.config.nginx)
+    what = f"{routers} router{'s' if routers != 1 else ''}"
+    if check.config.nginx:
+        nginx = f"{locations} nginx location{'s' if locations != 1 else ''}"
+        what = f"{what}, {nginx}" if routers else nginx
+    return f"wsdiag check-config: {files} file{'s' if files != 1 else ''}, {what}, {findings}"
 
 
 def _text_finding(f: Finding, console: Console) -> None:
@@ -223,6 +236,10 @@ def markdown(check: ConfigCheck) -> str:
     out = ["# wsdiag check-config", "", f"**{headline(check).split(': ', 1)[1]}**", ""]
     for e in check.explanations:
         out += _md_explanation(e)
+    for route in check.nginx_routes:
+        out += [f"## {md_inline(route.summary)}", "", f"- why: {md_inline(route.why)}"]
+        out += [f"- not: {md_inline(p)}" for p in route.passed_over]
+        out += [f"- {md_code_span(line)}" for line in route.settings] + [""]
     if check.findings:
         out += ["## Findings", ""]
     for f in rank(check.findings):
@@ -282,7 +299,10 @@ def describe_files(config: ConfigSet) -> list[str]:
             where = f" (line {f.error_line})" if f.error_line else ""
             lines.append(f"{f.path}: skipped: {f.error}{where}")
         else:
-            lines.append(f"{f.path}: {f.format}, {f.routers} router{'s' if f.routers != 1 else ''}")
+            unit = {"nginx": "location", "haproxy": "backend", "caddyfile": "reverse_proxy directive"}.get(
+                f.format or "", "router"
+            )
+            lines.append(f"{f.path}: {f.format}, {f.routers} {unit}{'s' if f.routers != 1 else ''}")
         lines.extend(f"    note: {note}" for note in f.notes)
     return lines
 

@@ -56,6 +56,12 @@ def rule_markdown(rule: Rule | Check) -> str:
         f"### Why it breaks connections\n\n{doc['why'].strip()}\n\n"
         f"### Known false positives\n\n{doc['false_positives'].strip()}\n\n"
         f"### Remediation\n\n{doc['remediation'].strip()}\n"
+        + "".join(
+            f"\n**Behind {proxy}** (the finding's fix when the logs are {proxy}'s): "
+            + " ".join(text.replace("{{", "{").replace("}}", "}").split())
+            + "\n"
+            for proxy, text in rule.fixes.items()
+        )
         + (
             f"\n### Wording read in\n\nThe messages this rule matches, as their producers' source writes them:\n\n{read}\n"
             if read
@@ -70,7 +76,7 @@ def _check_markdown(check: Check) -> str:
     refs = "\n".join(f"- <{ref}>" for ref in doc.get("references", []))
     return (
         f"## `{check.id}` (configuration) — {check.title}\n\n"
-        f"Severity up to **{check.severity}**; reads the Traefik routing configuration (`wsdiag check-config`, "
+        f"Severity up to **{check.severity}**; reads {check.reads} (`wsdiag check-config`, "
         "and `wsdiag analyze` when configuration files sit beside the logs).\n\n"
         f"### What it detects\n\n{doc['detects'].strip()}\n\n"
         f"### Why it breaks connections\n\n{doc['why'].strip()}\n\n"

@@ -242,7 +242,7 @@ def _finding(
         severity=severity,
         count=count,
         explanation=explanation,
-        remediation=_fill(rule.remediation, values),
+        remediation=_fill(_fix_for(rule, rows, events), values),
         first_seen=first,  # type: ignore[arg-type]
         last_seen=last,
         keys=keys,
@@ -254,6 +254,28 @@ def _finding(
         population=population,
         support=support,
     )
+
+
+def _fix_for(rule: Rule, rows: pl.DataFrame, events: pl.DataFrame) -> str:
+    """The rule's fix in the terms of the proxy in front: the one whose lines are the evidence, else the
+    one the capture holds; the general remediation when there is none, or several."""
+    if not rule.fixes:
+        return rule.remediation
+    for frame in (rows, events):
+        proxies = _proxies(frame)
+        if len(proxies) == 1:
+            return rule.fixes.get(proxies.pop(), rule.remediation)
+        if proxies:
+            break
+    return rule.remediation
+
+
+def _proxies(frame: pl.DataFrame) -> set[str]:
+    """The proxies (first word of their parsers' names: ``nginx``, ``traefik``) whose lines are in ``frame``."""
+    if not frame.height:
+        return set()
+    formats = frame.filter(pl.col("source") == "proxy")["format"].drop_nulls().unique().to_list()
+    return {f.split("-")[0] for f in formats}
 
 
 def _evidence(rows: pl.DataFrame, limit: int) -> list[Evidence]:

@@ -104,7 +104,9 @@ def add_facts(events: pl.DataFrame, connections: pl.DataFrame | None = None) -> 
     proxy_sid = (pl.col("source") == "proxy") & pl.col("sid").is_not_null()
     backend_sid = (pl.col("source") == "backend") & pl.col("sid").is_not_null()
     ev = ev.with_columns(
-        pl.col("upstream").filter(proxy_sid & pl.col("upstream").str.contains("://")).n_unique().over("sid")
+        # the upstream as each proxy names it: Traefik's service URL, nginx's $upstream_addr, HAProxy's
+        # backend/server
+        pl.col("upstream").filter(proxy_sid & pl.col("upstream").is_not_null()).n_unique().over("sid")
         .fill_null(0).alias("sid_upstreams"),
         pl.coalesce("stream", "file").filter(backend_sid).n_unique().over("sid").fill_null(0).alias("sid_backends"),
     )  # fmt: skip

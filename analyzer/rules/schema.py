@@ -42,7 +42,9 @@ TOP_KEYS: Final = frozenset(
      "full_share", "full_count", "doc", "report", "match", "tests"}
 )  # fmt: skip
 DOC_KEYS: Final = frozenset({"detects", "why", "false_positives", "remediation", "references", "wording"})
-REPORT_KEYS: Final = frozenset({"keys", "explanation", "remediation", "evidence_limit"})
+REPORT_KEYS: Final = frozenset({"keys", "explanation", "remediation", "evidence_limit", "fix"})
+#: The proxies a rule may word its own fix for (``[report.fix]``): the first word of their parsers' names.
+PROXIES: Final = ("traefik", "nginx", "haproxy", "caddy")
 MATCH_KEYS: Final = frozenset(
     {"kind", "target", "where", "group_by", "metrics", "having", "key", "within", "steps", "value", "bin",
      "min_share", "min_value", "evidence", "min_count"}
@@ -133,6 +135,9 @@ class Rule:
     remediation: str
     doc: dict[str, Any]
     path: str
+    #: The remediation in a proxy's own terms (``nginx`` → ``proxy_read_timeout …``), used instead of
+    #: ``remediation`` when the capture's proxy is that one.
+    fixes: dict[str, str] = field(default_factory=dict)
     uses: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     explains: tuple[str, ...] = ()
@@ -287,10 +292,20 @@ def _rule(src: _Source, macros: dict[str, tuple[Predicate, ...]]) -> Rule | None
     remediation = report.get("remediation", "")
     if not explanation or not remediation:
         src.error("[report] needs 'explanation' and 'remediation' templates", "report")
+    fixes = report.get("fix") or {}
+    if not isinstance(fixes, dict):
+        src.error("[report.fix] must be a table of proxy = template", "report")
+        fixes = {}
+    for proxy, text in fixes.items():
+        if proxy not in PROXIES or not isinstance(text, str) or not text.strip():
+            src.error(
+                f"[report.fix] {proxy!r}: a non-empty template for one of {', '.join(PROXIES)}", "report"
+            )
     match = _match(data.get("match"), src, macros)
     tests = tuple(_test(t, i, src) for i, t in enumerate(data.get("tests", [])))
     if match is not None:
-        _check_template_fields(explanation + remediation, match, tuple(report.get("keys", [])), src)
+        templates = explanation + remediation + "".join(t for t in fixes.values() if isinstance(t, str))
+        _check_template_fields(templates, match, tuple(report.get("keys", [])), src)
     scale = _scale(data, src)
     experimental = bool(data.get("experimental", False))
     if not experimental and (
@@ -308,6 +323,7 @@ def _rule(src: _Source, macros: dict[str, tuple[Predicate, ...]]) -> Rule | None
         match=match,
         explanation=explanation.strip(),
         remediation=remediation.strip(),
+        fixes={proxy: text.strip() for proxy, text in fixes.items()},
         doc=doc,
         path=str(src.path),
         tags=tuple(data.get("tags", [])),

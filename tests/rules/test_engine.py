@@ -119,3 +119,22 @@ def test_lines_one_process_writes_about_one_event_count_once():
         [{**line, "ts": at, "logger": "socket.io:socket"}, {**line, "ts": at, "logger": "socket.io:socket"}],
     )
     assert two.affected == 2 and two.severity == "high"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "wanted"),
+    [
+        ("nginx-access", "proxy_read_timeout"),
+        ("traefik-clf", "respondingTimeouts"),
+        (None, "respondingTimeouts"),
+    ],
+)
+def test_the_fix_is_worded_for_the_proxy_in_front(fmt, wanted):
+    """idle-timeout-cut: nginx's lines get nginx's directive; Traefik's (or no proxy's) the general text."""
+    rows = [
+        {"source": "proxy", "format": fmt, "kind": "ws_upgrade", "ts": (T0 + timedelta(seconds=20 * i)).isoformat(),
+         "path": "/socket.io/", "transport": "websocket", "sid": f"S{i}", "status": 101, "duration_ms": 60004.0 + i}
+        for i in range(4)
+    ]  # fmt: skip
+    [found] = run("idle-timeout-cut", rows)
+    assert wanted in found.remediation
