@@ -55,6 +55,18 @@ def read_text(
     return result.events, infos[0]
 
 
+def sample_pieces(folder: Path, *, proxies: int, backend_step: int, size: int, upto: int) -> None:
+    """Cut recorded sample logs into small files in ``folder``: the first ``upto`` lines of the first
+    ``proxies`` Traefik access logs and of every ``backend_step``-th backend log, ``size`` lines a file."""
+    samples = Path(__file__).resolve().parent.parent / "sample_logs"
+    sources = sorted(samples.glob("*/traefik/access.log"))[:proxies]
+    sources += sorted(samples.glob("*/backend/*.log"))[::backend_step]
+    for n, source in enumerate(sources):
+        lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+        for i in range(0, min(len(lines), upto), size):
+            (folder / f"s{n:02d}-{i:02d}.log").write_text("".join(lines[i : i + size]), encoding="utf-8")
+
+
 def run(*args: str, input: str | bytes | None = None) -> Result:
     """Invoke ``wsdiag ARGS`` in-process."""
     return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)

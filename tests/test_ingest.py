@@ -300,3 +300,32 @@ def test_many_small_files_read_together_give_what_each_gives_alone(tmp_path):
     assert {"traefik-clf", "traefik-json", "debug-module", "python-logging"} <= {
         i.format for i in together.inputs
     }
+
+
+def test_many_small_files_read_by_several_processes_give_what_one_reads(tmp_path, monkeypatch):
+    """Thousands of small files are read by one process per core, in runs of files that keep rotation
+    groups whole: events, their order, and the inputs (with their notes) are those of one process."""
+    import analyzer.ingest as ingest_module
+    from tests.conftest import sample_pieces
+
+    sample_pieces(tmp_path, proxies=4, backend_step=5, size=5, upto=30)
+    first = sorted(Path("sample_logs").glob("*/traefik/access.log"))[0]
+    rotated = first.read_text(encoding="utf-8").splitlines(keepends=True)
+    for i in range(3):  # a rotation group: read by one process, the rotated files with their sibling's format
+        (tmp_path / ("zz.log" + (f".{i}" if i else ""))).write_text("".join(rotated[i * 3 : i * 3 + 3]))
+    (tmp_path / "junk.log").write_text("nothing a parser reads\n")
+    monkeypatch.setattr(ingest_module, "PARALLEL_FILES", 10**9)
+    one = load([str(tmp_path)])
+    monkeypatch.setattr(ingest_module, "PARALLEL_FILES", 10)
+    monkeypatch.setattr(ingest_module.os, "cpu_count", lambda: 2)
+    several = load([str(tmp_path)])
+    assert len(list(tmp_path.iterdir())) > 40
+    assert several.events.equals(one.events)
+
+    def described(inputs):
+        return [
+            (i.path, i.format, i.events, i.unparsed_lines, i.first_ts, i.last_ts, i.notes) for i in inputs
+        ]
+
+    assert described(several.inputs) == described(one.inputs)
+    assert {"traefik-clf", "traefik-json"} <= {i.format for i in several.inputs}

@@ -89,14 +89,11 @@ def test_small_files_parsed_in_a_batch_give_each_file_its_own_entry(tmp_path: Pa
     that parsing it alone writes: same key, inputs, parts and events — whatever its neighbours."""
     from pathlib import Path
 
+    from tests.conftest import sample_pieces
+
     folder = tmp_path / "logs"
     folder.mkdir()
-    sources = sorted(Path("sample_logs").glob("*/traefik/access.log"))[:3]
-    sources += sorted(Path("sample_logs").glob("*/backend/*.log"))[::4]
-    for n, source in enumerate(sources):
-        lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
-        for i in range(0, min(len(lines), 24), 6):
-            (folder / f"s{n}-{i}.log").write_text("".join(lines[i : i + 6]), encoding="utf-8")
+    sample_pieces(folder, proxies=3, backend_step=4, size=6, upto=24)
     (folder / "junk.log").write_bytes(b"nothing any parser reads\n")
     (folder / "empty.log").write_bytes(b"")
     (folder / "gone.log").write_text("x\n")

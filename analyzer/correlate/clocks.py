@@ -30,8 +30,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
 
 #: Differences further than this many MADs (plus a floor) from the median are rejected as outliers.
 _MAD_K = 4.0
@@ -162,11 +166,17 @@ def resolutions(events: pl.DataFrame) -> dict[str, float]:
     return {name: 1000.0 if whole else 0.0 for name, whole in found.iter_rows()}
 
 
-def pairs(events: pl.DataFrame, *, fuzzy: bool = False) -> pl.DataFrame:
-    """All (input, input_r, t_l, t_r, diff_ms) pairs, in both directions (``fuzzy``: from URLs alone)."""
+def pairs(
+    events: pl.DataFrame, *, fuzzy: bool = False, movable: Collection[str] | None = None
+) -> pl.DataFrame:
+    """All (input, input_r, t_l, t_r, diff_ms) pairs, in both directions (``fuzzy``: from URLs alone).
+
+    ``movable`` (fuzzy pairs only): the inputs URLs may still move; pairs of two other inputs are not
+    built (they would never be used, and among thousands of access logs they are most of the self-join).
+    """
     ev = events.filter(pl.col("ts").is_not_null() & ~pl.col("ts_estimated").fill_null(False))
     if fuzzy:
-        found = _url_vote_pairs(ev)
+        found = _url_vote_pairs(ev, movable)
     else:
         found = pl.concat(
             [_same_request_pairs(ev, "t"), _same_request_pairs(ev, "request_id"), _session_pairs(ev)]
@@ -182,7 +192,7 @@ def pairs(events: pl.DataFrame, *, fuzzy: bool = False) -> pl.DataFrame:
     )
 
 
-def _url_vote_pairs(ev: pl.DataFrame) -> pl.DataFrame:
+def _url_vote_pairs(ev: pl.DataFrame, movable: Collection[str] | None = None) -> pl.DataFrame:
     """Pairs from the same URL and status seen by two inputs, when nothing stronger ties them.
 
     A URL without a unique key (``/api/v1/rooms`` answered 404 several times) pairs every occurrence with
@@ -210,7 +220,8 @@ def _url_vote_pairs(ev: pl.DataFrame) -> pl.DataFrame:
             .alias("_isolated")
         )
     )
-    joined = keyed.join(keyed, on="_url", suffix="_r").filter(pl.col("input") != pl.col("input_r"))
+    left = keyed if movable is None else keyed.filter(pl.col("input").is_in(list(movable)))
+    joined = left.join(keyed, on="_url", suffix="_r").filter(pl.col("input") != pl.col("input_r"))
     joined = joined.with_columns(
         ((pl.col("ts_r") - pl.col("ts")).dt.total_milliseconds() // 250).alias("_bin")
     )
@@ -226,7 +237,15 @@ def _url_vote_pairs(ev: pl.DataFrame) -> pl.DataFrame:
     # twice within a few seconds (each tab's static files) pairs with the wrong twin inside the window
     isolated = kept.filter(pl.col("_isolated") & pl.col("_isolated_r"))
     kept = isolated if isolated.height >= 3 else kept
-    return kept.select("input", "input_r", pl.col("ts").alias("t_l"), pl.col("ts_r").alias("t_r"))
+    found = kept.select("input", "input_r", pl.col("ts").alias("t_l"), pl.col("ts_r").alias("t_r"))
+    if movable is None:
+        return found
+    # the whole self-join has each pair in both directions: so does this one, for the pairs it builds
+    mirror = found.filter(~pl.col("input_r").is_in(list(movable))).select(
+        pl.col("input_r").alias("input"), pl.col("input").alias("input_r"), pl.col("t_r").alias("t_l"),
+        pl.col("t_l").alias("t_r"),
+    )  # fmt: skip
+    return pl.concat([found, mirror])
 
 
 def estimate(
@@ -278,8 +297,8 @@ def estimate(
         candidates = strong.filter(open_edge)
         fuzzy = candidates.height == 0
         if fuzzy:
-            if weak is None:
-                weak = pairs(events, fuzzy=True)
+            if weak is None:  # only inputs still free and not proxies can move on URLs, now or later
+                weak = pairs(events, fuzzy=True, movable=set(free) - aligned - proxies)
             # two proxies share URLs, not instants: a proxy is never moved on URLs alone
             candidates = weak.filter(open_edge & ~pl.col("input").is_in(list(proxies)))
         if candidates.height == 0:

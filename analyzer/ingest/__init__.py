@@ -7,6 +7,7 @@ in :attr:`Ingested.inputs` with the reason, and the others go on.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -17,7 +18,7 @@ import polars as pl
 from analyzer.errors import InputError, UnreadableError, UsageError, WsdiagError
 from analyzer.ingest.detect import MIN_SCORE, Choice, choose, lines_each_parser_reads, path_hint, sample_of
 from analyzer.ingest.discover import FileRef, discover
-from analyzer.ingest.reader import RawText, ReadBudget, read_file
+from analyzer.ingest.reader import MAX_TOTAL_BYTES, RawText, ReadBudget, read_file
 from analyzer.ingest.shippers import UnwrapOptions, View, split_streams, unwrap
 from analyzer.ingest.times import fix_unknown_years, reconcile_times
 from analyzer.model import SOURCES, concat_events, conform
@@ -35,7 +36,7 @@ from analyzer.parsers.nginx_access import learn_log_formats
 from analyzer.timeparse import DEFAULT_TZ
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
     from datetime import date
 
 __all__ = [
@@ -157,7 +158,9 @@ def load(paths: list[str], options: ReadOptions | None = None) -> Ingested:
     """Read every log under ``paths`` into one event table (see :mod:`analyzer.model`).
 
     Small streams of a line-independent format wait and are parsed together (:func:`parse_together`): a
-    folder of thousands of small files costs a few parser calls, not thousands.
+    folder of thousands of small files costs a few parser calls, not thousands. Thousands of small files
+    are also read by one process per core (:func:`_load_refs` on runs of files, rotation groups whole):
+    each file is read as it would be alone, so the result is the same.
     """
     options = options or ReadOptions()
     found = discover(paths, follow_symlinks=options.follow_symlinks)
@@ -166,11 +169,81 @@ def load(paths: list[str], options: ReadOptions | None = None) -> Ingested:
         options = replace(options, nginx_log_formats=(*options.nginx_log_formats, *learned))
     inputs = [InputInfo(path, error=reason, unread=True) for path, reason in found.problems]
     frames: list[tuple[int, pl.DataFrame]] = []
+    for chunk_frames, chunk_inputs in _load_runs(found.files, options):
+        frames.extend((order + len(inputs), frame) for order, frame in chunk_frames)
+        inputs.extend(chunk_inputs)
+    frames.sort(key=lambda item: item[0])
+    events = fix_unknown_years(concat_events([frame for _, frame in frames]), inputs)
+    return Ingested(events, inputs)
+
+
+#: Read by one process per core from this many files on, when every one is small (below).
+PARALLEL_FILES = 400
+_PARALLEL_MAX_AVERAGE = 1024 * 1024
+
+
+def _load_runs(
+    refs: list[FileRef], options: ReadOptions
+) -> Iterator[tuple[list[tuple[int, pl.DataFrame]], list[InputInfo]]]:
+    """Each run of files read: here, or by a pool of processes when there are many small ones."""
+    cores = os.cpu_count() or 1
+    if cores < 2 or len(refs) < PARALLEL_FILES or not _all_small(refs):
+        yield _load_refs(refs, options)
+        return
+    from analyzer.scan.runner import PoolRunner  # the project's one process pool (spawned, thread-capped)
+
+    runs = _runs(refs, 4 * cores)
+    runner = PoolRunner(min(cores, len(runs)))
+    try:
+        # the memory budget is shared out: runs read at once hold no more than one run alone would
+        share = MAX_TOTAL_BYTES // len(runs)
+        results = dict(runner.map(_load_run, [(i, run, options, share) for i, run in enumerate(runs)]))
+    finally:
+        runner.close()
+    for i in range(len(runs)):
+        yield results[i]
+
+
+def _all_small(refs: list[FileRef]) -> bool:
+    """Every file named on disk, and all of them together small enough to hold a few times over."""
+    total = 0
+    for ref in refs:
+        if ref.path is None:
+            return False
+        with contextlib.suppress(OSError):  # reported when it is read
+            total += ref.path.stat().st_size
+    return total <= min(len(refs) * _PARALLEL_MAX_AVERAGE, MAX_TOTAL_BYTES // 4)
+
+
+def _runs(refs: list[FileRef], count: int) -> list[list[FileRef]]:
+    """``refs`` cut into about ``count`` consecutive runs, never inside a rotation group."""
+    size = -(-len(refs) // count)
+    runs: list[list[FileRef]] = [[]]
+    for ref in refs:
+        if len(runs[-1]) >= size and ref.group != runs[-1][-1].group:
+            runs.append([])
+        runs[-1].append(ref)
+    return runs
+
+
+def _load_run(
+    task: tuple[int, list[FileRef], ReadOptions, int],
+) -> tuple[int, tuple[list[tuple[int, pl.DataFrame]], list[InputInfo]]]:
+    index, refs, options, budget = task
+    return index, _load_refs(refs, options, ReadBudget(budget, MAX_TOTAL_BYTES))
+
+
+def _load_refs(
+    refs: list[FileRef], options: ReadOptions, budget: ReadBudget | None = None
+) -> tuple[list[tuple[int, pl.DataFrame]], list[InputInfo]]:
+    """Read files in order: their frames (by the position of their input, from 1) and their inputs."""
+    inputs: list[InputInfo] = []
+    frames: list[tuple[int, pl.DataFrame]] = []
     group_format: dict[str, str] = {}
-    budget = ReadBudget()
+    budget = budget or ReadBudget()
     waiting: list[_Job] = []
     waiting_lines = 0
-    for ref in found.files:
+    for ref in refs:
         for job in _load_file(ref, options, inputs, group_format, budget):
             if _can_wait(job):
                 waiting.append(job)
@@ -181,9 +254,7 @@ def load(paths: list[str], options: ReadOptions | None = None) -> Ingested:
             else:
                 frames.extend((j.order, f) for j, f in _finish([job]))
     frames.extend((j.order, f) for j, f in _finish_together(waiting))
-    frames.sort(key=lambda item: item[0])
-    events = fix_unknown_years(concat_events([frame for _, frame in frames]), inputs)
-    return Ingested(events, inputs)
+    return frames, inputs
 
 
 def _load_file(
