@@ -736,6 +736,76 @@ def rules_test(dirs: tuple[str, ...]) -> None:
         sys.exit(EXIT_FINDINGS if any(not o.passed and not o.todo for o in outcomes) else EXIT_OK)
 
 
+@cli.group()
+def cache() -> None:
+    """The scan cache: what it holds, and pruning it (a scan prunes it too, to WSDIAG_CACHE_MAX_BYTES)."""
+
+
+_CACHE_DIR = click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="The cache folder (default: ~/.cache/wsdiag/scan, as for scan).",
+)
+
+
+class SizeType(click.ParamType):
+    """A size in bytes: 500M, 2G, 1.5GiB or a plain number."""
+
+    name = "size"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        from analyzer.scan.prune import parse_size
+
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_size(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+@cache.command("info")
+@_CACHE_DIR
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Text for people, JSON for scripts.",
+)
+def cache_info(cache_dir: str | None, fmt: str) -> None:
+    """Show the cache folder, its entries and their size, the cap, and what older code wrote."""
+    from analyzer.report.cache_text import write_usage
+    from analyzer.scan.cache import default_cache_dir
+    from analyzer.scan.prune import max_bytes_setting, usage
+
+    with user_errors():
+        write_usage(
+            usage(Path(cache_dir) if cache_dir else default_cache_dir()), cap=max_bytes_setting(), fmt=fmt
+        )
+
+
+@cache.command("prune")
+@_CACHE_DIR
+@click.option(
+    "--max-size",
+    type=SizeType(),
+    default=None,
+    help="Keep at most this much (500M, 2G; default: WSDIAG_CACHE_MAX_BYTES, 2 GiB). 0 empties the cache.",
+)
+def cache_prune(cache_dir: str | None, max_size: int | None) -> None:
+    """Remove what older versions of wsdiag wrote, then the entries used longest ago, down to the cap."""
+    from analyzer.report.cache_text import write_pruned
+    from analyzer.scan.cache import default_cache_dir
+    from analyzer.scan.prune import max_bytes_setting, prune
+
+    with user_errors():
+        cap = max_bytes_setting() if max_size is None else max_size
+        write_pruned(prune(Path(cache_dir) if cache_dir else default_cache_dir(), max_bytes=cap), cap=cap)
+
+
 @cli.command("check-config")
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @output_options(("text", "markdown", "json", "sarif"), default="text", fail_on=True)
@@ -822,3 +892,14 @@ def _headers(values: tuple[str, ...]) -> dict[str, str]:
 def main() -> None:
     """Entry point of the ``wsdiag`` console script."""
     cli(prog_name="wsdiag")
+
+
+def _add_live_commands() -> None:
+    """``probe`` and ``watch`` live with their library (analyzer/live/) and join the group here."""
+    from analyzer.live.commands import LIVE_COMMANDS
+
+    for command in LIVE_COMMANDS:
+        cli.add_command(command)
+
+
+_add_live_commands()

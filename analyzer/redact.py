@@ -98,6 +98,20 @@ PATTERNS: Final[tuple[tuple[str, str], ...]] = tuple(
 )
 
 
+#: Words at least one of which every pattern but the URL password one needs (ASCII case aside): the
+#: credential names (``pass`` covers ``passwd``, ``key`` ``api_key``, ``sig`` ``signature``, ``session``
+#: ``session_id``; every header in ``_HEADERS`` holds one of them), ``bearer`` / ``basic``, the JWT
+#: header, the key prefixes. The patterns' ``(?i)`` folds Unicode too: the Kelvin sign matches ``k``
+#: and the long s ``s``, so a string holding either takes the full path as well.
+_TRIGGERS: Final = (
+    "token", "secret", "pass", "pwd", "key", "auth", "credential", "sig", "jwt", "cookie", "session",
+    "csrf", "xsrf", "code_verifier", "bearer", "basic", "eyJ", "AKIA", "ASIA", "gho_", "ghp_", "ghu_",
+    "ghs_", "ghr_", "glpat-", "xox", "sk_", "rk_", "AIza", "\u212a", "\u017f",
+)  # fmt: skip
+# The one pattern without a trigger word: a password in a URL needs "://", then ":" and "@" before a "/".
+_URL_PASSWORD: Final = ascii_classes(r"://[^/\s@]*:[^/\s@]*@")
+
+
 def redact_expr(col: pl.Expr) -> pl.Expr:
     """Mask secrets in a string column (see the module doc)."""
     for pattern, replacement in PATTERNS:
@@ -105,12 +119,32 @@ def redact_expr(col: pl.Expr) -> pl.Expr:
     return col
 
 
+def may_hold_secret(col: pl.Expr) -> pl.Expr:
+    """Whether a string can hold anything :data:`PATTERNS` mask (false for most log lines, and cheap).
+
+    Every pattern needs one of :data:`_TRIGGERS` (case-insensitively) or the shape of a URL password;
+    strings with neither come out of :func:`redact_expr` unchanged, so they need not go through it.
+    """
+    return col.str.contains_any(list(_TRIGGERS), ascii_case_insensitive=True) | col.str.contains(
+        _URL_PASSWORD
+    )
+
+
+def redact_series(values: pl.Series) -> pl.Series:
+    """``values`` masked: :func:`redact_expr` run only over the strings :func:`may_hold_secret` picks."""
+    frame = values.rename("v").to_frame().with_row_index("i")
+    picked = frame.filter(may_hold_secret(pl.col("v")).fill_null(False))
+    if picked.height == 0:
+        return values
+    masked = picked.select(redact_expr(pl.col("v")))["v"]
+    return values.clone().scatter(picked["i"], masked)
+
+
 def redact_texts(texts: Sequence[str | None]) -> list[str | None]:
     """Mask secrets in many strings at once (one vectorised pass; ``None`` stays ``None``)."""
     if not texts:
         return []
-    series = pl.Series("text", list(texts), dtype=pl.String)
-    return pl.select(redact_expr(pl.lit(series))).to_series().to_list()
+    return redact_series(pl.Series("text", list(texts), dtype=pl.String)).to_list()
 
 
 @overload
@@ -141,6 +175,29 @@ SENSITIVE_COLUMNS: Final = (
 
 
 def redact_events(events: pl.DataFrame) -> pl.DataFrame:
-    """The event table with every sensitive column masked (call it on the rows being written only)."""
-    present = [c for c in SENSITIVE_COLUMNS if c in events.columns and events.schema[c] == pl.String]
-    return events.with_columns(redact_expr(pl.col(c)).alias(c) for c in present)
+    """The event table with every sensitive column masked (call it on the rows being written only).
+
+    The strings of all columns that may hold a secret go through the patterns in one batch: each
+    pattern is compiled once, and runs over the few strings that need it, not over every row.
+    """
+    present = [
+        c
+        for c in SENSITIVE_COLUMNS
+        if c in events.columns and events.schema[c] == pl.String and events[c].null_count() < events.height
+    ]
+    if not present or events.height == 0:
+        return events
+    picked = [
+        events.select(
+            pl.lit(c).alias("c"), pl.int_range(pl.len(), dtype=pl.UInt32).alias("i"), pl.col(c).alias("v")
+        ).filter(may_hold_secret(pl.col("v")).fill_null(False))
+        for c in present
+    ]
+    batch = pl.concat(picked)
+    if batch.height == 0:
+        return events
+    batch = batch.with_columns(redact_expr(pl.col("v")))
+    columns = []
+    for name, part in batch.group_by("c", maintain_order=True):
+        columns.append(events[str(name[0])].clone().scatter(part["i"], part["v"]))
+    return events.with_columns(columns)

@@ -36,15 +36,13 @@ from pathlib import Path
 from typing import IO
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from generate import _ASSETS, _UAS, _sid, _t, clf_line, json_line
+from generate import _ASSETS, _UAS, SOCKETIO_SHARE, _sid, _t, clf_line, json_line, session_rate
 
 START = datetime(2026, 10, 1, tzinfo=UTC)
 _HOST = "chat.example.test"
 _WS_ROUTER = "chat-ws@docker"
 _UPSTREAMS = ["http://172.18.0.3:3000", "http://172.18.0.4:3000"]
 _DEAD = "http://172.18.0.9:3000"
-#: Average access lines per simulated visit (a Socket.IO session writes 4, other visits 1).
-_LINES_PER_VISIT = 1.75
 
 
 @dataclass(frozen=True)
@@ -156,6 +154,7 @@ def generate_proxy(
     fmt: str,
     incidents: list[Planted],
     backend: TimedLog | None,
+    socketio_share: float = SOCKETIO_SHARE,
 ) -> int:
     """Write one proxy's access log (and its Traefik log); return the number of access lines."""
     rng = random.Random(seed)
@@ -163,7 +162,10 @@ def generate_proxy(
     access = RotatedLog(out / proxy, "access.log", start, days)
     app = TimedLog(out / proxy, "traefik.log", start, days)
     end = start + timedelta(days=days)
-    mean_gap = (end - start).total_seconds() * 1000 / (lines / _LINES_PER_VISIT)
+    sessions = session_rate(socketio_share)
+    rest = (1 - sessions) * 2 / 3  # of the other visits, two thirds are API calls, one third assets
+    lines_per_visit = 1 + 3 * sessions  # a Socket.IO session writes 4 lines, other visits 1
+    mean_gap = (end - start).total_seconds() * 1000 / (lines / lines_per_visit)
     pending: list[tuple[datetime, int, str]] = []  # (written at, tie, line): Traefik writes at the end
     tie = 0
     count = 0
@@ -194,9 +196,9 @@ def generate_proxy(
         client, ua = _client(rng), rng.choice(_UAS)
         roll = rng.random()
         base = dict(client=client, ua=ua, host=_HOST)
-        if roll < 0.25:
+        if roll < sessions:
             _session(rng, now, base, incident, emit, app, backend)
-        elif roll < 0.75:
+        elif roll < sessions + rest:
             status = rng.choices([200, 201, 204, 304, 400, 401, 404, 500], [60, 5, 5, 10, 3, 3, 8, 1])[0]
             path = f"/api/v1/{rng.choice(['items', 'users', 'rooms', 'messages'])}/{rng.randint(1, 99999)}"
             dur = rng.randint(1, 800)
@@ -288,6 +290,7 @@ def generate(
     proxy_format: str = "clf",
     incidents: list[Planted] | None = None,
     backend: bool = True,
+    socketio_share: float = SOCKETIO_SHARE,
 ) -> dict[str, object]:
     """Write the whole archive; return a description of it (lines per proxy, planted incidents)."""
     incidents = default_incidents(start, days) if incidents is None else incidents
@@ -298,7 +301,7 @@ def generate(
         log = TimedLog(out / "backend" / f"chat-{n + 1}", "app.log", start, days) if backend else None
         written[proxy] = generate_proxy(
             out, proxy, lines=lines // len(proxies), days=days, start=start, seed=seed + n, fmt=fmt,
-            incidents=incidents, backend=log,
+            incidents=incidents, backend=log, socketio_share=socketio_share,
         )  # fmt: skip
         if log is not None:
             log.close()
@@ -322,10 +325,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--proxy-format", choices=["clf", "json", "mixed"], default="clf")
     ap.add_argument("--no-backend", action="store_true")
+    ap.add_argument("--socketio-share", type=float, default=SOCKETIO_SHARE, help="share of Socket.IO lines")
     ap.add_argument("-o", "--output", required=True)
     args = ap.parse_args()
     info = generate(Path(args.output), lines=args.lines, days=args.days, seed=args.seed,
-                    proxy_format=args.proxy_format, backend=not args.no_backend)  # fmt: skip
+                    proxy_format=args.proxy_format, backend=not args.no_backend,
+                    socketio_share=args.socketio_share)  # fmt: skip
     print(json.dumps(info, indent=1))
 
 

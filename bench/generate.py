@@ -17,6 +17,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 _ALPHABET = string.ascii_letters + string.digits + "-_"
+_BASE36 = string.digits + string.ascii_lowercase
+#: Share of access lines that are Socket.IO requests (polling and WebSocket) by default.
+SOCKETIO_SHARE = 0.45
 _UAS = [
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
@@ -37,12 +40,24 @@ def _sid(rng: random.Random) -> str:
 
 
 def _t(rng: random.Random) -> str:
-    return "P" + "".join(rng.choice(_ALPHABET) for _ in range(6))
+    # engine.io-client 6.5+ (socket.io-client 4.7+): Date.now() in base 36 without its first three digits,
+    # then three random ones — eight characters, as in the recorded ``t=n264c606`` of sample_logs/
+    # (drawn as before from the 64-letter alphabet, so the random stream — and every archive — is unchanged)
+    return "n2" + "".join(_BASE36[_ALPHABET.index(rng.choice(_ALPHABET)) % 36] for _ in range(6))
 
 
-def requests(n: int, *, seed: int = 1, start: datetime | None = None) -> Iterator[dict[str, object]]:
+def session_rate(socketio_share: float) -> float:
+    """The share of visits that are Socket.IO sessions (4 lines each) for this share of Socket.IO lines."""
+    return socketio_share / (4 - 3 * socketio_share)
+
+
+def requests(
+    n: int, *, seed: int = 1, start: datetime | None = None, socketio_share: float = SOCKETIO_SHARE
+) -> Iterator[dict[str, object]]:
     """Yield ``n`` request records in time order (start time, fields of an access line)."""
     rng = random.Random(seed)
+    sessions = session_rate(socketio_share)
+    rest = (1 - sessions) * 2 / 3  # of the other visits, two thirds are API calls, one third assets
     now = start or datetime(2026, 11, 1, tzinfo=UTC)
     count = 0
     while count < n:
@@ -50,7 +65,7 @@ def requests(n: int, *, seed: int = 1, start: datetime | None = None) -> Iterato
         client = f"10.{rng.randint(0, 3)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
         ua = rng.choice(_UAS)
         roll = rng.random()
-        if roll < 0.25:  # a Socket.IO session: 3 polling requests then the WebSocket, logged at close
+        if roll < sessions:  # a Socket.IO session: 3 polling requests then the WebSocket, logged at close
             sid = _sid(rng)
             upstream = f"http://172.18.0.{rng.randint(3, 4)}:3000"
             base = "/socket.io/?EIO=4&transport="
@@ -64,7 +79,7 @@ def requests(n: int, *, seed: int = 1, start: datetime | None = None) -> Iterato
                            router="chat-ws@docker", upstream=upstream, dur=dur, count=count, host="chat.example.test")  # fmt: skip
                 count += 1
                 now += timedelta(milliseconds=rng.randint(2, 40))
-        elif roll < 0.75:
+        elif roll < sessions + rest:
             status = rng.choices(
                 [200, 201, 204, 304, 400, 401, 404, 500, 502], [60, 5, 5, 10, 3, 3, 8, 1, 1]
             )[0]
@@ -102,10 +117,18 @@ def json_line(r: dict[str, object]) -> str:
     return json.dumps(obj, separators=(",", ":"), sort_keys=True)
 
 
-def write(path: str, n: int, fmt: str, *, seed: int = 1, start: datetime | None = None) -> None:
+def write(
+    path: str,
+    n: int,
+    fmt: str,
+    *,
+    seed: int = 1,
+    start: datetime | None = None,
+    socketio_share: float = SOCKETIO_SHARE,
+) -> None:
     render = clf_line if fmt == "clf" else json_line
     with open(path, "w", encoding="utf-8") as fh:
-        for record in requests(n, seed=seed, start=start):
+        for record in requests(n, seed=seed, start=start, socketio_share=socketio_share):
             fh.write(render(record) + "\n")
 
 
@@ -114,9 +137,10 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--format", choices=["clf", "json"], default="clf")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--socketio-share", type=float, default=SOCKETIO_SHARE, help="share of Socket.IO lines")
     ap.add_argument("-o", "--output", required=True)
     args = ap.parse_args()
-    write(args.output, args.lines, args.format, seed=args.seed)
+    write(args.output, args.lines, args.format, seed=args.seed, socketio_share=args.socketio_share)
 
 
 if __name__ == "__main__":

@@ -8,11 +8,12 @@ with the thread's own value replaced by a planted secret (``PLANTED…``) so the
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import polars as pl
 import pytest
 
-from analyzer.redact import redact, redact_events, redact_expr, redact_texts
+from analyzer.redact import redact, redact_events, redact_expr, redact_series, redact_texts
 
 CASES = {
     # https://github.com/miguelgrinberg/python-socketio/issues/272 (print(str(environ)) in a connect handler)
@@ -121,6 +122,39 @@ def test_the_event_table_is_masked_on_every_column_that_carries_text():
     masked = redact_events(events)
     assert "PLANTED" not in str(masked.rows()) and "eyJzdWIi" not in str(masked.rows())
     assert masked["status"].to_list() == [200]
+
+
+def _corpus_lines() -> list[str]:
+    """Every line of the recorded scenarios and the test data (text files), and the planted cases."""
+    root = Path(__file__).resolve().parents[1]
+    lines = [line for line, _ in CASES.values()]
+    for folder in (root / "sample_logs", root / "tests" / "data"):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.suffix not in (".gz", ".bz2", ".xz", ".zst", ".png"):
+                lines += path.read_bytes().decode("utf-8", "replace").splitlines()
+    return lines
+
+
+def test_the_prefilter_skips_only_strings_the_patterns_leave_alone():
+    """``redact_series`` runs the patterns only where a trigger word is: same result as running them all."""
+    lines = _corpus_lines()
+    # a trigger's Unicode case fold (Kelvin sign, long s) and a URL password without any credential word
+    lines += [
+        "\u212aey=PLANTEDk1",
+        "to\u212aen=PLANTEDk2",
+        "\u017fecret=PLANTEDs3",
+        "amqp://u:PLANTEDp4@mq:5672/",
+    ]
+    assert len(lines) > 20_000
+    series = pl.Series("v", lines, dtype=pl.String)
+    full = pl.select(redact_expr(pl.lit(series))).to_series()
+    fast = redact_series(series)
+    differing = [(a, b) for a, b in zip(full.to_list(), fast.to_list(), strict=True) if a != b]
+    assert differing == []
+    assert not any("PLANTED" in line for line in fast.to_list()[-4:])
+    events = pl.DataFrame({"raw": lines, "path": list(reversed(lines)), "status": list(range(len(lines)))})
+    expected = events.with_columns(redact_expr(pl.col("raw")), redact_expr(pl.col("path")))
+    assert redact_events(events).equals(expected)
 
 
 # -- linear time --------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -130,16 +131,36 @@ def test_malformed_line_is_counted_with_its_number(tmp_path):
     assert info.unparsed_lines == 1 and info.unparsed_examples == [2]
 
 
-def test_fast_and_regex_paths_agree(tmp_path):
-    """The quote-split fast path and the regex path must give the same row for the same line."""
+def _recorded_clf_lines() -> list[str]:
+    """Every access line of every Traefik version in the test data and the recorded scenarios.
+
+    Traefik v1.4–v3.7 from its own formatter tests, public issue threads and Elastic's pipelines
+    (tests/data), and Traefik v3 recorded by capture/ (sample_logs): the CLF ones and anything else, which
+    both paths must reject alike.
+    """
+    root = Path(__file__).resolve().parents[1]
+    files = sorted((root / "tests" / "data" / "traefik").iterdir())
+    files += sorted((root / "tests" / "data" / "corpus").glob("traefik-*"))
+    files += sorted((root / "sample_logs").glob("*/traefik/access.log"))
+    return [ln for f in files for ln in f.read_text(encoding="utf-8").splitlines() if not ln.startswith("# ")]
+
+
+def test_fast_and_regex_paths_agree_on_every_recorded_line():
+    """The split fast path and the regex path give the same row for every line shape of every version."""
     import polars as pl
 
-    from analyzer.parsers.traefik_clf import _fast_fields, _regex_fields
+    from analyzer.parsers.traefik_clf import _events, _fast_fields, _parse, _regex_fields
 
-    frame = pl.LazyFrame({"line": pl.Series([1], dtype=pl.UInt32), "text": [WS_OK]})
-    fast = _fast_fields(frame).collect()
-    slow = _regex_fields(frame).collect()
-    assert fast.drop("text").row(0) == slow.select(fast.drop("text").columns).row(0)
+    lines = _recorded_clf_lines()
+    frame = pl.LazyFrame(
+        {"line": pl.int_range(1, len(lines) + 1, dtype=pl.UInt32, eager=True), "text": lines}
+    )
+    both = _parse(frame).collect().sort("line")
+    regex_only = _events(_regex_fields(frame)).collect().sort("line")
+    assert both.equals(regex_only)
+    accepted = _fast_fields(frame).filter(pl.col("_ok")).collect()
+    # the fast path carries the recorded Traefik v3 lines (the regexes only the odd ones)
+    assert accepted.height > 1000 and both.filter(pl.col("_parsed")).height > accepted.height
 
 
 # -- Traefik v1: frontends and backends in the same columns as v2's routers and services ------------------

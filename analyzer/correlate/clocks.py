@@ -206,8 +206,12 @@ def _url_vote_pairs(ev: pl.DataFrame, movable: Collection[str] | None = None) ->
             "_url"
         )
     )
+    # a proxy is never moved on URLs alone (see :func:`estimate`), so only URLs a backend or a browser
+    # saw can pair: on a large proxy log this leaves a handful of rows to sort and self-join
+    seen = keyed.filter(pl.col("source") != "proxy").select("_url").unique()
     keyed = (
-        keyed.filter(pl.len().over("_url", "_input") <= 20)
+        keyed.join(seen, on="_url", how="semi")
+        .filter(pl.len().over("_url", "_input") <= 20)
         .select("_url", pl.col("_input").alias("input"), "ts")
         .sort("ts")
         .with_columns(
@@ -296,7 +300,9 @@ def estimate(
         )
         candidates = strong.filter(open_edge)
         fuzzy = candidates.height == 0
-        if fuzzy:
+        if fuzzy and not set(inputs) - aligned - refused - proxies:
+            candidates = strong.clear()  # URLs could move no input still open: no self-join
+        elif fuzzy:
             if weak is None:  # only inputs still free and not proxies can move on URLs, now or later
                 weak = pairs(events, fuzzy=True, movable=set(free) - aligned - proxies)
             # two proxies share URLs, not instants: a proxy is never moved on URLs alone

@@ -19,8 +19,11 @@ A request no frontend matched is logged with the frontend ``"backend not found"`
 Semantics kept: the timestamp is the request *start*; a WebSocket that upgraded is logged with status
 ``0`` when it closes and its duration is the connection lifetime, so ``ts_end = ts + duration``.
 
-Fast path: lines with exactly the ten quotes of the standard layout are split on ``"`` (several times
-faster than one big regex); every other line goes through the tolerant regexes below.
+Fast path: lines with exactly the ten quotes of the standard layout (and no escaped quote) are cut by
+literal splits — on ``"``, then the head, the request and the status/size on spaces — each split computed
+once as columns, and typed once; capture-free anchored patterns check that every piece has its exact
+shape. Every other line (an X-Forwarded-For list, v1's bare ``-`` fields, genericCLF, escaped quotes)
+goes through the tolerant regexes below. Both paths end in the same typing of the shared columns.
 """
 
 from __future__ import annotations
@@ -68,60 +71,74 @@ class TraefikCLF(Parser):
         return clf * (0.6 + 0.4 * (tail / clf if clf else 0.0))
 
     def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
-        rows = in_parallel(doc.lines.select("line", "text"), lambda lf: _events(_fields(lf)))
+        rows = in_parallel(doc.lines.select("line", "text"), _parse)
         failed = rows.filter(~pl.col("_parsed")).select("line", "raw")
         unparsed = failed.filter(pl.col("raw").str.strip_chars() != "")["line"].sort()
         events = rows.filter(pl.col("_parsed")).drop("_parsed")
         return ParseResult(events, unparsed)
 
 
-def _fields(lines: pl.LazyFrame) -> pl.LazyFrame:
-    """Raw string fields for every line (nulls where the line did not match)."""
-    fast_mask = (pl.col("text").str.count_matches('"', literal=True) == 10) & ~pl.col("text").str.contains(
+def _parse(lines: pl.LazyFrame) -> pl.LazyFrame:
+    """Typed events (and ``_parsed``) for every line: the fast path where it applies, the regexes elsewhere."""
+    # the standard layout has exactly ten quotes (five quoted fields); v3.6.18+ escapes quotes with "\"
+    standard = (pl.col("text").str.count_matches('"', literal=True) == 10) & ~pl.col("text").str.contains(
         "\\", literal=True
     )
-    fast = _fast_fields(lines.filter(fast_mask))
-    slow = _regex_fields(lines.filter(~fast_mask))
-    return pl.concat([fast, slow], how="vertical_relaxed")
+    fast = _fast_fields(lines.filter(standard))
+    # lines that looked standard but are not (a quote in the path, odd spacing, an X-Forwarded-For list)
+    rest = pl.concat([fast.filter(~pl.col("_ok")).select("line", "text"), lines.filter(~standard)])
+    return pl.concat(
+        [_typed(fast.filter(pl.col("_ok"))), _events(_regex_fields(rest))], how="vertical_relaxed"
+    )
 
 
 def _fast_fields(frame: pl.LazyFrame) -> pl.LazyFrame:
-    p = pl.col("_p")
-    head = p.list.get(0).str.extract_groups(_HEAD + "$")
-    mid = p.list.get(2).str.extract_groups(r"^ (?P<status>[0-9]+|-) (?P<size>[0-9]+|-) $")
-    out = (
-        frame.with_columns(pl.col("text").str.split('"').alias("_p"))
-        .with_columns(
-            head.alias("_h"),
-            mid.alias("_m"),
-            p.list.get(1).alias("req"),
-            p.list.get(3).alias("referer"),
-            p.list.get(5).alias("ua"),
-            p.list.get(6).str.extract(r"^ ([0-9]+|-) $").alias("count"),
-            p.list.get(7).alias("router"),
-            p.list.get(9).alias("svc"),
-            p.list.get(10).str.extract(r"^ ([0-9]+)ms$").alias("dur"),
-            # the separators between quoted fields must be single spaces, or this is not the layout
-            ((p.list.get(4) == " ") & (p.list.get(8) == " ")).alias("_ok"),
+    """Typed fields of standard-layout lines by literal splits (no capturing regex), with ``_ok`` per line.
+
+    A line is ``_ok`` when every piece has the layout's exact shape (checked with anchored, capture-free
+    patterns: a DFA scan of a short string); the others are left to the regex path, so both paths give
+    the same row for every line the fast one accepts (``tests/test_traefik_clf.py`` checks it).
+    """
+    # each split is computed once, as columns (an expression used twice would be computed twice)
+    q = frame.with_columns(pl.col("text").str.split_exact('"', 10).alias("_q")).unnest("_q")
+    head, req, mid, count, dur = (pl.col(f"field_{i}") for i in (0, 1, 2, 6, 10))
+    split = q.with_columns(
+        head.str.split_exact(" [", 1).alias("_who_ts"),
+        req.str.split_exact(" ", 2).alias("_req"),
+        mid.str.split_exact(" ", 3).struct.rename_fields(["", "_status", "_size", "_"]).alias("_mid"),
+        (
+            head.str.contains(r"^[^\t\n\v\f\r ,]+ [^\t\n\v\f\r ]+ [^\t\n\v\f\r ]+ \[[^\]]*\] $")
+            & req.str.contains(r"^[^ ]+ [^ ]+ [^ ]+$")
+            & mid.str.contains(r"^ (?:[0-9]+|-) (?:[0-9]+|-) $")
+            & count.str.contains(r"^ (?:[0-9]+|-) $")
+            & dur.str.contains(r"^ [0-9]+ms$")
+            & (pl.col("field_4") == " ")
+            & (pl.col("field_8") == " ")
         )
-        .with_columns(
-            pl.col("_h").struct.field("client"),
-            pl.col("_h").struct.field("user"),
-            pl.col("_h").struct.field("ts").alias("ts_raw"),
-            pl.col("_m").struct.field("status"),
-            pl.col("_m").struct.field("size"),
-        )
+        .fill_null(False)
+        .alias("_ok"),
     )
-    good = (
-        pl.col("_ok")
-        & pl.col("client").is_not_null()
-        & pl.col("status").is_not_null()
-        & pl.col("dur").is_not_null()
-    ).fill_null(False)
-    matched = out.filter(good).select("line", "text", *[f if f != "ts" else "ts_raw" for f in _FIELDS])
-    # lines that looked standard but are not (a quote in the path, odd spacing) take the regex path
-    rest = out.filter(~good).select("line", "text")
-    return pl.concat([matched, _regex_fields(rest)], how="vertical_relaxed")
+    ts_raw = pl.col("_who_ts").struct.field("field_1").str.strip_suffix("] ")
+    parts = pl.col("_req").struct
+    return split.select(
+        "line",
+        "text",
+        pl.col("_who_ts").struct.field("field_0").str.splitn(" ", 2).struct.field("field_0").alias("client"),
+        ts_raw.alias("ts_raw"),
+        ts_raw.str.to_datetime("%d/%b/%Y:%H:%M:%S %z", time_unit="us", time_zone="UTC", strict=False).alias(
+            "ts"
+        ),
+        _dash_null(parts.field("field_0")).alias("method"),
+        _dash_null(parts.field("field_1")).alias("_target"),
+        _dash_null(parts.field("field_2")).alias("protocol"),
+        pl.col("_mid").struct.field("_status").cast(pl.Int32, strict=False).alias("status"),
+        pl.col("_mid").struct.field("_size").cast(pl.Int64, strict=False).alias("size"),
+        dur.str.slice(1).str.strip_suffix("ms").cast(pl.Float64, strict=False).alias("duration_ms"),
+        pl.col("field_7").alias("router"),
+        pl.col("field_9").alias("svc"),
+        pl.col("field_5").alias("ua"),
+        "_ok",
+    )
 
 
 def _regex_fields(frame: pl.LazyFrame) -> pl.LazyFrame:
@@ -153,7 +170,7 @@ def _dash_null(value: pl.Expr) -> pl.Expr:
 
 
 def _events(fields: pl.LazyFrame) -> pl.LazyFrame:
-    """Typed event columns, plus ``_parsed`` / ``_blank`` flags, for every line."""
+    """Typed event columns, plus ``_parsed``, for the string fields of the regex path."""
     # "METHOD target PROTO": the method ends at the first space and the protocol starts after the last one;
     # the target in between may hold spaces (Traefik writes the path raw).
     req = pl.col("req").str.splitn(" ", 2)
@@ -171,6 +188,15 @@ def _events(fields: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("status").cast(pl.Int32, strict=False),
         pl.col("size").cast(pl.Int64, strict=False),
         pl.col("dur").cast(pl.Float64, strict=False).alias("duration_ms"),
+        # a logged X-Forwarded-For list ("A, B"): the first address is the client
+        pl.col("client").str.splitn(",", 2).struct.field("field_0").alias("client"),
+    )
+    return _typed(out)
+
+
+def _typed(fields: pl.LazyFrame) -> pl.LazyFrame:
+    """The event columns both paths share, from ``ts``, ``ts_raw``, request parts, ``router``, ``svc``, ``ua``."""
+    out = fields.with_columns(
         # v1 names "no frontend matched" itself; v2 writes "-"
         pl.when(pl.col("router") != "backend not found").then(_dash_null(pl.col("router"))).alias("router"),
         pl.when(pl.col("svc").str.contains("://", literal=True)).then(pl.col("svc")).alias("upstream"),
@@ -179,8 +205,6 @@ def _events(fields: pl.LazyFrame) -> pl.LazyFrame:
         .then(pl.col("svc"))
         .alias("service"),
         _dash_null(pl.col("ua")).alias("user_agent"),
-        # a logged X-Forwarded-For list ("A, B"): the first address is the client
-        pl.col("client").str.splitn(",", 2).struct.field("field_0").alias("client"),
         pl.col("text").alias("raw"),
     )
     out = out.with_columns(*split_target(pl.col("_target"))).with_columns(sio_columns(pl.col("query")))
@@ -188,18 +212,22 @@ def _events(fields: pl.LazyFrame) -> pl.LazyFrame:
         (pl.col("ts") + pl.duration(milliseconds=pl.col("duration_ms"))).cast(UTC_US).alias("ts_end"),
         _kind().alias("kind"),
         pl.when(pl.col("status") >= 500).then(pl.lit("error")).otherwise(pl.lit("info")).alias("level"),
-        pl.concat_str(pl.col("method"), pl.col("_target"), pl.col("status").cast(pl.String), separator=" ").alias(
-            "message"
-        ),
+        pl.concat_str(
+            pl.col("method"), pl.col("_target"), pl.col("status").cast(pl.String), separator=" "
+        ).alias("message"),
         # Traefik always writes the CLF time: a line with another ([29/Dec/2015 16:20:43], werkzeug's) or an
         # HTTP date (connect's logger) is some other server's access line
         # ("[-]" is Traefik's own: the time field dropped by the access log's field settings)
         (pl.col("ts").is_not_null() | (pl.col("ts_raw") == "-").fill_null(False)).alias("_parsed"),
-    ).select(
-        "line", "ts", "ts_end", "kind", "level", "message", "method", "path", "query", "protocol", "status",
-        "size", "duration_ms", "router", "upstream", "service", "client", "user_agent", "eio", "transport", "sid", "t", "raw",
-        "_parsed",
-    )  # fmt: skip
+    ).select(*EVENT_COLUMNS)
+
+
+#: The parser's output columns, in order.
+EVENT_COLUMNS = (
+    "line", "ts", "ts_end", "kind", "level", "message", "method", "path", "query", "protocol", "status",
+    "size", "duration_ms", "router", "upstream", "service", "client", "user_agent", "eio", "transport", "sid", "t", "raw",
+    "_parsed",
+)  # fmt: skip
 
 
 def _kind() -> pl.Expr:

@@ -20,6 +20,7 @@ part when it is read, and what does not match is dropped and rebuilt (:class:`Ca
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -266,6 +267,7 @@ class Cache:
             if size != part.bytes:
                 self._drop(key, f"{part.name} has {size} bytes, {part.bytes} were written")
                 return None
+        touch(path)
         return manifest
 
     def _drop(self, key: str, reason: str) -> None:
@@ -330,6 +332,12 @@ class Cache:
                 shutil.rmtree(trash, ignore_errors=True)
                 removed.append(trash.name)
         return removed
+
+
+def touch(path: Path) -> None:
+    """Mark an entry used now: pruning removes the entries used longest ago first."""
+    with contextlib.suppress(OSError):  # a read-only cache is still a cache
+        os.utime(path)
 
 
 def _pid_of(name: str) -> int | None:

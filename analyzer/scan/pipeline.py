@@ -21,6 +21,7 @@ from analyzer.scan.cache import Cache, CacheDamaged, Manifest, default_cache_dir
 from analyzer.scan.incidents import Incident, analyze_command, merge_incidents
 from analyzer.scan.index import ArchiveIndex, index_archive
 from analyzer.scan.plan import LOOKAHEAD, PlannedPart, margin_for, parts_for, plan_windows
+from analyzer.scan.prune import max_bytes_setting, prune
 from analyzer.scan.runner import make_runner
 from analyzer.scan.windows import WindowCache, rules_digest, window_key
 from analyzer.scan.worker import (
@@ -138,10 +139,15 @@ def scan(
             cache = Cache(scratch)
     except OSError as exc:
         raise UsageError(f"--cache-dir {folder}: cannot write there ({exc.strerror or exc})") from exc
+    started = time.time()
     try:
         for _ in range(_ATTEMPTS):
             try:
-                return _scan(paths, options, progress, cache, margin, rules)
+                result = _scan(paths, options, progress, cache, margin, rules)
+                if options.use_cache:
+                    # what this scan used (touched since it started) stays, whatever the cap
+                    prune(cache.root, max_bytes=max_bytes_setting(), keep_since=started - 1)
+                return result
             except CacheDamaged as exc:  # found while reading a part: drop the entry, parse the file again
                 cache.damaged[exc.key] = exc.reason
                 cache.discard(exc.key)

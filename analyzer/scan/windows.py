@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from analyzer import __version__
 from analyzer.findings import Evidence, Finding
-from analyzer.scan.cache import checksum, code_digest
+from analyzer.scan.cache import checksum, code_digest, touch
 from analyzer.scan.worker import WindowFinding, WindowResult
 
 if TYPE_CHECKING:
@@ -105,6 +105,7 @@ class WindowCache:
             return None
         if renamed:
             _rename(result, renamed)
+        touch(path)
         return result
 
     def _damaged(self, key: str, reason: str) -> None:

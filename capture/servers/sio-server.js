@@ -7,7 +7,7 @@
 //   path            Socket.IO server path (default /socket.io)
 //   cors            false | true | [origins]   (Socket.IO's cors.origin; false = no CORS headers at all)
 //   allowOrigins    [origins] accepted by allowRequest (anything else: 403 code 4 "Forbidden")
-//   maxHttpBufferSize, pingInterval, pingTimeout, transports   engine.io options
+//   maxHttpBufferSize, pingInterval, pingTimeout, transports, allowEIO3   engine.io options
 //   acceptTokens    [tokens] accepted in the client's `auth.token`: any other socket is told so and
 //                   disconnected by the server right after it connected (an expired-session check)
 "use strict";
@@ -28,7 +28,7 @@ const ioOptions = { serveClient: false };
 if (opts.path) ioOptions.path = opts.path;
 if (opts.cors === true) ioOptions.cors = { origin: true, credentials: true };
 else if (Array.isArray(opts.cors)) ioOptions.cors = { origin: opts.cors, credentials: true };
-for (const key of ["maxHttpBufferSize", "pingInterval", "pingTimeout", "transports"]) {
+for (const key of ["maxHttpBufferSize", "pingInterval", "pingTimeout", "transports", "allowEIO3"]) {
   if (opts[key] !== undefined) ioOptions[key] = opts[key];
 }
 if (Array.isArray(opts.allowOrigins)) {
