@@ -152,3 +152,16 @@ def test_a_static_spa_location_that_takes_the_handshake(tmp_path):
     [found] = analyze_config(load_configs([path]))
     assert found.rule == "handshake-wrong-router" and found.severity == "critical"
     assert [e.line for e in found.evidence] == [14, 16]
+
+
+def test_a_uri_part_on_proxy_pass_rewrites_the_socketio_path(tmp_path):
+    """`proxy_pass http://nodes/;` in a `location /socket.io/`: the server gets `/?EIO=4…`."""
+    path = planted(
+        tmp_path,
+        ("    location / {\n", "    location /socket.io/ {\n"),
+        ("proxy_pass http://nodes;", "proxy_pass http://nodes/;"),
+    )
+    [found] = analyze_config(load_configs([path]))
+    assert found.rule == "path-mismatch" and "reaches the server as `/?EIO=4" in found.explanation
+    assert [e.line for e in found.evidence] == [14, 18]
+    assert "`proxy_pass http://nodes;`" in found.remediation

@@ -17,18 +17,18 @@ TICKETS = Path(__file__).parent / "data" / "nginx" / "error-public-tickets.log"
     [
         (
             "NodeBB/NodeBB/issues/5295",
-            ("proxy_error", 504, "/forum/socket.io/", "polling", "http://127.0.0.1:4567"),
+            ("proxy_error", 504, "/forum/socket.io/", "polling", "127.0.0.1:4567"),
         ),
         (
             "balderdashy/sails/issues/3461",
-            ("proxy_error", 504, "/socket.io/", "polling", "http://127.0.0.1:3001"),
+            ("proxy_error", 504, "/socket.io/", "polling", "127.0.0.1:3001"),
         ),
-        ("odoocker/odoocker/issues/28", ("proxy_error", 502, "/websocket", None, "http://127.0.0.1:8072")),
+        ("odoocker/odoocker/issues/28", ("proxy_error", 502, "/websocket", None, "127.0.0.1:8072")),
         (
             "home-assistant/addons/issues/1599",
-            ("proxy_error", 502, "/api/websocket", None, "http://XXX:8123"),
+            ("proxy_error", 502, "/api/websocket", None, "XXX:8123"),
         ),
-        ("gotosocial/issues/1263", ("proxy_error", 502, "/api/v1/streaming", None, "http://localhost")),
+        ("gotosocial/issues/1263", ("proxy_error", 502, "/api/v1/streaming", None, "localhost")),
         ("singularityhub/sregistry/issues/81", ("proxy_error", 413, "/api/push/", None, None)),
     ],
 )
@@ -59,4 +59,4 @@ def test_a_line_pasted_without_its_time_is_still_read(tmp_path):
     assert info.format == "nginx-error" and info.unparsed_lines == 0
     row = events.row(0, named=True)
     assert row["ts"] is None and (row["kind"], row["status"]) == ("proxy_error", 502)
-    assert row["upstream"] == "http://172.30.32.1:8123"
+    assert row["upstream"] == "172.30.32.1:8123"

@@ -147,7 +147,7 @@ def test_configuration_checks_are_listed_and_shown_beside_the_rules():
         "router-rule-invalid", "router-priority-conflict", "handshake-wrong-router", "router-without-service",
         "router-entrypoint-unknown", "service-port-ambiguous",
         # nginx's configuration evidence for the log rules of the same id
-        "upgrade-headers-stripped", "idle-timeout-cut", "payload-too-large", "sticky-session-missing",
+        "upgrade-headers-stripped", "idle-timeout-cut", "payload-too-large", "sticky-session-missing", "path-mismatch",
     }  # fmt: skip
     assert all(c.doc[part].strip() for c in checks.values() for part in DOC_PARTS)
     listed = run("rules", "list")

@@ -9,6 +9,7 @@ the same comparison with its own values.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final
 
@@ -370,6 +371,78 @@ def socketio_not_proxied(config: ConfigSet) -> list[Finding]:
                     ),
                     keys={"location": loc.label, "server": " ".join(server.names)},
                     evidence=_evidence(loc.directive, *serves[-1:]),
+                    tags=["config", "nginx"],
+                )
+            )
+    return out
+
+
+def _forwarded_path(loc: Location, uri: str) -> tuple[str, Directive] | None:
+    """The path nginx sends upstream for ``uri`` when the location's ``proxy_pass`` has a URI part (which
+    replaces the matched prefix, ngx_http_proxy_module "proxy_pass"); None when it passes the URI as is."""
+    passes = loc.own.get("proxy_pass")
+    if not passes or not passes[-1].args or loc.modifier not in ("", "^~"):
+        return None
+    target = passes[-1].args[0]
+    if "$" in target:
+        return None  # with variables nginx passes what they build: not decidable here
+    m = re.match(r"^[a-z]+://[^/]+(/.*)?$", target)
+    if m is None or m.group(1) is None:
+        return None
+    return m.group(1) + uri[len(loc.pattern) :], passes[-1]
+
+
+@check(
+    id="path-mismatch",
+    title="nginx forwards Socket.IO's path as another path",
+    severity="high",
+    detects="""
+The `location` that takes `/socket.io/` (a prefix location) proxies with a URI part in `proxy_pass`
+(`proxy_pass http://app/;`): nginx replaces the matched prefix with it, so the Socket.IO server receives
+another path than `/socket.io/`.
+""",
+    why="""
+Socket.IO answers only its `path` (`/socket.io/` by default): the rewritten requests get 404 (or the
+app's own answer), the client never gets a session.
+""",
+    false_positives="""
+A server configured with the rewritten path as its `path` option (then the client's and the server's
+paths differ on purpose, and this is fine).
+""",
+    remediation="""
+Drop the URI part (`proxy_pass http://app;` passes the request URI unchanged), or make it keep the path
+(`location /socket.io/ { proxy_pass http://app/socket.io/; }`).
+""",
+    references=("https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_pass",),
+    reads="nginx configuration (nginx.conf and its includes)",
+)
+def _rewritten_path(config: ConfigSet) -> list[Finding]:
+    out = []
+    for nginx in _configs(config):
+        for server, loc in socketio_locations(nginx):
+            forwarded = _forwarded_path(loc, SIO_PATH)
+            if forwarded is None or forwarded[0].startswith(SIO_PATH):
+                continue
+            path, passes = forwarded
+            where = loc.directive.where if loc.directive else "?"
+            out.append(
+                Finding(
+                    rule="path-mismatch",
+                    title=f"nginx forwards {SIO_PATH} as {path}",
+                    severity="high",
+                    count=1,
+                    explanation=(
+                        f"In {_server_label(server)}, `{loc.label}` ({where}) proxies with {passes.text} "
+                        f"({passes.where}): nginx replaces the matched `{loc.pattern}` with the URI part, so "
+                        f"`{SIO_PATH}?EIO=4&transport=polling` reaches the server as `{path}?EIO=4&transport=polling`, "
+                        "which Socket.IO does not serve."
+                    ),
+                    remediation=(
+                        f"At {passes.where}, drop the URI part (`proxy_pass {passes.args[0].split('/', 3)[0]}//"
+                        f"{passes.args[0].split('/', 3)[2]};`) so the path passes unchanged."
+                    ),
+                    keys={"location": loc.label, "server": " ".join(server.names)},
+                    evidence=_evidence(loc.directive, passes),
                     tags=["config", "nginx"],
                 )
             )

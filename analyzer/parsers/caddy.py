@@ -36,12 +36,21 @@ _SNIFF = (
     r'reverse_proxy|tls\.cache\.maintenance)|"msg":"(?:using provided configuration|serving initial configuration|'
     r"autosaved config))"
 )
+#: The request headers the parser reads (Caddy logs each as a list of values).
+_HEADERS: Final = ("User-Agent", "Origin", "Upgrade", "Connection", "X-Request-Id")
+#: Decoded as a struct: polars reads a whole block in one pass (a nested object as text would not decode).
+_REQUEST: Final = pl.Struct(
+    {
+        **dict.fromkeys(["remote_ip", "client_ip", "proto", "method", "host", "uri"], pl.String),
+        "headers": pl.Struct({name: pl.List(pl.String) for name in _HEADERS}),
+    }
+)
 _KEYS: Final[dict[str, PolarsDataType]] = {
     "level": pl.String,
     "ts": pl.Float64,
     "logger": pl.String,
     "msg": pl.String,
-    "request": pl.String,
+    "request": _REQUEST,
     "duration": pl.Float64,
     "size": pl.Float64,
     "status": pl.Float64,
@@ -78,10 +87,18 @@ class CaddyJSON(Parser):
         lines = doc.lines.select("line", "text")
         objects = read_json_objects(lines["text"], schema=_KEYS)
         frame = pl.concat([lines, objects], how="horizontal")
-        req = string_field(frame, "request")
+        nested = isinstance(frame.schema.get("request"), pl.Struct)
+        req_text = string_field(frame, "request")
+
+        def request(key: str) -> pl.Expr:
+            if nested:
+                return pl.col("request").struct.field(key)
+            return req_text.str.json_path_match(f"$.{key}")  # the line-by-line reader keeps it as text
 
         def header(name: str) -> pl.Expr:
-            return req.str.json_path_match(f"$.headers['{name}'][0]")
+            if nested:
+                return pl.col("request").struct.field("headers").struct.field(name).list.first()
+            return req_text.str.json_path_match(f"$.headers['{name}'][0]")
 
         logger = string_field(frame, "logger").fill_null("")
         msg = string_field(frame, "msg")
@@ -93,13 +110,11 @@ class CaddyJSON(Parser):
         out = frame.with_columns(
             logged.alias("_logged"),
             pl.when(handled).then(duration_ms).alias("duration_ms"),
-            req.str.json_path_match("$.method").alias("method"),
-            req.str.json_path_match("$.uri").alias("_target"),
-            req.str.json_path_match("$.proto").alias("protocol"),
-            req.str.json_path_match("$.host").str.replace(r":\d+$", "").str.to_lowercase().alias("host"),
-            pl.coalesce(req.str.json_path_match("$.client_ip"), req.str.json_path_match("$.remote_ip")).alias(
-                "client"
-            ),
+            request("method").alias("method"),
+            request("uri").alias("_target"),
+            request("proto").alias("protocol"),
+            request("host").str.replace(r":\d+$", "").str.to_lowercase().alias("host"),
+            pl.coalesce(request("client_ip"), request("remote_ip")).alias("client"),
             header("User-Agent").alias("user_agent"),
             header("Origin").alias("origin"),
             header("Upgrade").alias("upgrade_header"),

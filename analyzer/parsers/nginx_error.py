@@ -98,8 +98,9 @@ class NginxError(Parser):
             proto.alias("protocol"),
             _dash(pl.col("client")).alias("client"),
             _dash(pl.col("host")).str.to_lowercase().alias("host"),
-            # the upstream's origin, as Traefik's service URL: scheme://host:port
-            pl.col("upstream").str.extract(r"^([A-Za-z][\w+.-]*://[^/?#]+)", 1).alias("upstream"),
+            # host:port, as the access log's $upstream_addr writes the same server (one session's lines in
+            # both logs must name one upstream, or it would look spread over two)
+            pl.col("upstream").str.extract(r"^[A-Za-z][\w+.-]*://([^/?#]+)", 1).alias("upstream"),
             pl.coalesce(kind, other).alias("kind"),
             status.alias("status"),
             reason.alias("reason"),
