@@ -58,6 +58,18 @@ class Document:
         """The whole document as one string (for formats parsed as one JSON document, like HAR)."""
         return "\n".join(self.lines["text"].to_list())
 
+    def numbered(self) -> list[str]:
+        """The document's lines, each at its own line number (index ``n - 1``; lines not in it are empty),
+        so that a configuration parsed from it cites the file's lines."""
+        numbers = self.lines["line"].to_list()
+        texts = self.lines["text"].to_list()
+        if numbers == list(range(1, len(numbers) + 1)):
+            return texts
+        out = [""] * max(numbers, default=0)
+        for number, text in zip(numbers, texts, strict=True):
+            out[number - 1] = text
+        return out
+
 
 @dataclass
 class ParseResult:

@@ -36,11 +36,7 @@ class CaddyConfig(Parser):
         return 0.9 if looks_like_caddyfile(sample) else 0.0
 
     def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
-        numbers = doc.lines["line"].to_list()
-        texts = doc.lines["text"].to_list()
-        by_line = [""] * max(numbers, default=0)
-        for n, t in zip(numbers, texts, strict=True):
-            by_line[n - 1] = t
+        by_line = doc.numbered()
         cfg = load_caddyfile("\n".join(by_line), str(ctx.location or doc.path))
         rows = [
             {

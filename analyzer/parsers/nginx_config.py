@@ -41,11 +41,7 @@ class NginxConfig(Parser):
         return 0.9 if looks_like_nginx(lines) else 0.0
 
     def parse(self, doc: Document, ctx: ParseContext) -> ParseResult:
-        numbers = doc.lines["line"].to_list()
-        texts = doc.lines["text"].to_list()
-        by_line = [""] * (max(numbers, default=0))
-        for n, t in zip(numbers, texts, strict=True):
-            by_line[n - 1] = t
+        by_line = doc.numbered()
         config = load_nginx("\n".join(by_line), str(ctx.location or doc.path))
         here = str(ctx.location or doc.path)
         rows = []

@@ -91,14 +91,7 @@ class _TraefikConfig(Parser):
 
 def _text(doc: Document) -> str:
     """The document with every line at its own line number, so evidence cites the file's lines."""
-    numbers = doc.lines["line"].to_list()
-    texts = doc.lines["text"].to_list()
-    if numbers == list(range(1, len(numbers) + 1)):
-        return "\n".join(texts)
-    out = [""] * (max(numbers, default=0))
-    for number, text in zip(numbers, texts, strict=True):
-        out[number - 1] = text
-    return "\n".join(out)
+    return "\n".join(doc.numbered())
 
 
 class DockerCompose(_TraefikConfig):
