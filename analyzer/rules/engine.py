@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from analyzer.findings import SUBSTANTIAL, Evidence, Finding, Severity, lower, rank, step_down
+from analyzer.report.human import fmt_duration
 from analyzer.rules.compile import ROW, run_match
 from analyzer.rules.facts import add_facts, connection_facts
 
@@ -232,6 +233,9 @@ def _finding(
     }
     if rule.match.within_ms is not None:
         values["within"] = _duration(rule.match.within_ms)
+    value = rule.match.value
+    if value is not None and value.endswith("_ms") and hit.get("mode_value") is not None:
+        values["mode_duration"] = fmt_duration(float(hit["mode_value"]))
     severity, support = _graded(rule, affected, unit, share, population)
     explanation = _fill(rule.explanation, values)
     if support:

@@ -553,6 +553,8 @@ def _check_template_fields(text: str, match: Match, keys: tuple[str, ...], src: 
         allowed.add("within")
     if match.kind == "distribution":
         allowed |= {"mode_value", "mode_count", "mode_share_pct", "value_count"}
+        if match.value is not None and match.value.endswith("_ms"):
+            allowed.add("mode_duration")  # the mode of a duration, for people (``20 s``)
     try:
         fields = [name for _, name, _, _ in string.Formatter().parse(text) if name]
     except ValueError as exc:

@@ -138,3 +138,15 @@ def test_the_fix_is_worded_for_the_proxy_in_front(fmt, wanted):
     ]  # fmt: skip
     [found] = run("idle-timeout-cut", rows)
     assert wanted in found.remediation
+
+
+def test_a_piled_up_lifetime_is_told_as_a_duration_for_people():
+    """idle-timeout-cut's mode is a duration in ms: its text says `20 s`, not `20000 ms` (issue 17)."""
+    from pathlib import Path
+
+    from analyzer.analysis import analyze
+
+    folder = Path(__file__).parents[2] / "sample_logs" / "nginx-idle-timeout"
+    finding = next(f for f in analyze([str(folder)]).findings if f.rule == "idle-timeout-cut")
+    assert "lived 20 s (±0.5 s)" in finding.explanation, finding.explanation
+    assert " ms" not in finding.explanation
