@@ -117,6 +117,11 @@ def _empty_window_result(cache: Path) -> None:
     sorted(cache.glob("windows/*/*.json"))[0].write_text("")
 
 
+def _garbage_window_result(cache: Path) -> None:
+    # bytes that are not UTF-8 (bench/fault_inject.py's "garbage" fault found this one)
+    sorted(cache.glob("windows/*/*.json"))[0].write_bytes(b"\x93\xdf\x00garbage\xff")
+
+
 # (damage, whether the cached window results are dropped too): a part is only read when a window is
 # analysed again (the rules changed, or the window's result was dropped), and is checked then.
 DAMAGE = {
@@ -128,6 +133,7 @@ DAMAGE = {
     "a window result edited": (_edit_a_window_result, False),
     "two window results swapped": (_swap_two_window_results, False),
     "a window result emptied": (_empty_window_result, False),
+    "a window result replaced by bytes that are not text": (_garbage_window_result, False),
 }
 
 

@@ -90,6 +90,9 @@ class WindowCache:
         except OSError as exc:
             self._damaged(key, f"unreadable ({exc.strerror})")
             return None
+        except UnicodeDecodeError:  # garbage bytes in place of the JSON
+            self._damaged(key, "malformed (not UTF-8)")
+            return None
         try:
             data = json.loads(text)
             if not isinstance(data, dict) or data.get("format") != _FORMAT:
