@@ -391,7 +391,10 @@ def main() -> None:
     ap.add_argument("--inputs", type=int, default=500)
     ap.add_argument("--minutes", type=float, default=None, help="run for this long instead of --inputs")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--workers", type=int, default=1, help="processes (each input still runs in-process)")
+    ap.add_argument(
+        "--workers", type=int, default=1,
+        help="processes, each watched for hangs (0: run in this process, with no hang detection)",
+    )  # fmt: skip
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds after which an input is a hang")
     ap.add_argument("--only", type=int, default=None, help="run input N of --seed alone (to reproduce it)")
     ap.add_argument("--crashes", type=Path, default=Path("fuzz-crashes"))
@@ -402,7 +405,7 @@ def main() -> None:
         problem = run_input(args.seed, args.only, args.crashes)
         print(problem or f"input {args.only} of seed {args.seed}: no crash")
         sys.exit(1 if problem else 0)
-    if args.workers > 1:
+    if args.workers >= 1:
         counts = parallel(
             inputs=args.inputs, minutes=args.minutes, seed=args.seed, crashes=args.crashes,
             workers=args.workers, timeout=args.timeout,
