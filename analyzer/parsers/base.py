@@ -7,9 +7,7 @@ format means adding one module (plus its tests).
 
 from __future__ import annotations
 
-import functools
 import os
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from typing import ClassVar
 import polars as pl
 
 from analyzer.model import Source
+from analyzer.parsers.quickmatch import Matcher, matcher
 from analyzer.timeparse import DEFAULT_TZ
 
 
@@ -184,21 +183,18 @@ def share(sample: list[str], pattern: str) -> float:
     if not sample:
         return 0.0
     lines = [line[:SNIFF_CHARS] for line in sample]
-    compiled = _python_regex(pattern)
-    if compiled is not None:
-        return sum(1 for line in lines if compiled.search(line)) / len(lines)
+    quick = python_regex(pattern)
+    if quick is not None:
+        return quick.count(lines) / len(lines)
     hits = pl.Series(lines, dtype=pl.String).str.contains(pattern).sum()
     return float(hits or 0) / len(lines)
 
 
-@functools.lru_cache(maxsize=4096)
-def _python_regex(pattern: str) -> re.Pattern[str] | None:
+def python_regex(pattern: str) -> Matcher | None:
+    """``pattern`` searched by Python's ``re`` (None: it has Rust-only syntax, search it in polars)."""
     if "[[:" in pattern:  # POSIX classes: Rust's syntax only
         return None
-    try:
-        return re.compile(pattern)
-    except re.error:
-        return None
+    return matcher(pattern)
 
 
 #: Below this many rows a frame is processed in one piece (threads cost more than they save).

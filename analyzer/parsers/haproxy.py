@@ -44,7 +44,7 @@ _LINE = ascii_classes(
     r'(?: "(?P<req>[^"]*)"?)?\s*$'
 )
 _SNIFF = ascii_classes(
-    r"\S+:\d+ \[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d(?:\.\d{3})?\] \S+ [^/\s]+/\S+ -?\d+/-?\d+/-?\d+/-?\d+/\+?-?\d+ -?\d+ "
+    r"(?:^|\s)\S+:\d+ \[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d(?:\.\d{3})?\] \S+ [^/\s]+/\S+ -?\d+/-?\d+/-?\d+/-?\d+/\+?-?\d+ -?\d+ "
 )
 #: Who ended the session (the termination state's first character).
 _WHO: Final = {

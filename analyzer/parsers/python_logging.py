@@ -46,16 +46,14 @@ class PythonLogging(LearningLineParser):
 
     def sniff(self, sample: list[str]) -> float:
         score = family_score(sample, _DISTINCT, PYTHON, top=0.9)
-        if share(sample, _PY_EVIDENCE):
-            # a listed layout with Python's evidence on it (Home Assistant's "(MainThread)"), even without
-            # one of the distinctive shapes above
-            score = max(score, 0.85 * share(sample, any_of(PYTHON)))
+        if not share(sample, _PY_EVIDENCE):
+            return score
+        # a listed layout with Python's evidence on it (Home Assistant's "(MainThread)"), even without
+        # one of the distinctive shapes above
+        score = max(score, 0.85 * share(sample, any_of(PYTHON)))
         # a layout nobody listed: the file's own time/level/fields structure, learned from the sample,
         # with Python's evidence (asctime's ",mmm" or Python's level names) on the lines it reads
         learned = learn_shapes(sample)
         if not learned:
             return score
-        fits = share(sample, any_of((*learned, *PYTHON)))
-        if not share(sample, _PY_EVIDENCE):
-            return score
-        return max(score, 0.85 * fits)
+        return max(score, 0.85 * share(sample, any_of((*learned, *PYTHON))))
