@@ -36,7 +36,7 @@ from analyzer.ingest.wrappers import (
 )
 from analyzer.jsonutil import read_json_objects, string_field
 from analyzer.model import UTC_US
-from analyzer.parsers.base import share
+from analyzer.parsers.base import SNIFF_CHARS, python_regex, share
 from analyzer.regex import ascii_classes
 from analyzer.timeparse import DEFAULT_TZ, epoch_s_to_utc, iso_to_utc, read_times
 
@@ -84,7 +84,7 @@ def unwrap(lines: pl.DataFrame, options: UnwrapOptions | None = None) -> list[Vi
     frame = lines.with_columns(
         pl.lit(None, dtype=UTC_US).alias("shipper_ts"), pl.lit(None, dtype=pl.String).alias("stream")
     )
-    if frame.height and frame["text"].str.contains("\x1b", literal=True).any():
+    if _has_line(frame, "\x1b", literal=True):
         frame = frame.with_columns(pl.col("text").str.replace_all(ANSI, ""))
     view = View(frame)
     view = _envelopes(view)
@@ -241,8 +241,8 @@ def _label(labels: pl.Expr) -> pl.Expr:
 def _paste_marks(view: View) -> View:
     """Quote marks (nested too), line numbers that count up, the indentation every line shares, and the
     shell command the paste starts with."""
-    banners = view.lines["text"].str.contains(ascii_classes(NPM_BANNER))
-    if banners.any():
+    if _has_line(view.lines, ascii_classes(NPM_BANNER)):
+        banners = view.lines["text"].str.contains(ascii_classes(NPM_BANNER))
         # npm's "> name@version script" and the "> command" under it are npm's, not the app's log
         command = banners.shift(1, fill_value=False) & view.lines["text"].str.starts_with("> ")
         view = View(
@@ -256,8 +256,8 @@ def _paste_marks(view: View) -> View:
     if numbered is not None:
         view = View(numbered, [*view.wrappers, "line-numbers"], view.shipper_time)
     view = _dedent(view)
-    prompts = view.lines["text"].str.contains(ascii_classes(PROMPT))
-    if prompts.any():
+    if _has_line(view.lines, ascii_classes(PROMPT)):
+        prompts = view.lines["text"].str.contains(ascii_classes(PROMPT))
         view = View(view.lines.filter(~prompts), [*view.wrappers, "shell-prompt"], view.shipper_time)
     return view
 
@@ -284,9 +284,14 @@ def _terminal_wrap(view: View) -> View | None:
     frame = view.lines
     if frame.height < 3:
         return None
-    width = frame["text"].str.len_chars()
-    widest = int(width.max() or 0)  # type: ignore[arg-type]
-    candidates = (width == widest).arg_true().to_list()
+    if frame.height <= _FEW_LINES:  # a polars call costs more than a few hundred len()
+        widths = [len(text) for text in frame["text"].to_list()]
+        widest = max(widths)
+        candidates = [i for i, width in enumerate(widths) if width == widest]
+    else:
+        width = frame["text"].str.len_chars()
+        widest = int(width.max() or 0)  # type: ignore[arg-type]
+        candidates = (width == widest).arg_true().to_list()
     if widest < _WRAP_MIN or len(candidates) < 2:
         return None
     texts = frame["text"]
@@ -430,6 +435,27 @@ def _join_partial(frame: pl.DataFrame) -> pl.DataFrame:
 def _strip(frame: pl.DataFrame, layer: Prefix) -> pl.DataFrame:
     parts = pl.col("text").str.extract_groups(ascii_classes(layer.pattern)).struct.field("rest")
     return frame.with_columns(pl.coalesce(parts, pl.col("text")).alias("text"))
+
+
+#: Frames up to this many lines, all of them at most ``SNIFF_CHARS`` long, are searched in Python: a
+#: polars call costs more than the search, and on lines that short Python's ``re`` cannot take long.
+_FEW_LINES = 1000
+
+
+def _has_line(frame: pl.DataFrame, pattern: str, *, literal: bool = False) -> bool:
+    """Whether some line of ``frame`` contains ``pattern`` (a polars regex, or a literal string)."""
+    if not frame.height:
+        return False
+    if frame.height <= _FEW_LINES:
+        texts = frame["text"].to_list()
+        if all(text is None or len(text) <= SNIFF_CHARS for text in texts):
+            present = [text for text in texts if text]
+            if literal:
+                return any(pattern in text for text in present)
+            quick = python_regex(pattern)
+            if quick is not None:
+                return quick.count(present) > 0
+    return bool(frame["text"].str.contains(pattern, literal=literal).any())
 
 
 def _groups(pattern: str) -> list[str]:
