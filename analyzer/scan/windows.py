@@ -116,7 +116,8 @@ class WindowCache:
         self._path(key).unlink(missing_ok=True)
 
     def store(self, key: str, result: WindowResult, files: dict[str, str]) -> None:
-        """Keep ``result``; ``files`` maps the paths it shows to their cache keys (see :meth:`load`).
+        """Keep ``result``; ``files`` maps paths to their cache keys (see :meth:`load`): those the result
+        shows are kept with it.
 
         Written to a private temporary file, flushed to disk, then renamed into place: a reader sees the
         old result or the new one, never half of one.
@@ -128,7 +129,7 @@ class WindowCache:
             "version": __version__,
             "code": code_digest("analyse"),
             "key": key,
-            "files": files,
+            "files": {path: files[path] for path in sorted(_shown_paths(result)) if path in files},
             "result": result_to_json(result),
         }
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{os.getpid()}-")
@@ -141,6 +142,15 @@ class WindowCache:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def _shown_paths(result: WindowResult) -> set[str]:
+    """The file paths a result names (those :func:`_rename` renames)."""
+    paths: set[str] = set()
+    for wf in result.findings:
+        paths.update(wf.sources)
+        paths.update(e.path for e in wf.finding.evidence if e.path)
+    return paths
 
 
 def _rename(result: WindowResult, renamed: dict[str, str]) -> None:
