@@ -178,16 +178,44 @@ def share(sample: list[str], pattern: str) -> float:
     """Fraction of the sample lines that match ``pattern`` (a polars regex, searched).
 
     A sample is a few dozen lines, where a polars call costs more than the matching: the pattern runs in
-    Python's ``re`` when it has the same meaning there (almost always), else in polars.
+    Python's ``re`` when it has the same meaning there (almost always), else in polars. Every sniffer is
+    asked about the same sample: the lines cut to size and joined are kept for the latest sample, with
+    the answers already given for it.
     """
     if not sample:
         return 0.0
+    memo = _memo_for(sample)
+    hits = memo.hits.get(pattern)
+    if hits is None:
+        quick = python_regex(pattern)
+        if quick is not None:
+            hits = quick.count(memo.lines, memo.joined)
+        else:
+            hits = int(pl.Series(memo.lines, dtype=pl.String).str.contains(pattern).sum() or 0)
+        memo.hits[pattern] = hits
+    return hits / len(memo.lines)
+
+
+@dataclass
+class _SampleMemo:
+    sample: list[str]
+    size: int
+    lines: list[str]
+    joined: str
+    hits: dict[str, int] = field(default_factory=dict)
+
+
+_MEMO: list[_SampleMemo] = []
+
+
+def _memo_for(sample: list[str]) -> _SampleMemo:
+    """What is kept for ``sample`` (the same list object, its length unchanged), else a fresh memo."""
+    if _MEMO and _MEMO[0].sample is sample and _MEMO[0].size == len(sample):
+        return _MEMO[0]
     lines = [line[:SNIFF_CHARS] for line in sample]
-    quick = python_regex(pattern)
-    if quick is not None:
-        return quick.count(lines) / len(lines)
-    hits = pl.Series(lines, dtype=pl.String).str.contains(pattern).sum()
-    return float(hits or 0) / len(lines)
+    memo = _SampleMemo(sample, len(sample), lines, "\n".join(lines))
+    _MEMO[:] = [memo]
+    return memo
 
 
 def python_regex(pattern: str) -> Matcher | None:

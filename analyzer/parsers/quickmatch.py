@@ -35,11 +35,21 @@ class Matcher:
         #: (strings one of which a match needs, search) for each part of the pattern
         self.tests = tests
 
-    def count(self, lines: list[str]) -> int:
-        """How many of ``lines`` ``re.search(pattern, line)`` finds a match in."""
-        joined = "\n".join(lines)
+    def count(self, lines: list[str], joined: str | None = None) -> int:
+        """How many of ``lines`` ``re.search(pattern, line)`` finds a match in (``joined``: the lines
+        joined by line feeds, when the caller has it already)."""
+        if joined is None:
+            joined = "\n".join(lines)
         # a part whose needed strings are in none of the lines is searched in none of them
-        live = [find for needed, find in self.tests if not needed or any(t in joined for t in needed)]
+        live: list[Search] = []
+        for needed, find in self.tests:
+            if needed:
+                for text in needed:
+                    if text in joined:
+                        break
+                else:
+                    continue
+            live.append(find)
         if not live:
             return 0
         if len(live) == 1:
