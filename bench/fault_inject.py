@@ -11,7 +11,7 @@ round after round, faults are injected and the scan is run again as a user would
 (``changed`` counts the scans during which copytruncate rotated a file: their data changed under them.)
 
 Faults: ``kill`` (SIGKILL of the scan at a random moment, its workers checked gone, then a rescan),
-``corrupt`` (a random part, manifest or window result of the cache flipped, cut, emptied, deleted,
+``corrupt`` (a random part, pack, manifest or window result of the cache flipped, cut, emptied, deleted,
 replaced with garbage, or swapped with another of its kind), ``copytruncate`` (logrotate's copytruncate
 of a live file while a scan runs; after it, a scan with the cache must report what a scan without one
 reports on the rotated archive), ``concurrent`` (three scans at once on one cache), ``fullfs`` (the cache
@@ -136,6 +136,7 @@ def fault_kill(rng: random.Random, archive: Path, cache: Path, work: Path, clean
 def _cache_files(cache: Path) -> dict[str, list[Path]]:
     return {
         "part": sorted(cache.glob("*/*/part-*.parquet")),
+        "pack": sorted(cache.glob("packs/*/*.parquet")),
         "manifest": sorted(cache.glob("*/*/manifest.json")),
         "window": sorted(cache.glob("windows/*/*.json")),
     }
@@ -284,6 +285,10 @@ def main() -> None:
         "--faults", default=",".join(FAULTS), help="comma-separated subset of " + ", ".join(FAULTS)
     )
     ap.add_argument("--lines", type=int, default=30_000, help="access lines of the generated archive")
+    ap.add_argument(
+        "--small-files", type=int, default=200,
+        help="small logs added beside it (parsed many at a time: their cache entries share packs)",
+    )  # fmt: skip
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--work", type=Path, default=None, help="working folder (default: a temporary one)")
     args = ap.parse_args()
@@ -294,6 +299,10 @@ def main() -> None:
     archive = work / "archive"
     if not archive.exists():
         generate(archive, lines=args.lines, days=3, seed=args.seed)
+        if args.small_files:
+            from bench_many_files import generate as generate_small
+
+            generate_small(archive / "small", args.small_files, 20, days=3, seed=args.seed)
     clean_run = scan(archive, None, work / "clean.json")
     assert clean_run.code == 0 and clean_run.report is not None, clean_run.stderr
     clean = clean_run.report

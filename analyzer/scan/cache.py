@@ -11,7 +11,11 @@ Identity`): a file that changed between the index and the parse is stored under 
 and one that changed while it was read is used once and never cached — an entry's content always matches
 its identity.
 
-Layout: ``<root>/<key[:2]>/<key>/manifest.json`` plus ``part-NNNNN.parquet``. Entries are written in a
+Layout: ``<root>/<key[:2]>/<key>/manifest.json`` plus ``part-NNNNN.parquet``. Small files parsed many at a
+time share one part, a *pack* (``<root>/packs/<sha[:2]>/<sha256>.parquet``, named after its bytes' hash):
+each member's manifest names the pack and the member's id in the pack's ``file`` column, so a folder of
+thousands of small logs costs a few Parquet writes, not thousands. A pack lives while an entry lists it
+(``<sha256>.members`` beside it names the entries written with it, for pruning). Entries are written in a
 private staging folder (named after the writing process, so a killed scan's leftovers are recognised and
 removed) and renamed into place, so concurrent workers (or two scans) never see half an entry. Manifests
 carry their key and a checksum, parts their SHA-256 and size; a manifest is checked when it is loaded, a
@@ -39,11 +43,16 @@ from analyzer import __version__
 from analyzer.ingest import InputInfo
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from analyzer.ingest import ReadOptions
 
 #: Bump when the layout of entries changes.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 MANIFEST = "manifest.json"
+#: The folder of packs under the cache root, and the suffix of the list of entries written with a pack.
+PACKS = "packs"
+MEMBERS_SUFFIX = ".members"
 #: Bytes of the start of a file hashed into its identity.
 FINGERPRINT_BYTES = 64 * 1024
 
@@ -116,6 +125,10 @@ class Part:
     max_ts: datetime | None
     sha256: str = ""
     bytes: int = 0
+    #: A file packed with others: the pack's path under the cache root and the member's id in the pack's
+    #: ``file`` column (``name`` is then empty; ``sha256`` and ``bytes`` are the pack's).
+    pack: str = ""
+    member: str = ""
 
 
 @dataclass
@@ -155,6 +168,8 @@ class Manifest:
                     "max_ts": _iso(p.max_ts),
                     "sha256": p.sha256,
                     "bytes": p.bytes,
+                    "pack": p.pack,
+                    "member": p.member,
                 }
                 for p in self.parts
             ],
@@ -178,6 +193,8 @@ class Manifest:
                     _parse_ts(p["max_ts"]),
                     p["sha256"],
                     p["bytes"],
+                    p.get("pack", ""),
+                    p.get("member", ""),
                 )
                 for p in data["parts"]
             ],
@@ -232,6 +249,10 @@ class Cache:
     def entry_dir(self, key: str) -> Path:
         return self.root / key[:2] / key
 
+    def part_path(self, key: str, part: Part) -> Path:
+        """Where a part of entry ``key`` is: in the entry's folder, or the pack it shares."""
+        return self.root / part.pack if part.pack else self.entry_dir(key) / part.name
+
     def load(self, key: str) -> Manifest | None:
         """The entry's manifest, verified (format, key, checksum, each part present with its size).
 
@@ -259,13 +280,17 @@ class Cache:
             self._drop(key, f"manifest malformed ({exc.__class__.__name__})")
             return None
         for part in manifest.parts:
+            where = self.part_path(key, part)
+            if not _inside(where, self.root):
+                self._drop(key, "manifest names a part outside the cache")
+                return None
             try:
-                size = (folder / part.name).stat().st_size
+                size = where.stat().st_size
             except OSError:
-                self._drop(key, f"{part.name} is missing")
+                self._drop(key, f"{where.name} is missing")
                 return None
             if size != part.bytes:
-                self._drop(key, f"{part.name} has {size} bytes, {part.bytes} were written")
+                self._drop(key, f"{where.name} has {size} bytes, {part.bytes} were written")
                 return None
         touch(path)
         return manifest
@@ -291,14 +316,19 @@ class Cache:
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=f".stage-{os.getpid()}-{key[:8]}-", dir=self.root))
 
-    def commit(self, staging: Path, manifest: Manifest) -> None:
-        """Write the manifest and move the entry into place atomically (an intact entry already there wins)."""
+    def commit(self, staging: Path, manifest: Manifest, *, sync: bool = True) -> None:
+        """Write the manifest and move the entry into place atomically (an intact entry already there wins).
+
+        ``sync``: flush it to disk first. A manifest cut short by a crash fails its checksum and is parsed
+        again, so members of a pack (flushed itself) skip it: thousands of flushes cost seconds.
+        """
         data = json.dumps(manifest.to_json(), indent=1)
         fd = os.open(staging / MANIFEST, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
         target = self.entry_dir(manifest.key)
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if target.exists() and self.load(manifest.key) is not None:
@@ -308,6 +338,44 @@ class Cache:
             staging.rename(target)
         except OSError:  # committed by another process in between: keep theirs
             shutil.rmtree(staging, ignore_errors=True)
+
+    def store_pack(self, write: Callable[[Path], None]) -> tuple[str, str, int]:
+        """A pack written by ``write`` (to the path it is given), flushed and moved into place under its
+        hash: (its path under the root, its SHA-256, its size)."""
+        staging = self.staging("pack")
+        try:
+            path = staging / "pack.parquet"
+            write(path)
+            path.chmod(0o600)
+            with path.open("rb") as fh:
+                os.fsync(fh.fileno())
+            sha256 = file_sha256(path)
+            size = path.stat().st_size
+            name = f"{PACKS}/{sha256[:2]}/{sha256}.parquet"
+            target = self.root / name
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                if target.stat().st_size == size:  # the same bytes are there already (a pack is its hash)
+                    return name, sha256, size
+            path.replace(target)
+            return name, sha256, size
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def record_members(self, pack: str, keys: list[str]) -> None:
+        """Note the entries written with a pack (pruning removes a pack once none of them is left)."""
+        path = (self.root / pack).with_suffix(MEMBERS_SUFFIX)
+        known: list[str] = []
+        with contextlib.suppress(OSError, ValueError):
+            known = list(json.loads(path.read_text(encoding="utf-8")))
+        tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+        tmp.write_text(json.dumps(sorted(set(known) | set(keys))), encoding="utf-8")
+        tmp.replace(path)
+
+    def drop_pack(self, pack_path: Path) -> None:
+        """Remove a pack found damaged: the entries that list it are dropped when next loaded."""
+        if _inside(pack_path, self.root / PACKS):
+            pack_path.unlink(missing_ok=True)
 
     def clean_stale(self) -> list[str]:
         """Remove staging and trash folders left by scans that were killed; return their names."""
@@ -332,6 +400,11 @@ class Cache:
                 shutil.rmtree(trash, ignore_errors=True)
                 removed.append(trash.name)
         return removed
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` lies under ``folder`` (a manifest cannot point a read elsewhere)."""
+    return ".." not in path.parts and path.is_relative_to(folder)
 
 
 def touch(path: Path) -> None:

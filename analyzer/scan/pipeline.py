@@ -297,7 +297,7 @@ def _cached_windows(
     paths = {f.key: f.display for f in files}
     todo, done, keys = [], [], {}
     for task in tasks:
-        part_keys = [f"{Path(p.path).parent.name}/{Path(p.path).name}" for p in task.parts]
+        part_keys = [f"{Path(p.path).parent.name}/{Path(p.path).name}#{p.member}" for p in task.parts]
         key = keys[task.index] = window_key(task, part_keys, rules_hash)
         cached = windows_cache.load(key, paths)
         if cached is None:
@@ -399,11 +399,12 @@ def _planned_parts(files: list[FileEntry], manifests: dict[str, Manifest], cache
     out = []
     for f in files:
         manifest = manifests[f.key]
-        folder = cache.entry_dir(f.key)
         for part in manifest.parts:
             if part.min_ts is None or part.max_ts is None:
                 continue
-            ref = PartRef(str(folder / part.name), f.display, f.order, part.sha256, f.key)
+            ref = PartRef(
+                str(cache.part_path(f.key, part)), f.display, f.order, part.sha256, f.key, part.member
+            )
             out.append(PlannedPart(ref, part.min_ts, part.max_ts, part.rows))
     return out
 
@@ -454,15 +455,27 @@ def _commands(
         incident.command = analyze_command(incident, files, margin, extra)
 
 
+#: Files named one by one in the notes on damaged cache entries of one cause; more are counted.
+_NAMED = 3
+
+
 def _cache_notes(
     cache: Cache, windows_cache: WindowCache | None, index: ArchiveIndex, files: list[FileEntry]
 ) -> list[str]:
     """What was found damaged in the cache and rebuilt (said on stderr: the report is the same)."""
     names = {f.key: f.display for f in files} | {k: m.display for k, m in index.cached.items()}
-    notes = [
-        f"cache entry of {names.get(key, key)} was damaged ({why}): parsed again"
-        for key, why in cache.damaged.items()
-    ]
+    by_reason: dict[str, list[str]] = {}
+    for key, why in cache.damaged.items():
+        by_reason.setdefault(why, []).append(names.get(key, key))
+    notes: list[str] = []
+    for why, shown in by_reason.items():
+        if len(shown) <= _NAMED:
+            notes.extend(f"cache entry of {name} was damaged ({why}): parsed again" for name in shown)
+        else:  # the members of one damaged pack: one line, not hundreds
+            first = ", ".join(sorted(shown)[:_NAMED])
+            notes.append(
+                f"cache entries of {len(shown)} files were damaged ({why}): parsed again ({first}, …)"
+            )
     if windows_cache is not None and windows_cache.damaged:
         notes.append(f"{len(windows_cache.damaged)} cached window result(s) were damaged: analysed again")
     return notes
@@ -502,7 +515,9 @@ def _fill_evidence(
         if not folder.is_dir():
             continue  # a cache this machine cannot see (a cluster's): the parsed message stays
         for part in manifests[f.key].parts:
-            ref = PartRef(str(folder / part.name), f.display, f.order, part.sha256, f.key)
+            ref = PartRef(
+                str(cache.part_path(f.key, part)), f.display, f.order, part.sha256, f.key, part.member
+            )
             rows = (
                 verified_scan(ref)
                 .filter(pl.col("line").is_in(sorted(lines)))

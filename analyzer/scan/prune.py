@@ -17,11 +17,20 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from analyzer.scan.cache import CACHE_FORMAT, MANIFEST, Cache, code_digest
+from analyzer.scan.cache import (
+    CACHE_FORMAT,
+    MANIFEST,
+    MEMBERS_SUFFIX,
+    PACKS,
+    STALE_SECONDS,
+    Cache,
+    code_digest,
+)
 
 #: The cache's size cap by default, in bytes (``WSDIAG_CACHE_MAX_BYTES`` overrides it).
 DEFAULT_MAX_BYTES = 2 * 1024**3
@@ -41,7 +50,7 @@ class Entry:
     """One cache entry: a parsed file's folder or a window's result."""
 
     path: Path
-    kind: Literal["file", "window"]
+    kind: Literal["file", "window", "pack"]
     bytes: int
     #: Last use (modification time: written, or touched by a hit), seconds since the epoch.
     used: float
@@ -87,6 +96,8 @@ def usage(root: Path, *, used_since: float | None = None) -> Usage:
     found = Usage(root)
     if not root.is_dir():
         return found
+    shares, orphans = _packs(root)
+    found.entries.extend(orphans)
     file_code, window_code = code_digest(), code_digest("analyse")
     for prefix in _children(root):
         if not _PREFIX.fullmatch(prefix.name):
@@ -97,7 +108,7 @@ def usage(root: Path, *, used_since: float | None = None) -> Usage:
                 continue
             used = _mtime(manifest)
             current = (used_since is not None and used >= used_since) or _written_by(manifest, file_code)
-            size = sum(_size(p) for p in _children(folder))
+            size = sum(_size(p) for p in _children(folder)) + shares.get(folder.name, 0)
             found.entries.append(Entry(folder, "file", size, used, current))
     for prefix in _children(root / _WINDOWS):
         if not _PREFIX.fullmatch(prefix.name):
@@ -140,14 +151,52 @@ def prune(root: Path, *, max_bytes: int, keep_since: float | None = None) -> Pru
             done.removed, done.freed = done.removed + 1, done.freed + entry.bytes
         else:
             left.append(entry)
+    _, orphans = _packs(root)  # packs whose last entry went just now
+    for entry in orphans:
+        if _remove(cache, entry):
+            done.freed += entry.bytes
     done.left, done.left_bytes = len(left), sum(e.bytes for e in left)
     return done
+
+
+def _packs(root: Path) -> tuple[dict[str, int], list[Entry]]:
+    """Each pack's bytes shared out among the entries still there that were written with it (entry key →
+    bytes), and the packs no entry is left for (a pack without its list of entries is one only once it is
+    older than a killed scan's leftovers)."""
+    shares: dict[str, int] = {}
+    orphans: list[Entry] = []
+    for prefix in _children(root / PACKS):
+        if not _PREFIX.fullmatch(prefix.name):
+            continue
+        for pack in _children(prefix):
+            if pack.suffix != ".parquet" or not _KEY.fullmatch(pack.stem):
+                continue
+            listed = _json_list(pack.with_suffix(MEMBERS_SUFFIX))
+            alive = [k for k in listed or [] if _KEY.fullmatch(k) and (root / k[:2] / k / MANIFEST).is_file()]
+            size = _size(pack) + _size(pack.with_suffix(MEMBERS_SUFFIX))
+            if alive:
+                for key in alive:
+                    shares[key] = shares.get(key, 0) + size // len(alive)
+            elif listed is not None or _mtime(pack) < time.time() - STALE_SECONDS:
+                orphans.append(Entry(pack, "pack", size, _mtime(pack), False))
+    return shares, orphans
+
+
+def _json_list(path: Path) -> list[str] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return [str(k) for k in data] if isinstance(data, list) else None
 
 
 def _remove(cache: Cache, entry: Entry) -> bool:
     try:
         if entry.kind == "file":
             cache.discard(entry.path.name)  # moved aside first: a running scan never reads half of it
+        elif entry.kind == "pack":
+            entry.path.with_suffix(MEMBERS_SUFFIX).unlink(missing_ok=True)
+            entry.path.unlink(missing_ok=True)
         else:
             entry.path.unlink(missing_ok=True)
     except OSError:

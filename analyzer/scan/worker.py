@@ -151,9 +151,14 @@ def parse_files(work: ParseTask | ParseBatch) -> list[Manifest]:
                 job.manifest.lines = raw.lines.height
                 read.append(job)
                 texts.append((job.ref, raw))
+        packed = len(read) >= PACK_MIN_FILES
         for job, (inputs, frames) in zip(read, parse_texts(texts, work.tasks[0].read), strict=True):
-            job.store(inputs, frames)
-        out.extend(job.commit() for job in jobs)
+            job.store(inputs, frames, keep=packed)
+        if packed:
+            _write_pack(read)
+        out.extend(job.commit(sync=not packed) for job in jobs)
+        if packed:
+            _record_members(read, out)
     except BaseException:
         for job in jobs:
             job.abandon()
@@ -176,15 +181,20 @@ class _FileJob:
         self.identity = Identity(head_bytes=FINGERPRINT_BYTES)
         self.staging = self.cache.staging(entry.key)
         self.error: str | None = None
+        #: Timed events waiting for the pack (see :func:`_write_pack`).
+        self.events: pl.DataFrame | None = None
 
-    def store(self, inputs: list[InputInfo], frames: list[pl.DataFrame]) -> None:
-        """Keep one block's results: its inputs folded into the file's, its timed events as a part."""
+    def store(self, inputs: list[InputInfo], frames: list[pl.DataFrame], *, keep: bool = False) -> None:
+        """Keep one block's results: its inputs folded into the file's, its timed events as a part (or,
+        with ``keep``, in :attr:`events` until they are written into a pack with other files')."""
         for info in inputs:
             _merge_input(self.merged, info)
         events = concat_events(frames)
         self.manifest.undated += events["ts"].null_count()
         events = events.filter(pl.col("ts").is_not_null()).sort("ts", maintain_order=True)
-        if events.height:
+        if keep:
+            self.events = events
+        elif events.height:
             name = f"part-{len(self.manifest.parts):05d}.parquet"
             self.manifest.parts.append(_write_part(events, self.staging / name))
 
@@ -198,7 +208,7 @@ class _FileJob:
     def abandon(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
 
-    def commit(self) -> Manifest:
+    def commit(self, *, sync: bool = True) -> Manifest:
         """The manifest of what was read, committed to the cache when something readable came out."""
         manifest, identity, task = self.manifest, self.identity, self.task
         if self.error is not None:
@@ -230,7 +240,7 @@ class _FileJob:
             readable[0].notes.append(
                 f"{manifest.undated} event(s) carry no time: scan cannot place them in a window"
             )
-        self.cache.commit(self.staging, manifest)
+        self.cache.commit(self.staging, manifest, sync=sync)
         return manifest
 
 
@@ -238,6 +248,67 @@ class _FileJob:
 CHANGED_NOTE = (
     "the file changed while it was read (truncated or written to): what was read is used, not cached"
 )
+
+
+#: A batch of at least this many small files writes one pack for all their events (see
+#: :mod:`analyzer.scan.cache`); fewer gain nothing from it.
+PACK_MIN_FILES = 32
+#: Rows of a pack's row groups: a pack is sorted by time, so a window's read skips most of them.
+PACK_ROW_GROUP_ROWS = 4096
+
+
+def _write_pack(jobs: list[_FileJob]) -> None:
+    """Write the kept events of ``jobs`` as one pack and give each job's manifest its part of it.
+
+    Each member's rows carry the member's id (its place in the batch) in the ``file`` column, which a
+    reader replaces with the path it shows anyway; the pack is sorted by time (stably: each member's rows
+    keep their order) so that row groups cover short spans.
+    """
+    members = [(str(i), job) for i, job in enumerate(jobs) if job.events is not None and job.events.height]
+    if not members:
+        return
+    pack = pl.concat(
+        [
+            job.events.with_columns(pl.lit(member).alias("file"))
+            for member, job in members
+            if job.events is not None
+        ],
+        how="vertical",
+    ).sort("ts", maintain_order=True)
+    cache = members[0][1].cache
+    name, sha256, size = cache.store_pack(
+        lambda path: pack.write_parquet(
+            path, compression="lz4", row_group_size=PACK_ROW_GROUP_ROWS, statistics=True
+        )
+    )
+    for member, job in members:
+        events = job.events
+        assert events is not None
+        job.manifest.parts.append(
+            Part(
+                "",
+                events.height,
+                events["ts"].min(),  # type: ignore[arg-type]
+                events["ts"].max(),  # type: ignore[arg-type]
+                sha256=sha256,
+                bytes=size,
+                pack=name,
+                member=member,
+            )
+        )
+        job.events = None
+
+
+def _record_members(jobs: list[_FileJob], manifests: list[Manifest]) -> None:
+    """List, beside each pack, the entries committed with it (for pruning)."""
+    packs: dict[str, list[str]] = {}
+    for manifest in manifests:
+        for part in manifest.parts:
+            if part.pack:
+                packs.setdefault(part.pack, []).append(manifest.key)
+    if packs and jobs:
+        for name, keys in packs.items():
+            jobs[0].cache.record_members(name, keys)
 
 
 def _write_part(events: pl.DataFrame, path: Path) -> Part:
@@ -287,6 +358,8 @@ class PartRef:
     sha256: str = ""
     #: The cache entry the part belongs to (dropped and rebuilt when the part fails verification).
     key: str = ""
+    #: In a pack: the member's id in its ``file`` column (the pack holds other files' rows too).
+    member: str = ""
 
 
 @dataclass(frozen=True)
@@ -419,15 +492,19 @@ def read_rows(parts: tuple[PartRef, ...], low: datetime, high: datetime) -> pl.D
         shown = pl.DataFrame(
             {
                 _PART: [part.path for part in ordered],
+                _MEMBER: [part.member for part in ordered],
                 "_shown": [part.display for part in ordered],
                 "_seq": pl.Series(range(len(ordered)), dtype=pl.UInt32),
             }
         )
+        packs = sorted({part.path for part in ordered if part.member})
+        member = pl.when(pl.col(_PART).is_in(packs)).then(pl.col("file")).otherwise(pl.lit(""))
         rows = (
             pl.scan_parquet(paths, include_file_paths=_PART, glob=False)
             .filter((pl.col("ts") >= low) & (pl.col("ts") < high))
             .with_row_index("_row")
-            .join(shown.lazy(), on=_PART, how="inner")
+            .with_columns(member.alias(_MEMBER))
+            .join(shown.lazy(), on=[_PART, _MEMBER], how="inner")
             .sort("_seq", "_row")
             .with_columns(pl.col("_shown").alias("file"))
             .select(*WINDOW_COLUMNS, pl.lit(None, dtype=pl.String).alias("raw"))
@@ -438,8 +515,9 @@ def read_rows(parts: tuple[PartRef, ...], low: datetime, high: datetime) -> pl.D
         raise CacheDamaged(key, f"a part cannot be read as events ({type(exc).__name__})") from exc
 
 
-#: The column of a multi-file scan that tells which part a row came from.
+#: The columns of a multi-file scan that tell which part (and which member of a pack) a row came from.
 _PART = "_part"
+_MEMBER = "_member"
 
 
 #: Parts already checked by this process: (path, inode, size, mtime) → their bytes' hash.
@@ -456,16 +534,23 @@ def verify_part(part: PartRef) -> None:
     stamp = (part.path, st.st_ino, st.st_size, st.st_mtime_ns)
     if _VERIFIED.get(stamp) == part.sha256:
         return
-    data = verified_bytes(path, sha256=part.sha256, key=part.key)
-    if dict(pl.scan_parquet(io.BytesIO(data)).collect_schema()) != dict(SCHEMA):
-        raise CacheDamaged(part.key, f"{path.name} does not hold the event table")
+    try:
+        data = verified_bytes(path, sha256=part.sha256, key=part.key)
+        if dict(pl.scan_parquet(io.BytesIO(data)).collect_schema()) != dict(SCHEMA):
+            raise CacheDamaged(part.key, f"{path.name} does not hold the event table")
+    except CacheDamaged:
+        if part.member:  # a damaged pack: every entry that lists it is dropped when next loaded
+            Cache(path.parent.parent.parent).drop_pack(path)
+        raise
     _VERIFIED[stamp] = part.sha256
 
 
 def verified_scan(part: PartRef) -> pl.LazyFrame:
-    """A lazy scan of one part, its bytes checked against the recorded hash first."""
+    """A lazy scan of one part (of one member's rows, in a pack), its bytes checked against the recorded
+    hash first."""
     verify_part(part)
-    return pl.scan_parquet(Path(part.path))
+    scan = pl.scan_parquet(Path(part.path), glob=False)
+    return scan.filter(pl.col("file") == part.member) if part.member else scan
 
 
 def window_rows(task: WindowTask, rows: pl.DataFrame) -> pl.DataFrame:
