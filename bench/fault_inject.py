@@ -167,7 +167,7 @@ def _corrupt_one(rng: random.Random, cache: Path) -> str:
         target.rename(tmp)
         other.rename(target)
         tmp.rename(other)
-    if kind == "part" and rng.random() < 0.7:
+    if kind in ("part", "pack") and rng.random() < 0.7:
         shutil.rmtree(cache / "windows", ignore_errors=True)  # so that the part is read again
     return f"{how} {kind} {target.relative_to(cache)}"
 
