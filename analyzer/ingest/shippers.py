@@ -465,7 +465,7 @@ def _groups(pattern: str) -> list[str]:
 def _share(frame: pl.DataFrame | list[str], pattern: str, *, header: str | None = None) -> float:
     """Share of the first non-blank lines (tool headers left out) that match ``pattern``."""
     texts = _sample(frame) if isinstance(frame, pl.DataFrame) else frame
-    if header is not None:
+    if header is not None and share(texts, ascii_classes(header)):  # some line is a header: leave those out
         texts = [t for t in texts if not share([t], ascii_classes(header))]
     return share(texts, ascii_classes(pattern))
 
