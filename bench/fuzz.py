@@ -319,6 +319,11 @@ def _worker(seed: int, slot: int, stride: int, first: int, crashes: str, queue: 
         index += stride
 
 
+#: A poll of the parallel campaign's results that returns this much later than asked means the campaign
+#: was stopped, not that an input hangs.
+_STALL = 10.0
+
+
 def parallel(
     *, inputs: int, minutes: float | None, seed: int, crashes: Path, workers: int, timeout: float
 ) -> dict:
@@ -345,7 +350,7 @@ def parallel(
     for slot in range(workers):
         launch(slot, slot)
     deadline = time.monotonic() + minutes * 60 if minutes else None
-    started = time.monotonic()
+    started = last_poll = time.monotonic()
     try:
         while (deadline is None and counts["tried"] < inputs) or (
             deadline is not None and time.monotonic() < deadline
@@ -354,6 +359,15 @@ def parallel(
                 message = results.get(timeout=1.0)
             except queues.Empty:
                 message = None
+            now = time.monotonic()
+            if now - last_poll > _STALL:
+                # this process was stopped (SIGSTOP, a suspended machine) with its workers: the time it
+                # stood still is no input's
+                gap = now - last_poll
+                running = {slot: (index, since + gap) for slot, (index, since) in running.items()}
+                if deadline is not None:
+                    deadline += gap
+            last_poll = now
             if message and message[0] == "start":
                 running[message[1]] = (message[2], time.monotonic())
             elif message:
