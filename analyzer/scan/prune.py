@@ -110,15 +110,10 @@ def usage(root: Path, *, used_since: float | None = None) -> Usage:
             current = (used_since is not None and used >= used_since) or _written_by(manifest, file_code)
             size = sum(_size(p) for p in _children(folder)) + shares.get(folder.name, 0)
             found.entries.append(Entry(folder, "file", size, used, current))
-    for prefix in _children(root / _WINDOWS):
-        if not _PREFIX.fullmatch(prefix.name):
-            continue
-        for result in _children(prefix):
-            if result.suffix != ".json" or not _KEY.fullmatch(result.stem):
-                continue
-            used = _mtime(result)
-            current = (used_since is not None and used >= used_since) or _written_by(result, window_code)
-            found.entries.append(Entry(result, "window", _size(result), used, current))
+    for result in _keyed_files(root / _WINDOWS, ".json"):
+        used = _mtime(result)
+        current = (used_since is not None and used >= used_since) or _written_by(result, window_code)
+        found.entries.append(Entry(result, "window", _size(result), used, current))
     return found
 
 
@@ -165,21 +160,27 @@ def _packs(root: Path) -> tuple[dict[str, int], list[Entry]]:
     older than a killed scan's leftovers)."""
     shares: dict[str, int] = {}
     orphans: list[Entry] = []
-    for prefix in _children(root / PACKS):
-        if not _PREFIX.fullmatch(prefix.name):
-            continue
-        for pack in _children(prefix):
-            if pack.suffix != ".parquet" or not _KEY.fullmatch(pack.stem):
-                continue
-            listed = _json_list(pack.with_suffix(MEMBERS_SUFFIX))
-            alive = [k for k in listed or [] if _KEY.fullmatch(k) and (root / k[:2] / k / MANIFEST).is_file()]
-            size = _size(pack) + _size(pack.with_suffix(MEMBERS_SUFFIX))
-            if alive:
-                for key in alive:
-                    shares[key] = shares.get(key, 0) + size // len(alive)
-            elif listed is not None or _mtime(pack) < time.time() - STALE_SECONDS:
-                orphans.append(Entry(pack, "pack", size, _mtime(pack), False))
+    for pack in _keyed_files(root / PACKS, ".parquet"):
+        listed = _json_list(pack.with_suffix(MEMBERS_SUFFIX))
+        alive = [k for k in listed or [] if _KEY.fullmatch(k) and (root / k[:2] / k / MANIFEST).is_file()]
+        size = _size(pack) + _size(pack.with_suffix(MEMBERS_SUFFIX))
+        if alive:
+            for key in alive:
+                shares[key] = shares.get(key, 0) + size // len(alive)
+        elif listed is not None or _mtime(pack) < time.time() - STALE_SECONDS:
+            orphans.append(Entry(pack, "pack", size, _mtime(pack), False))
     return shares, orphans
+
+
+def _keyed_files(folder: Path, suffix: str) -> list[Path]:
+    """The files ``<folder>/<xx>/<key><suffix>`` (what else is there is not the cache's)."""
+    return [
+        path
+        for prefix in _children(folder)
+        if _PREFIX.fullmatch(prefix.name)
+        for path in _children(prefix)
+        if path.suffix == suffix and _KEY.fullmatch(path.stem)
+    ]
 
 
 def _json_list(path: Path) -> list[str] | None:
