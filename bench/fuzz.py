@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
 import shutil
 import sys
@@ -312,7 +313,8 @@ def campaign(
 def _worker(seed: int, slot: int, stride: int, first: int, crashes: str, queue: Any) -> None:
     """One process of a parallel campaign: inputs first, first+stride, … reported on ``queue``."""
     index = first
-    while True:
+    parent = os.getppid()
+    while os.getppid() == parent:  # a campaign killed with SIGKILL leaves no worker running on
         queue.put(("start", slot, index))
         problem = run_input(seed, index, Path(crashes))
         queue.put(("done", slot, index, problem))
