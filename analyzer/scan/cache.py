@@ -372,11 +372,6 @@ class Cache:
         tmp.write_text(json.dumps(sorted(set(known) | set(keys))), encoding="utf-8")
         tmp.replace(path)
 
-    def drop_pack(self, pack_path: Path) -> None:
-        """Remove a pack found damaged: the entries that list it are dropped when next loaded."""
-        if _inside(pack_path, self.root / PACKS):
-            pack_path.unlink(missing_ok=True)
-
     def clean_stale(self) -> list[str]:
         """Remove staging and trash folders left by scans that were killed; return their names."""
         removed: list[str] = []
@@ -400,6 +395,13 @@ class Cache:
                 shutil.rmtree(trash, ignore_errors=True)
                 removed.append(trash.name)
         return removed
+
+
+def drop_pack(path: Path) -> None:
+    """Remove a pack found damaged (``<root>/packs/<xx>/<sha>.parquet``, nothing else): the entries that
+    list it are dropped when next loaded."""
+    if path.parent.parent.name == PACKS and ".." not in path.parts:
+        path.unlink(missing_ok=True)
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -17,7 +17,7 @@ from analyzer.analysis import AnalyzeOptions, select_rules
 from analyzer.errors import NoInputError, UsageError, WsdiagError
 from analyzer.findings import Evidence, Finding, rank
 from analyzer.ingest import forced_kind
-from analyzer.scan.cache import Cache, CacheDamaged, Manifest, default_cache_dir
+from analyzer.scan.cache import Cache, CacheDamaged, Manifest, Part, default_cache_dir
 from analyzer.scan.incidents import Incident, analyze_command, merge_incidents
 from analyzer.scan.index import ArchiveIndex, index_archive
 from analyzer.scan.plan import LOOKAHEAD, PlannedPart, margin_for, parts_for, plan_windows
@@ -402,11 +402,13 @@ def _planned_parts(files: list[FileEntry], manifests: dict[str, Manifest], cache
         for part in manifest.parts:
             if part.min_ts is None or part.max_ts is None:
                 continue
-            ref = PartRef(
-                str(cache.part_path(f.key, part)), f.display, f.order, part.sha256, f.key, part.member
-            )
-            out.append(PlannedPart(ref, part.min_ts, part.max_ts, part.rows))
+            out.append(PlannedPart(_part_ref(cache, f, part), part.min_ts, part.max_ts, part.rows))
     return out
+
+
+def _part_ref(cache: Cache, f: FileEntry, part: Part) -> PartRef:
+    """What a window (or the evidence) reads of one part of file ``f``'s entry."""
+    return PartRef(str(cache.part_path(f.key, part)), f.display, f.order, part.sha256, f.key, part.member)
 
 
 def _inputs(
@@ -515,11 +517,8 @@ def _fill_evidence(
         if not folder.is_dir():
             continue  # a cache this machine cannot see (a cluster's): the parsed message stays
         for part in manifests[f.key].parts:
-            ref = PartRef(
-                str(cache.part_path(f.key, part)), f.display, f.order, part.sha256, f.key, part.member
-            )
             rows = (
-                verified_scan(ref)
+                verified_scan(_part_ref(cache, f, part))
                 .filter(pl.col("line").is_in(sorted(lines)))
                 .select("line", "stream", "raw")
                 .collect()

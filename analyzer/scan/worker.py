@@ -48,6 +48,7 @@ from analyzer.scan.cache import (
     Manifest,
     Part,
     cache_key,
+    drop_pack,
     file_sha256,
     verified_bytes,
 )
@@ -158,7 +159,7 @@ def parse_files(work: ParseTask | ParseBatch) -> list[Manifest]:
             _write_pack(read)
         out.extend(job.commit(sync=not packed) for job in jobs)
         if packed:
-            _record_members(read, out)
+            _record_members(read[0].cache, out)
     except BaseException:
         for job in jobs:
             job.abandon()
@@ -264,26 +265,22 @@ def _write_pack(jobs: list[_FileJob]) -> None:
     reader replaces with the path it shows anyway; the pack is sorted by time (stably: each member's rows
     keep their order) so that row groups cover short spans.
     """
-    members = [(str(i), job) for i, job in enumerate(jobs) if job.events is not None and job.events.height]
+    members = [
+        (str(i), job, job.events)
+        for i, job in enumerate(jobs)
+        if job.events is not None and job.events.height
+    ]
     if not members:
         return
     pack = pl.concat(
-        [
-            job.events.with_columns(pl.lit(member).alias("file"))
-            for member, job in members
-            if job.events is not None
-        ],
-        how="vertical",
+        [events.with_columns(pl.lit(member).alias("file")) for member, _, events in members], how="vertical"
     ).sort("ts", maintain_order=True)
-    cache = members[0][1].cache
-    name, sha256, size = cache.store_pack(
+    name, sha256, size = jobs[0].cache.store_pack(
         lambda path: pack.write_parquet(
             path, compression="lz4", row_group_size=PACK_ROW_GROUP_ROWS, statistics=True
         )
     )
-    for member, job in members:
-        events = job.events
-        assert events is not None
+    for member, job, events in members:
         job.manifest.parts.append(
             Part(
                 "",
@@ -299,16 +296,15 @@ def _write_pack(jobs: list[_FileJob]) -> None:
         job.events = None
 
 
-def _record_members(jobs: list[_FileJob], manifests: list[Manifest]) -> None:
+def _record_members(cache: Cache, manifests: list[Manifest]) -> None:
     """List, beside each pack, the entries committed with it (for pruning)."""
     packs: dict[str, list[str]] = {}
     for manifest in manifests:
         for part in manifest.parts:
             if part.pack:
                 packs.setdefault(part.pack, []).append(manifest.key)
-    if packs and jobs:
-        for name, keys in packs.items():
-            jobs[0].cache.record_members(name, keys)
+    for name, keys in packs.items():
+        cache.record_members(name, keys)
 
 
 def _write_part(events: pl.DataFrame, path: Path) -> Part:
@@ -540,7 +536,7 @@ def verify_part(part: PartRef) -> None:
             raise CacheDamaged(part.key, f"{path.name} does not hold the event table")
     except CacheDamaged:
         if part.member:  # a damaged pack: every entry that lists it is dropped when next loaded
-            Cache(path.parent.parent.parent).drop_pack(path)
+            drop_pack(path)
         raise
     _VERIFIED[stamp] = part.sha256
 
