@@ -147,3 +147,16 @@ _MANY_FRAMES = 256
 def by_time(events: pl.DataFrame) -> pl.DataFrame:
     """Events in time order (undated events last, in input order)."""
     return events.sort(["ts", "file", "line"], nulls_last=True, maintain_order=True)
+
+
+#: The column that tells analyses apart when several are run in one pass (``wsdiag scan`` stacks the rows
+#: of a batch of windows, each window's rows tagged with its index). Correlation, facts and rules add it
+#: to every grouping, window, join key and sort, so that each partition is analysed as if alone; a table
+#: without it is one partition (``wsdiag analyze``).
+PARTITION: Final = "_partition"
+
+
+def partitions(frame: pl.DataFrame | pl.LazyFrame) -> list[str]:
+    """The partition key of ``frame`` as a list to put before other keys: ``[PARTITION]`` or ``[]``."""
+    names = frame.collect_schema().names() if isinstance(frame, pl.LazyFrame) else frame.columns
+    return [PARTITION] if PARTITION in names else []

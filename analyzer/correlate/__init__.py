@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from analyzer.correlate.clocks import ClockEstimate, ClockOptions, estimate
+from analyzer.correlate.clocks import ClockEstimate, ClockOptions, estimate_partitions
 from analyzer.correlate.connections import assign_connections, connections
 from analyzer.correlate.keys import input_label, link_sids
 from analyzer.errors import UsageError
-from analyzer.model import UTC_US
+from analyzer.model import PARTITION, UTC_US, partitions
 from analyzer.parsers.browser.clock import date_guessed
 
 if TYPE_CHECKING:
@@ -44,6 +44,10 @@ def correlate(
 
     ``clock_options``: offsets the user set (``--clock``) and whether to align at all (``--no-align``).
 
+    Events with a partition column (:data:`~analyzer.model.PARTITION`) are several analyses in one pass:
+    each partition is linked, aligned and grouped as if alone (``inputs`` then lists the inputs of all of
+    them); its clock estimates are applied to its rows but not recorded (``clocks`` is empty).
+
     The event table is wide (the raw line, ~50 columns): every step computes on the few columns it
     needs and adds its result back as columns, never joining the whole table.
     """
@@ -56,16 +60,34 @@ def correlate(
     )
     sources = {groups[i.label]: i.source or "" for i in timed}
     guessed = frozenset(groups[i.label] for i in timed if date_guessed(i.notes))
-    clocks = estimate(
-        ev.select(*_CLOCK_COLUMNS, pl.col("_clock").alias("_input")),
-        sorted(set(groups.values())),
+    part = partitions(ev)
+    if part:
+        present = ev.filter(pl.col("_clock").is_not_null()).group_by(PARTITION).agg(pl.col("_clock").unique())
+        clocks_of = {key: sorted(names) for key, names in present.iter_rows()}
+    else:
+        clocks_of = {None: sorted(set(groups.values()))}
+    estimates = estimate_partitions(
+        ev.select(*part, *_CLOCK_COLUMNS, pl.col("_clock").alias("_input")),
+        clocks_of,
         sources,
         options=_by_group(clock_options, timed, groups),
         guessed=guessed,
     )
-    offset = pl.col("_clock").replace_strict(
-        {k: c.shift_ms for k, c in clocks.items()}, default=0.0, return_dtype=pl.Float64
-    )
+    clocks = estimates.get(None, {})
+    if part:
+        shifts = pl.DataFrame(
+            [(key, name, c.shift_ms) for key, found in estimates.items() for name, c in found.items()],
+            schema={PARTITION: ev.schema[PARTITION], "_clock": pl.String, "clock_offset_ms": pl.Float64},
+            orient="row",
+        )
+        keys = ev.select(PARTITION, "_clock")
+        offset = pl.lit(
+            keys.join(shifts, on=[PARTITION, "_clock"], how="left", maintain_order="left")["clock_offset_ms"]
+        ).fill_null(0.0)
+    else:
+        offset = pl.col("_clock").replace_strict(
+            {k: c.shift_ms for k, c in clocks.items()}, default=0.0, return_dtype=pl.Float64
+        )
     shift = pl.duration(microseconds=(pl.col("clock_offset_ms") * 1000).round().cast(pl.Int64))
     ev = (
         ev.with_columns(offset.alias("clock_offset_ms"))
@@ -141,14 +163,15 @@ def place_estimated(events: pl.DataFrame) -> pl.DataFrame:
     has_url = pl.col("path").is_not_null() & (pl.col("source") == "browser")
     if events.select((estimated & has_url).any()).item() is not True:
         return events
+    part = partitions(events)
     url = pl.concat_str("path", pl.coalesce("query", pl.lit("")), separator="?")
     timed = (
         events.filter(~estimated & pl.col("ts").is_not_null() & pl.col("path").is_not_null())
-        .group_by(url.alias("_url"))
+        .group_by(*part, url.alias("_url"))
         .agg(pl.col("ts").min().alias("_seen"), pl.len().alias("_n"))
         .filter(pl.col("_n") == 1)
     )
-    seen = events.select(pl.when(estimated & has_url).then(url).alias("_url")).join(
-        timed, on="_url", how="left", maintain_order="left"
+    seen = events.select(*part, pl.when(estimated & has_url).then(url).alias("_url")).join(
+        timed, on=[*part, "_url"], how="left", maintain_order="left"
     )["_seen"]
     return events.with_columns(pl.coalesce(seen, pl.col("ts")).alias("ts"))

@@ -29,13 +29,16 @@ the other sources takes its date from them, and the verdict says that too.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from analyzer.model import PARTITION, partitions
+
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Callable, Collection
 
 #: Differences further than this many MADs (plus a floor) from the median are rejected as outliers.
 _MAD_K = 4.0
@@ -99,35 +102,37 @@ _MIN_ID_CHARS = 8
 
 
 def _same_request_pairs(ev: pl.DataFrame, key: str) -> pl.DataFrame:
+    part = partitions(ev)
     sides = ev.filter(
         pl.col(key).is_not_null()
         & (pl.col(key).str.len_chars() >= _MIN_ID_CHARS if key == "request_id" else pl.lit(True))
         & pl.col("kind").is_in(["http_request", "ws_upgrade"])
-    ).select(key, "_input", "source", "ts", "duration_ms")
+    ).select(*part, key, "_input", "source", "ts", "duration_ms")
     sides = sides.rename({"_input": "input"})
-    joined = sides.join(sides, on=key, suffix="_r").filter(pl.col("input") != pl.col("input_r"))
+    joined = sides.join(sides, on=[*part, key], suffix="_r").filter(pl.col("input") != pl.col("input_r"))
     # a backend access line may be written when the request ends: only short requests pin its clock
     short = (pl.col("duration_ms").fill_null(0) <= _SHORT_REQUEST_MS) & (
         pl.col("duration_ms_r").fill_null(0) <= _SHORT_REQUEST_MS
     )
     involves_backend = (pl.col("source") == "backend") | (pl.col("source_r") == "backend")
     return joined.filter(short | ~involves_backend).select(
-        "input", "input_r", pl.col("ts").alias("t_l"), pl.col("ts_r").alias("t_r")
+        *part, "input", "input_r", pl.col("ts").alias("t_l"), pl.col("ts_r").alias("t_r")
     )
 
 
 def _session_pairs(ev: pl.DataFrame) -> pl.DataFrame:
     """Pairs of (event, time) on one sid that happen at the same moment in two sources."""
+    part = partitions(ev)
     has_sid = ev.filter(pl.col("sid").is_not_null())
     proxy_ws = has_sid.filter((pl.col("source") == "proxy") & (pl.col("kind") == "ws_upgrade"))
     proxy_hs = has_sid.filter(
         (pl.col("source") == "proxy") & (pl.col("transport") == "polling") & (pl.col("method") == "GET")
-    ).filter(pl.col("ts") == pl.col("ts").min().over("sid"))
+    ).filter(pl.col("ts") == pl.col("ts").min().over(*part, "sid"))
     # an opened WebSocket: Traefik's status 0, nginx's 101 (both logged at close, with the lifetime)
     status_zero = pl.col("status").is_in([0, 101])
 
     def side(frame: pl.DataFrame, time: pl.Expr) -> pl.DataFrame:
-        return frame.select("sid", pl.col("_input").alias("input"), time.alias("t"))
+        return frame.select(*part, "sid", pl.col("_input").alias("input"), time.alias("t"))
 
     specs = [
         (has_sid.filter((pl.col("source") == "backend") & (pl.col("kind") == "handshake")), pl.col("ts"),
@@ -144,10 +149,10 @@ def _session_pairs(ev: pl.DataFrame) -> pl.DataFrame:
     out = []
     for left, left_time, right, right_time in specs:
         # one event per side and sid, so a chatty session does not outweigh the others
-        lhs = side(left, left_time).group_by("sid", "input").agg(pl.col("t").min())
-        rhs = side(right, right_time).group_by("sid", "input").agg(pl.col("t").min())
-        joined = lhs.join(rhs, on="sid", suffix="_r").filter(pl.col("input") != pl.col("input_r"))
-        out.append(joined.select("input", "input_r", pl.col("t").alias("t_l"), pl.col("t_r")))
+        lhs = side(left, left_time).group_by(*part, "sid", "input").agg(pl.col("t").min())
+        rhs = side(right, right_time).group_by(*part, "sid", "input").agg(pl.col("t").min())
+        joined = lhs.join(rhs, on=[*part, "sid"], suffix="_r").filter(pl.col("input") != pl.col("input_r"))
+        out.append(joined.select(*part, "input", "input_r", pl.col("t").alias("t_l"), pl.col("t_r")))
     return pl.concat(out)
 
 
@@ -155,15 +160,37 @@ def resolutions(events: pl.DataFrame) -> dict[str, float]:
     """Per input, how coarse its times are: 1000 ms for a log written to the whole second (most of at
     least three times fall on a second: daphne's access lines among its millisecond application lines;
     nginx's, whose end falls on the second and whose start is that second less the duration), else 0."""
+    return _per_partition(_resolutions(events), "res").get(None, {})
+
+
+def _resolutions(events: pl.DataFrame) -> pl.DataFrame:
+    """:func:`resolutions` as a table: (partition,) ``_input``, ``res``."""
     on_second = (
         (pl.col("ts").dt.microsecond() == 0) | (pl.col("ts_end").dt.microsecond() == 0).fill_null(False)
     ).cast(pl.UInt32)
-    found = (
+    whole = (on_second.sum() >= 3) & (on_second.mean() >= 0.5)
+    return (
         events.filter(pl.col("ts").is_not_null())
-        .group_by("_input")
-        .agg(((on_second.sum() >= 3) & (on_second.mean() >= 0.5)).alias("whole"))
+        .group_by(*partitions(events), "_input")
+        .agg(pl.when(whole).then(1000.0).otherwise(0.0).alias("res"))
     )
-    return {name: 1000.0 if whole else 0.0 for name, whole in found.iter_rows()}
+
+
+def _requests(events: pl.DataFrame) -> pl.DataFrame:
+    """Requests per input: (partition,) ``_input``, ``len`` (the reference is the log with most)."""
+    requests = events.filter(pl.col("kind").is_in(["http_request", "ws_upgrade"]))
+    return requests.group_by(*partitions(events), "_input").len()
+
+
+def _per_partition(table: pl.DataFrame, value: str) -> dict[Any, dict[str, Any]]:
+    """``{partition: {input: value}}`` of a table keyed by (partition,) ``_input`` (None: no partition)."""
+    out: dict[Any, dict[str, Any]] = {}
+    if PARTITION in table.columns:
+        for key, name, v in table.select(PARTITION, "_input", value).iter_rows():
+            out.setdefault(key, {})[name] = v
+    else:
+        out[None] = dict(table.select("_input", value).iter_rows())
+    return out
 
 
 def pairs(
@@ -173,6 +200,9 @@ def pairs(
 
     ``movable`` (fuzzy pairs only): the inputs URLs may still move; pairs of two other inputs are not
     built (they would never be used, and among thousands of access logs they are most of the self-join).
+
+    Pairs from keys are per partition (:data:`~analyzer.model.PARTITION`); fuzzy pairs are built for one
+    partition at a time (their events without the partition column).
     """
     ev = events.filter(pl.col("ts").is_not_null() & ~pl.col("ts_estimated").fill_null(False))
     if fuzzy:
@@ -182,8 +212,8 @@ def pairs(
             [_same_request_pairs(ev, "t"), _same_request_pairs(ev, "request_id"), _session_pairs(ev)]
         ).unique()
     reverse = found.select(
-        pl.col("input_r").alias("input"), pl.col("input").alias("input_r"), pl.col("t_r").alias("t_l"),
-        pl.col("t_l").alias("t_r"),
+        *partitions(found), pl.col("input_r").alias("input"), pl.col("input").alias("input_r"),
+        pl.col("t_r").alias("t_l"), pl.col("t_l").alias("t_r"),
     )  # fmt: skip
     both = pl.concat([found, reverse]).filter(pl.col("t_l").is_not_null() & pl.col("t_r").is_not_null())
     # diff = how much to add to the left input's clock to agree with the right one
@@ -266,7 +296,67 @@ def estimate(
     ``guessed``: inputs whose *date* was guessed (see the module doc). ``options``: offsets the user set
     (those inputs are aligned from the start) and whether to align at all.
     """
+    return estimate_partitions(events, {None: inputs}, sources, options=options, guessed=guessed)[None]
+
+
+def estimate_partitions(
+    events: pl.DataFrame,
+    inputs: dict[Any, list[str]],
+    sources: dict[str, str],
+    *,
+    options: ClockOptions | None = None,
+    guessed: frozenset[str] = frozenset(),
+) -> dict[Any, dict[str, ClockEstimate]]:
+    """:func:`estimate` for each partition of ``events`` (``inputs``: partition -> its inputs; the key
+    None when ``events`` has no partition column). The pairs, resolutions and request counts of every
+    partition come from one query each; the alignment itself is a walk over each partition's few pairs.
+    """
     options = options or ClockOptions()
+    if not options.align or not any(inputs.values()):
+        return {key: _estimate_one(names, options) for key, names in inputs.items()}
+    strong = _split(pairs(events), inputs)
+    res = _per_partition(_resolutions(events), "res")
+    size = _per_partition(_requests(events), "len")
+    # the events themselves only for URL pairs and guessed dates, rarely: split once, when first needed
+    slices: dict[Any, pl.DataFrame] = {}
+
+    def events_of(key: Any) -> pl.DataFrame:
+        if not slices:
+            slices.update(_split(events, inputs))
+        return slices[key]
+
+    return {
+        key: _estimate_one(
+            names, options, strong=strong[key], res=res.get(key, {}), size=size.get(key, {}),
+            events=partial(events_of, key), sources=sources, guessed=guessed,
+        )
+        for key, names in inputs.items()
+    }  # fmt: skip
+
+
+def _split(frame: pl.DataFrame, keys: dict[Any, list[str]]) -> dict[Any, pl.DataFrame]:
+    """``frame`` per partition, without the partition column (every key of ``keys``, empty if absent)."""
+    if PARTITION not in frame.columns:
+        return dict.fromkeys(keys, frame)
+    found = {k[0]: v.drop(PARTITION) for k, v in frame.partition_by(PARTITION, as_dict=True).items()}
+    empty = frame.clear().drop(PARTITION)
+    return {key: found.get(key, empty) for key in keys}
+
+
+def _estimate_one(
+    inputs: list[str],
+    options: ClockOptions,
+    *,
+    strong: pl.DataFrame | None = None,
+    res: dict[str, float] | None = None,
+    size: dict[str, int] | None = None,
+    events: Callable[[], pl.DataFrame] | None = None,
+    sources: dict[str, str] | None = None,
+    guessed: frozenset[str] = frozenset(),
+) -> dict[str, ClockEstimate]:
+    """The offsets of one partition's inputs from its pairs (``strong``), the resolutions and request
+    counts of its inputs, and (when URLs or dates are needed) its events."""
+    sources = sources or {}
     estimates = {name: ClockEstimate(name) for name in inputs}
     if not inputs:
         return estimates
@@ -280,14 +370,13 @@ def estimate(
             if not est.fixed:
                 est.notes.append("clocks not aligned (--no-align): times kept as written")
         return estimates
-    strong = pairs(events)
+    assert strong is not None and res is not None and size is not None and events is not None
     weak: pl.DataFrame | None = None  # URL pairs cost a self-join: built only if some input needs them
-    res = resolutions(events)
     aligned = {name for name, est in estimates.items() if est.fixed}
     free = [name for name in inputs if name not in aligned]
     if free:
         # offsets set by --clock are relative to the reference clock, which stays the proxy's
-        reference = _reference(events, free, sources)
+        reference = _reference(size, free, sources)
         estimates[reference].aligned = estimates[reference].reference = True
         aligned.add(reference)
     refused: set[str] = set()
@@ -305,11 +394,11 @@ def estimate(
             candidates = strong.clear()  # URLs could move no input still open: no self-join
         elif fuzzy:
             if weak is None:  # only inputs still free and not proxies can move on URLs, now or later
-                weak = pairs(events, fuzzy=True, movable=set(free) - aligned - proxies)
+                weak = pairs(events(), fuzzy=True, movable=set(free) - aligned - proxies)
             # two proxies share URLs, not instants: a proxy is never moved on URLs alone
             candidates = weak.filter(open_edge & ~pl.col("input").is_in(list(proxies)))
         if candidates.height == 0:
-            island = _next_island(strong, aligned, inputs, events, sources)
+            island = _next_island(strong, aligned, inputs, size, sources)
             if island is None:
                 break
             # inputs nothing ties to the reference but that share keys among themselves (a second capture
@@ -358,7 +447,8 @@ def estimate(
             )
         aligned.add(best)
     _same_folder_clocks(estimates, inputs, sources)
-    _dates(estimates, events, guessed)
+    if guessed:
+        _dates(estimates, events(), guessed)
     for name in inputs:
         est = estimates[name]
         if not est.aligned and not est.date_shift_days:
@@ -368,7 +458,7 @@ def estimate(
 
 
 def _next_island(
-    strong: pl.DataFrame, aligned: set[str], inputs: list[str], events: pl.DataFrame, sources: dict[str, str]
+    strong: pl.DataFrame, aligned: set[str], inputs: list[str], size: dict[str, int], sources: dict[str, str]
 ) -> str | None:
     """The reference of another group of inputs tied by keys among themselves, or None."""
     rest = [name for name in inputs if name not in aligned]
@@ -376,15 +466,12 @@ def _next_island(
     if tied.height == 0:
         return None
     members = set(tied["input"].to_list())
-    return _reference(events, [name for name in rest if name in members], sources)
+    return _reference(size, [name for name in rest if name in members], sources)
 
 
-def _reference(events: pl.DataFrame, inputs: list[str], sources: dict[str, str]) -> str:
-    """The log with most requests, an access log first: every other source shares its requests."""
-    counts = (
-        events.filter(pl.col("kind").is_in(["http_request", "ws_upgrade"])).group_by("_input").len().rows()
-    )
-    size = dict(counts)
+def _reference(size: dict[str, int], inputs: list[str], sources: dict[str, str]) -> str:
+    """The log with most requests (``size``: requests per input), an access log first: every other source
+    shares its requests."""
     priority = {"proxy": 0, "backend": 1, "browser": 2, "config": 3}
     return min(
         inputs,

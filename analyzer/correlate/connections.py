@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from analyzer.model import partitions
+
 #: A status-0 WebSocket line shorter than this, with no other sign of success, was cut before it opened.
 OPEN_MIN_MS = 1000.0
 _BROWSER_FAILURES = [
@@ -63,9 +65,11 @@ def assign_connections(events: pl.DataFrame) -> pl.DataFrame:
     """Set ``conn_id``: the sid for a session; ``a<n>`` for an attempt without one (numbered in time order).
 
     Events of one attempt share its request (``t`` or request id); anything else is its own attempt.
+    Attempts are numbered within their partition (see :data:`analyzer.model.PARTITION`).
     """
+    part = partitions(events)
     narrow = events.select(
-        "sid", "transport", "kind", "source", "scheme", "path", "host", "t", "request_id", "ts"
+        *part, "sid", "transport", "kind", "source", "scheme", "path", "host", "t", "request_id", "ts"
     )
     narrow = narrow.with_row_index("_row")
     key = (
@@ -82,16 +86,17 @@ def assign_connections(events: pl.DataFrame) -> pl.DataFrame:
         .alias("_key")
     )
     narrow = narrow.with_columns(key)
+    number = pl.int_range(1, pl.len() + 1, dtype=pl.UInt32)
     attempts = (
         narrow.filter(pl.col("_key").is_not_null() & pl.col("sid").is_null())
-        .group_by("_key")
+        .group_by(*part, "_key")
         .agg(pl.col("ts").min().alias("_first"), pl.col("_row").min().alias("_first_row"))
-        .sort(["_first", "_first_row"], nulls_last=True)
-        .with_row_index("_n", offset=1)
-        .select("_key", pl.concat_str(pl.lit("a"), pl.col("_n").cast(pl.String)).alias("_attempt"))
+        .sort([*part, "_first", "_first_row"], nulls_last=True)
+        .with_columns((number.over(part) if part else number).alias("_n"))
+        .select(*part, "_key", pl.concat_str(pl.lit("a"), pl.col("_n").cast(pl.String)).alias("_attempt"))
     )
     conn_id = (
-        narrow.join(attempts, on="_key", how="left", maintain_order="left")
+        narrow.join(attempts, on=[*part, "_key"], how="left", maintain_order="left")
         .select(
             pl.when(pl.col("sid").is_not_null())
             .then(pl.col("sid"))
@@ -104,8 +109,10 @@ def assign_connections(events: pl.DataFrame) -> pl.DataFrame:
 
 
 def connections(events: pl.DataFrame) -> pl.DataFrame:
-    """Summarize each connection (see the module doc for the outcome labels)."""
+    """Summarize each connection (see the module doc for the outcome labels); per partition, if any."""
+    part = partitions(events)
     used = (
+        *part,
         "conn_id", "sid", "client", "host", "path", "transport", "request_id", "router", "upstream", "stream", "ts",
         "ts_end", "status", "method", "kind", "duration_ms", "close_code", "reason", "message", "error_code", "source",
     )  # fmt: skip
@@ -138,7 +145,7 @@ def connections(events: pl.DataFrame) -> pl.DataFrame:
         (pl.col("status") == 499) | ((pl.col("status") == 0) & (pl.col("duration_ms") < OPEN_MIN_MS))
     )
 
-    table = ev.group_by("conn_id").agg(
+    table = ev.group_by(*part, "conn_id").agg(
         pl.col("sid").drop_nulls().first().alias("sid"),
         pl.col("client").filter(proxy).drop_nulls().first().alias("client"),
         pl.col("host").drop_nulls().first().alias("host"),
@@ -187,7 +194,7 @@ def connections(events: pl.DataFrame) -> pl.DataFrame:
             _upgrade_outcome().alias("upgrade_outcome"),
         )
         .with_columns(_outcome().alias("outcome"))
-        .sort("first_ts", "conn_id", nulls_last=True)
+        .sort(*part, "first_ts", "conn_id", nulls_last=True)
     )
 
 

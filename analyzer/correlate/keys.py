@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from analyzer.model import partitions
+
 #: How long after a polling handshake the client's first request with its new sid may come.
 HANDSHAKE_FOLLOW_UP = "5s"
 
@@ -45,7 +47,7 @@ _KEY_COLUMNS = (
 
 def link_sids(events: pl.DataFrame) -> pl.DataFrame:
     """Fill ``sid`` where another event proves which session an event belongs to."""
-    narrow = events.select(_KEY_COLUMNS)
+    narrow = events.select(*partitions(events), *_KEY_COLUMNS)
     narrow = _from_socket_ids(narrow)
     narrow = _from_shared_key(narrow, "request_id")
     narrow = _from_shared_key(narrow, "t")
@@ -54,15 +56,16 @@ def link_sids(events: pl.DataFrame) -> pl.DataFrame:
 
 
 def _from_socket_ids(events: pl.DataFrame) -> pl.DataFrame:
+    on = [*partitions(events), "socket_id"]
     links = (
         events.filter(pl.col("socket_id").is_not_null() & pl.col("sid").is_not_null())
-        .group_by("socket_id")
+        .group_by(on)
         .agg(pl.col("sid").first().alias("_sid"))
     )
     if links.height == 0:
         return events
     return (
-        events.join(links, on="socket_id", how="left", maintain_order="left")
+        events.join(links, on=on, how="left", maintain_order="left")
         .with_columns(pl.coalesce("sid", "_sid").alias("sid"))
         .drop("_sid")
     )
@@ -70,15 +73,16 @@ def _from_socket_ids(events: pl.DataFrame) -> pl.DataFrame:
 
 def _from_shared_key(events: pl.DataFrame, key: str) -> pl.DataFrame:
     """Events sharing a request-scoped key (request id, ``t``) share the sid one of them carries."""
+    on = [*partitions(events), key]
     links = (
         events.filter(pl.col(key).is_not_null() & pl.col("sid").is_not_null())
-        .group_by(key)
+        .group_by(on)
         .agg(pl.col("sid").first().alias("_sid"))
     )
     if links.height == 0:
         return events
     return (
-        events.join(links, on=key, how="left", nulls_equal=False, maintain_order="left")
+        events.join(links, on=on, how="left", nulls_equal=False, maintain_order="left")
         .with_columns(pl.coalesce("sid", "_sid").alias("sid"))
         .drop("_sid")
     )
@@ -97,26 +101,27 @@ def is_polling_handshake() -> pl.Expr:
 def _from_handshake_follow_up(events: pl.DataFrame) -> pl.DataFrame:
     """A handshake answered 200 hands out a sid that the same client uses in its next requests."""
     events = events.with_row_index("_row")
+    by = [*partitions(events), "file", "client"]
     handshakes = events.filter(
         is_polling_handshake()
         & (pl.col("status") == 200)
         & pl.col("client").is_not_null()
         & pl.col("ts").is_not_null()
-    ).select("_row", "file", "client", pl.col("ts").alias("_ts"))
+    ).select("_row", *by, pl.col("ts").alias("_ts"))
     if handshakes.height == 0:
         return events.drop("_row")
     follow = (
         events.filter(
             pl.col("sid").is_not_null() & pl.col("client").is_not_null() & pl.col("ts").is_not_null()
         )
-        .select("file", "client", pl.col("ts").alias("_next_ts"), pl.col("sid").alias("_sid"))
+        .select(*by, pl.col("ts").alias("_next_ts"), pl.col("sid").alias("_sid"))
         .sort("_next_ts")
     )
     matched = handshakes.sort("_ts").join_asof(
         follow,
         left_on="_ts",
         right_on="_next_ts",
-        by=["file", "client"],
+        by=by,
         strategy="forward",
         tolerance=HANDSHAKE_FOLLOW_UP,
         check_sortedness=False,

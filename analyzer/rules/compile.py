@@ -2,6 +2,10 @@
 
 Every kind returns a *hits* frame: one row per group that fired, with the group keys, the metrics, the
 event rows that are its evidence (``_rows``) and how many matched (``_count``).
+
+Tables with a partition column (:data:`~analyzer.model.PARTITION`, several analyses in one pass) are
+matched per partition: the partition is part of every group, window, join key and sort, and a hit carries
+it.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from analyzer.model import partitions
 from analyzer.rules.schema import NEGATED_OPS
 
 if TYPE_CHECKING:
@@ -106,12 +111,12 @@ def _metric_expr(m: Metric, schema: pl.Schema) -> pl.Expr:
     return fn(col).alias(m.name)
 
 
-def _window_metric(m: Metric) -> pl.Expr:
+def _window_metric(m: Metric, part: list[str]) -> pl.Expr:
     """A metric over groups that share ``over`` keys, computed on the aggregated table."""
     assert m.field is not None
     col = pl.col(m.field)
     fn = {"sum": col.sum(), "max": col.max(), "min": col.min(), "n_unique": col.n_unique(), "count": pl.len()}
-    return fn.get(m.fn, col.sum()).over(list(m.over)).alias(m.name)
+    return fn.get(m.fn, col.sum()).over([*part, *m.over]).alias(m.name)
 
 
 def run_match(rule: Rule, events: pl.DataFrame, conns: pl.DataFrame) -> pl.DataFrame:
@@ -136,6 +141,8 @@ def _evidence_rows(match: Match, table: pl.DataFrame) -> pl.Expr:
 
 
 def _aggregate(match: Match, table: pl.DataFrame) -> pl.DataFrame:
+    part = partitions(table)
+    groups = [*part, *match.group_by]
     selected = table.filter(predicate_expr(match.where, table.schema))
     plain = [m for m in match.metrics if not m.over]
     windowed = [m for m in match.metrics if m.over]
@@ -153,17 +160,17 @@ def _aggregate(match: Match, table: pl.DataFrame) -> pl.DataFrame:
             .sort("ts")
             .group_by_dynamic(
                 "ts", every=f"{step}ms", period=f"{int(match.within_ms)}ms", offset=f"-{int(match.within_ms) - step}ms",
-                group_by=list(match.group_by),
+                group_by=groups,
             )
             .agg(aggs)
             .drop("ts")
             .sort("_count", descending=True)
-            .unique(subset=list(match.group_by), keep="first", maintain_order=True)
+            .unique(subset=groups, keep="first", maintain_order=True)
         )  # fmt: skip
     else:
-        grouped = _group(selected, list(match.group_by), aggs)
+        grouped = _group(selected, groups, aggs)
     if windowed:
-        grouped = grouped.with_columns([_window_metric(m) for m in windowed])
+        grouped = grouped.with_columns([_window_metric(m, part) for m in windowed])
     grouped = grouped.filter(pl.col("_count") >= match.min_count)
     if match.having:
         grouped = grouped.filter(predicate_expr(match.having, grouped.schema))
@@ -183,9 +190,10 @@ def _absence(match: Match, table: pl.DataFrame) -> pl.DataFrame:
     scope = table.filter(predicate_expr(match.where, table.schema))
     anchors = _keyed(match, scope.filter(predicate_expr(anchor_step.where, scope.schema)))
     follow = pl.any_horizontal([predicate_expr(s.where, scope.schema) for s in follow_steps])
+    part = partitions(table)
     confirms = (
         _keyed(match, scope.filter(follow))
-        .select("_key", pl.col("ts").alias("_confirm_ts"))
+        .select(*part, "_key", pl.col("ts").alias("_confirm_ts"))
         .sort("_confirm_ts")
     )
     assert match.within_ms is not None
@@ -193,16 +201,20 @@ def _absence(match: Match, table: pl.DataFrame) -> pl.DataFrame:
         confirms,
         left_on="ts",
         right_on="_confirm_ts",
-        by="_key",
+        by=[*part, "_key"],
         strategy="forward",
         tolerance=f"{int(match.within_ms)}ms",
         check_sortedness=False,
     )
     missing = joined.filter(pl.col("_confirm_ts").is_null())
     # an anchor too close to the end of the capture cannot be judged: its confirmation may be unwritten
-    end = table["ts"].max()
-    if end is not None:
-        missing = missing.filter(pl.col("ts") <= pl.lit(end) - pl.duration(milliseconds=match.within_ms))
+    judged = pl.col("ts") <= pl.col("_end") - pl.duration(milliseconds=match.within_ms)
+    if part:
+        ends = table.group_by(part).agg(pl.col("ts").max().alias("_end"))
+        missing = missing.join(ends, on=part, how="left", maintain_order="left")
+        missing = missing.filter(pl.col("_end").is_null() | judged).drop("_end")
+    elif (end := table["ts"].max()) is not None:
+        missing = missing.with_columns(pl.lit(end).alias("_end")).filter(judged).drop("_end")
     return _group_hits(match, missing)
 
 
@@ -210,14 +222,15 @@ def _sequence(match: Match, table: pl.DataFrame) -> pl.DataFrame:
     """Each step follows the previous one on the same key, the whole run within the window."""
     scope = table.filter(predicate_expr(match.where, table.schema))
     assert match.within_ms is not None
+    part = partitions(table)
     first, *rest = match.steps
     chain = _keyed(match, scope.filter(predicate_expr(first.where, scope.schema))).select(
-        "_key", pl.col("ts").alias("_start"), pl.col("ts").alias("_prev"), pl.concat_list(pl.col(ROW)).alias("_rows_acc"),
+        *part, "_key", pl.col("ts").alias("_start"), pl.col("ts").alias("_prev"), pl.concat_list(pl.col(ROW)).alias("_rows_acc"),
         *[c for c in match.group_by if c in scope.columns],
     )  # fmt: skip
     for step in rest:
         nxt = _keyed(match, scope.filter(predicate_expr(step.where, scope.schema))).select(
-            "_key", pl.col("ts").alias("_ts_next"), pl.col(ROW).alias("_row_next")
+            *part, "_key", pl.col("ts").alias("_ts_next"), pl.col(ROW).alias("_row_next")
         )
         chain = (
             chain.sort("_prev")
@@ -225,7 +238,7 @@ def _sequence(match: Match, table: pl.DataFrame) -> pl.DataFrame:
                 nxt.sort("_ts_next"),
                 left_on="_prev",
                 right_on="_ts_next",
-                by="_key",
+                by=[*part, "_key"],
                 strategy="forward",
                 tolerance=f"{int(match.within_ms)}ms",
                 check_sortedness=False,
@@ -246,7 +259,7 @@ def _distribution(match: Match, table: pl.DataFrame) -> pl.DataFrame:
     """Values of ``value`` piling up in one bin: its share of all values, per group."""
     assert match.value is not None
     scope = table.filter(predicate_expr(match.where, table.schema) & pl.col(match.value).is_not_null())
-    groups = list(match.group_by)
+    groups = [*partitions(table), *match.group_by]
     binned = scope.with_columns(((pl.col(match.value) / match.bin_ms).round() * match.bin_ms).alias("_bin"))
     by_bin = binned.group_by([*groups, "_bin"]).agg(pl.len().alias("_in_bin"), pl.col(ROW).alias("_rows"))
     totals = (
@@ -274,7 +287,7 @@ def _distribution(match: Match, table: pl.DataFrame) -> pl.DataFrame:
 
 
 def _group_hits(match: Match, rows: pl.DataFrame) -> pl.DataFrame:
-    groups = [g for g in match.group_by if g in rows.columns]
+    groups = [*partitions(rows), *(g for g in match.group_by if g in rows.columns)]
     grouped = _group(rows, groups, [pl.col(ROW).alias("_rows"), pl.len().alias("_count")])
     grouped = grouped.filter(pl.col("_count") >= match.min_count)
     if match.having:

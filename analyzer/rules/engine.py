@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from analyzer.findings import SUBSTANTIAL, Evidence, Finding, Severity, lower, rank, step_down
+from analyzer.model import PARTITION, partitions
 from analyzer.report.human import fmt_duration
 from analyzer.rules.compile import ROW, run_match
 from analyzer.rules.facts import add_facts, connection_facts
@@ -46,24 +47,65 @@ def prepare(events: pl.DataFrame, connections: pl.DataFrame) -> tuple[pl.DataFra
 
 def run_rules(rules: list[Rule], events: pl.DataFrame, connections: pl.DataFrame) -> RuleRun:
     """Run every rule; a rule whose sources are all absent is reported as not concluded."""
+    return run_rules_partitions(rules, events, connections).get(None, RuleRun(findings=[]))
+
+
+def run_rules_partitions(
+    rules: list[Rule], events: pl.DataFrame, connections: pl.DataFrame
+) -> dict[Any, RuleRun]:
+    """:func:`run_rules` for each partition of the tables (:data:`~analyzer.model.PARTITION`), each rule
+    matched once over all of them: partition -> its run, for every partition that has events (the key
+    None, always present, when the tables have no partition column)."""
     events, connections = prepare(events, connections)
-    present = set(events["source"].unique().to_list()) if events.height else set()
-    totals = _totals(events, connections)
-    run = RuleRun(findings=[])
+    part = partitions(events)
+    if part:
+        found = events.group_by(PARTITION).agg(pl.col("source").unique())
+        present = {key: set(sources) for key, sources in found.iter_rows()}
+        counts = dict(connections.group_by(PARTITION).len().iter_rows())
+    else:
+        present = {None: set(events["source"].unique().to_list()) if events.height else set()}
+        counts = {None: connections.height}
+    runs = {key: RuleRun(findings=[]) for key in sorted(present, key=lambda k: (k is None, k))}
+    scope = _Scopes(events)
     for rule in rules:
-        if not present.intersection(rule.sources):
-            run.not_concluded.append((rule.id, f"needs {' or '.join(rule.sources)} logs, none given"))
+        absent = {key for key in runs if not present[key].intersection(rule.sources)}
+        for key in absent:
+            runs[key].not_concluded.append((rule.id, f"needs {' or '.join(rule.sources)} logs, none given"))
+        if len(absent) == len(runs):
             continue
         hits = run_match(rule, events, connections)
         if hits.height == 0:
             continue
-        hits = hits.sort("_count", descending=True).head(MAX_FINDINGS_PER_RULE)
+        hits = hits.sort("_count", descending=True)
+        first = pl.int_range(pl.len()).over(part) if part else pl.int_range(pl.len())
+        hits = hits.filter(first < MAX_FINDINGS_PER_RULE)
         for hit in hits.iter_rows(named=True):
-            found = _finding(rule, hit, events, connections, totals)
-            if found is not None:
-                run.findings.append(found)
-    run.findings = conclude(run.findings, {r.id: r for r in rules})
-    return run
+            key = hit[PARTITION] if part else None
+            if key in absent:
+                continue
+            totals = {"connections": max(counts.get(key, 0), 1)}
+            finding = _finding(rule, hit, scope.of(key), connections, totals)
+            if finding is not None:
+                runs[key].findings.append(finding)
+    by_id = {r.id: r for r in rules}
+    for run in runs.values():
+        run.findings = conclude(run.findings, by_id)
+    return runs
+
+
+class _Scopes:
+    """The events of one partition, cut once when a finding first needs them."""
+
+    def __init__(self, events: pl.DataFrame) -> None:
+        self.events = events
+        self.cut: dict[Any, pl.DataFrame] = {}
+
+    def of(self, key: Any) -> pl.DataFrame:
+        if key is None:
+            return self.events
+        if key not in self.cut:
+            self.cut[key] = self.events.filter(pl.col(PARTITION) == key)
+        return self.cut[key]
 
 
 def conclude(findings: list[Finding], rules: dict[str, Rule]) -> list[Finding]:
@@ -117,10 +159,6 @@ def _window(f: Finding) -> tuple[datetime, datetime] | None:
     if f.first_seen is None:
         return None
     return f.first_seen, f.last_seen or f.first_seen
-
-
-def _totals(events: pl.DataFrame, connections: pl.DataFrame) -> dict[str, int]:
-    return {"connections": max(connections.height, 1)}
 
 
 def _affected(rows: pl.DataFrame, conn_ids: list[str]) -> tuple[int, str]:
@@ -195,6 +233,7 @@ def _event_rows(
 ) -> pl.DataFrame:
     rows = hit.get("_rows") or []
     if rule.match.target == "connections":
+        # ``events``: the hit's partition (the same conn_id can be another connection in another one)
         conn_ids = connections.filter(pl.col(ROW).is_in(rows))["conn_id"]
         return events.filter(pl.col("conn_id").is_in(conn_ids.implode()))
     return events.filter(pl.col(ROW).is_in(pl.Series(rows, dtype=pl.UInt32).implode()))

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from analyzer.model import PARTITION, partitions
+
 #: A status-0 WebSocket line this long is an upgrade that went through (Traefik logs 0 for a 101).
 WS_LIVED_MS = 1000.0
 #: Engine.IO v4's defaults (socketio/engine.io ``lib/server.ts``; python-engineio ``base_server.py``).
@@ -63,7 +65,9 @@ def row_facts() -> dict[str, pl.Expr]:
 
 
 def add_facts(events: pl.DataFrame, connections: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Add the fact columns (``is_sio``, ``is_handshake``, ``router_sio_ok``, …) to the event table."""
+    """Add the fact columns (``is_sio``, ``is_handshake``, ``router_sio_ok``, …) to the event table
+    (facts of the whole capture: of each partition, when there are several)."""
+    part = partitions(events)
     site = pl.coalesce(pl.col("host"), pl.lit(""))
     ok = sio_success().fill_null(False)
     ev = events.with_columns(
@@ -72,19 +76,19 @@ def add_facts(events: pl.DataFrame, connections: pl.DataFrame | None = None) -> 
         site.alias("_site"),
     )
     ev = ev.with_columns(
-        pl.col("_ok").any().over("router").fill_null(False).alias("router_sio_ok"),
-        pl.col("_ok").any().over("upstream").fill_null(False).alias("upstream_sio"),
+        pl.col("_ok").any().over(*part, "router").fill_null(False).alias("router_sio_ok"),
+        pl.col("_ok").any().over(*part, "upstream").fill_null(False).alias("upstream_sio"),
     )
     ev = ev.with_columns(
         ((pl.col("source") == "proxy") & ~pl.col("is_sio"))
         .any()
-        .over("router")
+        .over(*part, "router")
         .fill_null(False)
         .alias("router_rest")
     )
     ok_routers = (
         ev.filter(pl.col("_ok") & pl.col("router").is_not_null())
-        .group_by("_site")
+        .group_by(*part, "_site")
         .agg(
             pl.col("router").n_unique().alias("sio_routers_ok"),
             pl.col("router").unique().sort().str.join(", ").alias("sio_router_names"),
@@ -97,7 +101,9 @@ def add_facts(events: pl.DataFrame, connections: pl.DataFrame | None = None) -> 
         )
     )
     # joins on the key column alone, then added back: the event table is wide
-    per_site = ev.select("_site").join(ok_routers, on="_site", how="left", maintain_order="left")
+    per_site = ev.select(*part, "_site").join(
+        ok_routers, on=[*part, "_site"], how="left", maintain_order="left"
+    )
     ev = ev.with_columns(
         per_site["sio_routers_ok"].fill_null(0), per_site["sio_router_names"], per_site["sio_router_labels"]
     )
@@ -106,13 +112,15 @@ def add_facts(events: pl.DataFrame, connections: pl.DataFrame | None = None) -> 
     ev = ev.with_columns(
         # the upstream as each proxy names it: Traefik's service URL, nginx's $upstream_addr, HAProxy's
         # backend/server
-        pl.col("upstream").filter(proxy_sid & pl.col("upstream").is_not_null()).n_unique().over("sid")
+        pl.col("upstream").filter(proxy_sid & pl.col("upstream").is_not_null()).n_unique().over(*part, "sid")
         .fill_null(0).alias("sid_upstreams"),
-        pl.coalesce("stream", "file").filter(backend_sid).n_unique().over("sid").fill_null(0).alias("sid_backends"),
+        pl.coalesce("stream", "file").filter(backend_sid).n_unique().over(*part, "sid").fill_null(0)
+        .alias("sid_backends"),
     )  # fmt: skip
     ev = _config_facts(ev).drop("_ok", "_site")
     if connections is not None and "conn_id" in connections.columns:
         per_conn = connections.select(
+            *part,
             "conn_id",
             pl.col("outcome").alias("conn_outcome"),
             pl.col("upgrade_outcome").alias("conn_upgrade_outcome"),
@@ -121,16 +129,19 @@ def add_facts(events: pl.DataFrame, connections: pl.DataFrame | None = None) -> 
             pl.col("engine_error_code").alias("conn_engine_error"),
         )
         ev = ev.hstack(
-            ev.select("conn_id")
-            .join(per_conn, on="conn_id", how="left", maintain_order="left")
-            .drop("conn_id")
+            ev.select(*part, "conn_id")
+            .join(per_conn, on=[*part, "conn_id"], how="left", maintain_order="left")
+            .drop(*part, "conn_id")
         )
     return ev
 
 
 def _config_facts(ev: pl.DataFrame) -> pl.DataFrame:
     """Routers the configuration routes WebSocket / Socket.IO paths to (``router_config`` events)."""
+    part = partitions(ev)
     config = ev.filter((pl.col("source") == "config") & (pl.col("kind") == "router_config"))
+    if part and config.height:
+        return _config_facts_per_partition(ev, config)
     ws_routers = config.filter(
         pl.col("attrs").str.json_path_match("$.is_websocket").fill_null("false") == "true"
     )["router"].drop_nulls()
@@ -141,23 +152,60 @@ def _config_facts(ev: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _config_facts_per_partition(ev: pl.DataFrame, config: pl.DataFrame) -> pl.DataFrame:
+    """:func:`_config_facts` of each partition (a batch of windows with configuration files among them)."""
+    ws = pl.col("attrs").str.json_path_match("$.is_websocket").fill_null("false") == "true"
+    routers = (
+        config.filter(ws & pl.col("router").is_not_null())
+        .select(PARTITION, "router")
+        .unique()
+        .with_columns(pl.lit(True).alias("router_ws_config"))
+    )
+    counts = config.group_by(PARTITION).agg(
+        pl.col("router").filter(ws).drop_nulls().n_unique().cast(pl.UInt32).alias("ws_routers_config"),
+        pl.lit(True).alias("config_present"),
+    )
+    keys = ev.select(PARTITION, "router")
+    facts = (
+        keys.join(routers, on=[PARTITION, "router"], how="left", maintain_order="left")
+        .join(counts, on=PARTITION, how="left", maintain_order="left")
+        .select(
+            pl.col("router_ws_config").fill_null(False),
+            pl.col("ws_routers_config").fill_null(0),
+            pl.col("config_present").fill_null(False),
+        )
+    )
+    return ev.hstack(facts)
+
+
 def heartbeat(events: pl.DataFrame) -> tuple[float, float, bool]:
     """(pingInterval, pingTimeout, announced): the heartbeat handshakes or server options of the capture
     announced (the most common), else Engine.IO's defaults with ``announced`` False."""
+    found = _announced(events)
+    if found.height == 0:
+        return DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, False
+    interval, timeout = found.row(0, named=True)["i"], found.row(0, named=True)["t"]
+    return float(interval), float(timeout), True
+
+
+def _announced(events: pl.DataFrame) -> pl.DataFrame:
+    """The most common announced heartbeat, one row per partition: (partition,) ``i``, ``t``."""
+    part = partitions(events)
     text = pl.coalesce(pl.col("message"), pl.lit("")) + pl.lit(" ") + pl.coalesce(pl.col("attrs"), pl.lit(""))
     found = (
-        events.select(text.alias("_t"))
+        events.select(*part, text.alias("_t"))
         .filter(pl.col("_t").str.contains("pingInterval", literal=True))
         .select(
+            *part,
             pl.col("_t").str.extract(_PING.format(name="pingInterval"), 1).cast(pl.Float64).alias("i"),
             pl.col("_t").str.extract(_PING.format(name="pingTimeout"), 1).cast(pl.Float64).alias("t"),
         )
         .drop_nulls()
     )
-    if found.height == 0:
-        return DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, False
-    interval, timeout = found.group_by("i", "t").len().sort("len", descending=True).row(0)[:2]
-    return float(interval), float(timeout), True
+    counted = (
+        found.group_by(*part, "i", "t").len().sort([*part, "len"], descending=[*(False for _ in part), True])
+    )
+    return counted.group_by(part, maintain_order=True).first() if part else counted.head(1)
 
 
 def connection_facts(connections: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
@@ -165,20 +213,34 @@ def connection_facts(connections: pl.DataFrame, events: pl.DataFrame) -> pl.Data
 
     ``heartbeat_lifetime``: the connection lived n × pingInterval + pingTimeout (n ≥ 1, within
     :data:`HEARTBEAT_TOLERANCE_MS`) and the capture has disconnects for "ping timeout" — the lifetime of
-    a connection that died of missed heartbeats, whatever its own lines say.
+    a connection that died of missed heartbeats, whatever its own lines say. Per partition, if any.
     """
-    interval, timeout, _ = heartbeat(events)
-    ping_timeouts = (
-        bool(events.select((pl.col("reason") == "ping timeout").any()).item()) if events.height else False
-    )
-    beats = ((pl.col("lifetime_ms") - timeout) / interval).round()
+    part = partitions(connections)
+    if part:
+        per = (
+            events.group_by(PARTITION)
+            .agg((pl.col("reason") == "ping timeout").any().fill_null(False).alias("_pt"))
+            .join(_announced(events), on=PARTITION, how="left")
+        )
+        facts = connections.select(PARTITION).join(per, on=PARTITION, how="left", maintain_order="left")
+        interval = pl.lit(facts["i"].fill_null(DEFAULT_PING_INTERVAL_MS))
+        timeout = pl.lit(facts["t"].fill_null(DEFAULT_PING_TIMEOUT_MS))
+        ping_timeouts = pl.lit(facts["_pt"].fill_null(False))
+    else:
+        i, t, _ = heartbeat(events)
+        interval, timeout = pl.lit(i), pl.lit(t)
+        pt = (
+            bool(events.select((pl.col("reason") == "ping timeout").any()).item()) if events.height else False
+        )
+        ping_timeouts = pl.lit(pt)
+    with_beat = connections.with_columns(interval.alias("ping_interval_ms"), timeout.alias("ping_timeout_ms"))
+    beats = ((pl.col("lifetime_ms") - pl.col("ping_timeout_ms")) / pl.col("ping_interval_ms")).round()
     fits = (
         (beats >= 1)
-        & ((pl.col("lifetime_ms") - timeout - beats * interval).abs() <= HEARTBEAT_TOLERANCE_MS)
-        & pl.lit(ping_timeouts)
+        & (
+            (pl.col("lifetime_ms") - pl.col("ping_timeout_ms") - beats * pl.col("ping_interval_ms")).abs()
+            <= HEARTBEAT_TOLERANCE_MS
+        )
+        & ping_timeouts
     )
-    return connections.with_columns(
-        pl.lit(interval).alias("ping_interval_ms"),
-        pl.lit(timeout).alias("ping_timeout_ms"),
-        fits.fill_null(False).alias("heartbeat_lifetime"),
-    )
+    return with_beat.with_columns(fits.fill_null(False).alias("heartbeat_lifetime"))

@@ -3,8 +3,11 @@
 - :func:`parse_file`: one source file → its events as Parquet parts in the cache (one per block of text,
   sorted by time), and a manifest. Memory is bounded by a block, whatever the file's size.
 - :func:`analyze_windows`: a run of consecutive windows → their findings. It reads only the rows of
-  those windows (plus margins) from the Parquet parts, then correlates and runs the rules window by
-  window. Memory is bounded by the run (at most ``pipeline.BATCH_SPAN``), whatever the archive's size.
+  those windows (plus margins) from the Parquet parts and stacks each window's rows, tagged with the
+  window (the partition column, :data:`~analyzer.model.PARTITION`); correlation, facts and rules then
+  analyse every window of the run in one pass of each query, each window as if alone
+  (:func:`analyze_window` is the same analysis of one window, unpartitioned). Memory is bounded by the
+  run (at most ``pipeline.BATCH_SPAN``), whatever the archive's size.
 
 Window edges. A window *owns* ``[start, end)``; it reads ``[start - margin, end + margin)`` so that rules
 looking before or after an event (sequences, absences, one-minute storms) see their context, plus, up to
@@ -38,8 +41,9 @@ from analyzer.errors import InputError
 from analyzer.ingest import InputInfo, ReadOptions, parse_text, parse_texts
 from analyzer.ingest.discover import FileRef
 from analyzer.ingest.reader import Identity, RawText, read_blocks
-from analyzer.model import SCHEMA, concat_events
+from analyzer.model import PARTITION, SCHEMA, concat_events
 from analyzer.rules import run_rules
+from analyzer.rules.engine import run_rules_partitions
 from analyzer.rules.schema import Predicate
 from analyzer.scan.cache import (
     FINGERPRINT_BYTES,
@@ -56,6 +60,7 @@ from analyzer.scan.prefilter import RuleScreen
 
 if TYPE_CHECKING:
     from analyzer.findings import Finding
+    from analyzer.rules import Rule
     from analyzer.scan.index import FileEntry
 
 #: Rows per Parquet row group: small enough that a window read skips most of a file by its statistics.
@@ -409,7 +414,8 @@ class WindowResult:
 
 
 def analyze_windows(batch: WindowBatch) -> list[WindowResult]:
-    """Analyse consecutive windows from one read of their parts (memory: the batch's time span)."""
+    """Analyse consecutive windows from one read of their parts, all in one pass (memory: the batch's
+    time span, each window's rows once plus its margins)."""
     if not batch.windows:
         return []
     first, last = batch.windows[0], batch.windows[-1]
@@ -417,7 +423,78 @@ def analyze_windows(batch: WindowBatch) -> list[WindowResult]:
     slab = read_rows(
         tuple(parts.values()), first.start - first.margin, last.end + max(last.lookahead, last.margin)
     )
-    return [analyze_window(task, slab) for task in batch.windows]
+    tasks = batch.windows
+    stacked = pl.concat(
+        [
+            window_rows(task, slab).with_columns(pl.lit(i, dtype=pl.UInt32).alias(PARTITION))
+            for i, task in enumerate(tasks)
+        ],
+        how="vertical",
+    )
+    del slab
+    results = [WindowResult(task.index, task.start, task.end) for task in tasks]
+    if stacked.height == 0:
+        return results
+    correlated = correlate(stacked, _inputs(stacked))
+    del stacked
+    bounds = pl.DataFrame(
+        [(i, *_owned_bounds(task)) for i, task in enumerate(tasks)],
+        schema={PARTITION: pl.UInt32, "_start": SCHEMA["ts"], "_end": SCHEMA["ts"]},
+        orient="row",
+    )
+    owned = ((pl.col("_ts") >= pl.col("_start")) & (pl.col("_ts") < pl.col("_end"))).fill_null(False)
+    conns = correlated.connections
+    conns = conns.with_columns(
+        conns.select(PARTITION, pl.col("first_ts").alias("_ts"))
+        .join(bounds, on=PARTITION, how="left", maintain_order="left")
+        .select(owned.alias(OWNED))
+    )
+    starts = conns.select(PARTITION, "conn_id", pl.col("first_ts").alias("_conn_start"))
+    events = correlated.events
+    events = events.with_columns(
+        events.select(PARTITION, "conn_id", "ts")
+        .join(starts, on=[PARTITION, "conn_id"], how="left", maintain_order="left")
+        .join(bounds, on=PARTITION, how="left", maintain_order="left")
+        .with_columns(pl.coalesce("_conn_start", "ts").alias("_ts"))
+        .select(owned.alias(OWNED))
+    )
+    counts = events.group_by(PARTITION).agg(pl.col(OWNED).sum())
+    mine = conns.filter(pl.col(OWNED))
+    outcomes = mine.group_by(PARTITION, "outcome").len()
+    for i, n in counts.iter_rows():
+        results[i].events = int(n)
+    for i, outcome, n in outcomes.iter_rows():
+        results[i].outcomes[outcome] = n
+        results[i].connections += n
+    runs = run_rules_partitions(_screened_rules(tasks[0].analyze, events), events, conns)
+    for i, run in runs.items():
+        results[i].not_concluded = run.not_concluded
+        if run.findings:
+            scope = events.filter(pl.col(PARTITION) == i)
+            results[i].findings = [_affected(f, scope) for f in run.findings]
+    return results
+
+
+def _inputs(frame: pl.DataFrame) -> list[InputInfo]:
+    """The inputs whose rows ``frame`` holds (what correlation needs to know of them)."""
+    return [
+        InputInfo(path=file, stream=stream, source=source, format=fmt, events=n)
+        for file, stream, source, fmt, n in frame.group_by(
+            "file", "stream", "source", "format", maintain_order=True
+        )
+        .len()
+        .iter_rows()
+    ]
+
+
+def _screened_rules(options: AnalyzeOptions, events: pl.DataFrame) -> list[Rule]:
+    """The selected rules restricted to owned rows, less those that cannot fire on ``events`` (their
+    sources present): rules whose sources are absent still go to the engine, which reports them as not
+    concluded."""
+    screen = _owned_rules(options)
+    present = set(events["source"].unique().to_list())
+    may_fire = {r.id for r in screen.may_fire(events)}
+    return [r for r in screen.rules if r.id in may_fire or not present.intersection(r.sources)]
 
 
 def analyze_window(task: WindowTask, slab: pl.DataFrame | None = None) -> WindowResult:
@@ -429,15 +506,7 @@ def analyze_window(task: WindowTask, slab: pl.DataFrame | None = None) -> Window
     frame = window_rows(task, slab if slab is not None else read_rows(task.parts, *_read_range(task)))
     if frame.height == 0:
         return result
-    inputs = [
-        InputInfo(path=file, stream=stream, source=source, format=fmt, events=n)
-        for file, stream, source, fmt, n in frame.group_by(
-            "file", "stream", "source", "format", maintain_order=True
-        )
-        .len()
-        .iter_rows()
-    ]
-    correlated = correlate(frame, inputs)
+    correlated = correlate(frame, _inputs(frame))
     del frame
     owned = _owned_range(task)
     conns = correlated.connections.with_columns(owned(pl.col("first_ts")).alias(OWNED))
@@ -451,13 +520,7 @@ def analyze_window(task: WindowTask, slab: pl.DataFrame | None = None) -> Window
     result.events = int(events[OWNED].sum())
     result.connections = mine.height
     result.outcomes = dict(mine["outcome"].value_counts().iter_rows()) if mine.height else {}
-    screen = _owned_rules(task.analyze)
-    rules = screen.rules
-    present = set(events["source"].unique().to_list())
-    # rules whose sources are absent still go to the engine, which reports them as not concluded
-    may_fire = {r.id for r in screen.may_fire(events)}
-    rules = [r for r in rules if r.id in may_fire or not present.intersection(r.sources)]
-    run = run_rules(rules, events, conns)
+    run = run_rules(_screened_rules(task.analyze, events), events, conns)
     result.not_concluded = run.not_concluded
     result.findings = [_affected(f, events) for f in run.findings]
     return result
@@ -566,12 +629,18 @@ def read_window(task: WindowTask) -> pl.DataFrame:
     return window_rows(task, read_rows(task.parts, *_read_range(task)))
 
 
-def _owned_range(task: WindowTask) -> Callable[[pl.Expr], pl.Expr]:
+def _owned_bounds(task: WindowTask) -> tuple[datetime, datetime]:
+    """``[start, end)`` of the rows the window owns (its own span within ``--since`` / ``--until``)."""
     start, end = task.start, task.end
     if task.analyze.since is not None:
         start = max(start, task.analyze.since)
     if task.analyze.until is not None:
         end = min(end, task.analyze.until + timedelta(microseconds=1))
+    return start, end
+
+
+def _owned_range(task: WindowTask) -> Callable[[pl.Expr], pl.Expr]:
+    start, end = _owned_bounds(task)
 
     def owned(ts: pl.Expr) -> pl.Expr:
         return ((ts >= pl.lit(start)) & (ts < pl.lit(end))).fill_null(False)
