@@ -5,9 +5,9 @@
 - :func:`analyze_windows`: a run of consecutive windows → their findings. It reads only the rows of
   those windows (plus margins) from the Parquet parts and stacks each window's rows, tagged with the
   window (the partition column, :data:`~analyzer.model.PARTITION`); correlation, facts and rules then
-  analyse every window of the run in one pass of each query, each window as if alone
-  (:func:`analyze_window` is the same analysis of one window, unpartitioned). Memory is bounded by the
-  run (at most ``pipeline.BATCH_SPAN``), whatever the archive's size.
+  analyse every window of the run in one pass of each query, each window as if alone (as
+  ``wsdiag analyze`` would analyse its rows: ``tests/test_scan_partitions.py``). Memory is bounded by
+  the run (at most ``pipeline.BATCH_SPAN``), whatever the archive's size.
 
 Window edges. A window *owns* ``[start, end)``; it reads ``[start - margin, end + margin)`` so that rules
 looking before or after an event (sequences, absences, one-minute storms) see their context, plus, up to
@@ -26,7 +26,6 @@ import io
 import secrets
 import shutil
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -42,7 +41,6 @@ from analyzer.ingest import InputInfo, ReadOptions, parse_text, parse_texts
 from analyzer.ingest.discover import FileRef
 from analyzer.ingest.reader import Identity, RawText, read_blocks
 from analyzer.model import PARTITION, SCHEMA, concat_events
-from analyzer.rules import run_rules
 from analyzer.rules.engine import run_rules_partitions
 from analyzer.rules.schema import Predicate
 from analyzer.scan.cache import (
@@ -497,35 +495,6 @@ def _screened_rules(options: AnalyzeOptions, events: pl.DataFrame) -> list[Rule]
     return [r for r in screen.rules if r.id in may_fire or not present.intersection(r.sources)]
 
 
-def analyze_window(task: WindowTask, slab: pl.DataFrame | None = None) -> WindowResult:
-    """Correlate the window's events and run the rules on the rows it owns (see the module doc).
-
-    ``slab``: rows already read that cover the window and its context (else they are read here).
-    """
-    result = WindowResult(task.index, task.start, task.end)
-    frame = window_rows(task, slab if slab is not None else read_rows(task.parts, *_read_range(task)))
-    if frame.height == 0:
-        return result
-    correlated = correlate(frame, _inputs(frame))
-    del frame
-    owned = _owned_range(task)
-    conns = correlated.connections.with_columns(owned(pl.col("first_ts")).alias(OWNED))
-    starts = conns.select("conn_id", pl.col("first_ts").alias("_conn_start"))
-    events = (
-        correlated.events.join(starts, on="conn_id", how="left", maintain_order="left")
-        .with_columns(owned(pl.coalesce("_conn_start", "ts")).alias(OWNED))
-        .drop("_conn_start")
-    )
-    mine = conns.filter(pl.col(OWNED))
-    result.events = int(events[OWNED].sum())
-    result.connections = mine.height
-    result.outcomes = dict(mine["outcome"].value_counts().iter_rows()) if mine.height else {}
-    run = run_rules(_screened_rules(task.analyze, events), events, conns)
-    result.not_concluded = run.not_concluded
-    result.findings = [_affected(f, events) for f in run.findings]
-    return result
-
-
 def _read_range(task: WindowTask) -> tuple[datetime, datetime]:
     return task.start - task.margin, task.end + max(task.lookahead, task.margin)
 
@@ -624,11 +593,6 @@ def window_rows(task: WindowTask, rows: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([near, late], how="vertical")
 
 
-def read_window(task: WindowTask) -> pl.DataFrame:
-    """The rows one window analyses, read from its parts."""
-    return window_rows(task, read_rows(task.parts, *_read_range(task)))
-
-
 def _owned_bounds(task: WindowTask) -> tuple[datetime, datetime]:
     """``[start, end)`` of the rows the window owns (its own span within ``--since`` / ``--until``)."""
     start, end = task.start, task.end
@@ -637,15 +601,6 @@ def _owned_bounds(task: WindowTask) -> tuple[datetime, datetime]:
     if task.analyze.until is not None:
         end = min(end, task.analyze.until + timedelta(microseconds=1))
     return start, end
-
-
-def _owned_range(task: WindowTask) -> Callable[[pl.Expr], pl.Expr]:
-    start, end = _owned_bounds(task)
-
-    def owned(ts: pl.Expr) -> pl.Expr:
-        return ((ts >= pl.lit(start)) & (ts < pl.lit(end))).fill_null(False)
-
-    return owned
 
 
 @lru_cache(maxsize=4)
