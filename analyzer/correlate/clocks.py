@@ -229,20 +229,14 @@ def _url_vote_pairs(ev: pl.DataFrame, movable: Collection[str] | None = None) ->
     every other; the true offset is the difference most of them agree on, so only pairs within a second
     of the most common difference are kept (at least three must agree).
     """
-    keyed = ev.filter(
-        pl.col("path").is_not_null() & pl.col("status").is_not_null() & (pl.col("status") > 0)
-    ).with_columns(
-        pl.concat_str("path", pl.coalesce("query", pl.lit("")), pl.col("status").cast(pl.String)).alias(
-            "_url"
-        )
-    )
+    keyed = _keyed_urls(ev)
     if movable is not None:
         # pairs start from a movable input's occurrence: URLs none of them saw cannot pair, and on a large
         # proxy log dropping them first leaves a handful of rows to sort and window
         seen = keyed.filter(pl.col("_input").is_in(list(movable))).select("_url").unique()
         keyed = keyed.join(seen, on="_url", how="semi")
     keyed = (
-        keyed.filter(pl.len().over("_url", "_input") <= 20)
+        keyed.filter(pl.len().over("_url", "_input") <= _URL_REPEATS)
         .select("_url", pl.col("_input").alias("input"), "ts")
         .sort("ts")
         .with_columns(
@@ -283,6 +277,38 @@ def _url_vote_pairs(ev: pl.DataFrame, movable: Collection[str] | None = None) ->
     return pl.concat([found, mirror])
 
 
+#: A URL an input saw more often than this is a poll or an asset, not a request two logs can pair on.
+_URL_REPEATS = 20
+
+
+def _keyed_urls(ev: pl.DataFrame) -> pl.DataFrame:
+    """Events that can pair on their URL alone, with the URL and status as ``_url``."""
+    return ev.filter(
+        pl.col("path").is_not_null() & pl.col("status").is_not_null() & (pl.col("status") > 0)
+    ).with_columns(
+        pl.concat_str("path", pl.coalesce("query", pl.lit("")), pl.col("status").cast(pl.String)).alias(
+            "_url"
+        )
+    )
+
+
+def _url_sharers(events: pl.DataFrame) -> pl.DataFrame:
+    """(partition,) ``_input``: the inputs that share a URL :func:`_url_vote_pairs` would pair with another
+    input. An input not among them gets no URL pair: its self-join is not run."""
+    part = partitions(events)
+    ev = events.filter(pl.col("ts").is_not_null() & ~pl.col("ts_estimated").fill_null(False))
+    keyed = _keyed_urls(ev).filter(pl.len().over(*part, "_url", "_input") <= _URL_REPEATS)
+    return (
+        keyed.group_by(*part, "_url")
+        .agg(pl.col("_input").unique())
+        .filter(pl.col("_input").list.len() > 1)
+        .explode("_input")
+        .select(*part, "_input")
+        .unique()
+        .with_columns(pl.lit(True).alias("shares"))
+    )
+
+
 def estimate(
     events: pl.DataFrame,
     inputs: list[str],
@@ -317,6 +343,7 @@ def estimate_partitions(
     strong = _split(pairs(events), inputs)
     res = _per_partition(_resolutions(events), "res")
     size = _per_partition(_requests(events), "len")
+    sharers = _per_partition(_url_sharers(events), "shares")
     # the events themselves only for URL pairs and guessed dates, rarely: split once, when first needed
     slices: dict[Any, pl.DataFrame] = {}
 
@@ -328,7 +355,8 @@ def estimate_partitions(
     return {
         key: _estimate_one(
             names, options, strong=strong[key], res=res.get(key, {}), size=size.get(key, {}),
-            events=partial(events_of, key), sources=sources, guessed=guessed,
+            url_sharers=set(sharers.get(key, {})), events=partial(events_of, key), sources=sources,
+            guessed=guessed,
         )
         for key, names in inputs.items()
     }  # fmt: skip
@@ -350,12 +378,14 @@ def _estimate_one(
     strong: pl.DataFrame | None = None,
     res: dict[str, float] | None = None,
     size: dict[str, int] | None = None,
+    url_sharers: set[str] | None = None,
     events: Callable[[], pl.DataFrame] | None = None,
     sources: dict[str, str] | None = None,
     guessed: frozenset[str] = frozenset(),
 ) -> dict[str, ClockEstimate]:
     """The offsets of one partition's inputs from its pairs (``strong``), the resolutions and request
-    counts of its inputs, and (when URLs or dates are needed) its events."""
+    counts of its inputs, the inputs that share URLs with another, and (when URLs or dates are needed)
+    its events."""
     sources = sources or {}
     estimates = {name: ClockEstimate(name) for name in inputs}
     if not inputs:
@@ -371,6 +401,7 @@ def _estimate_one(
                 est.notes.append("clocks not aligned (--no-align): times kept as written")
         return estimates
     assert strong is not None and res is not None and size is not None and events is not None
+    url_sharers = url_sharers if url_sharers is not None else set()
     weak: pl.DataFrame | None = None  # URL pairs cost a self-join: built only if some input needs them
     aligned = {name for name, est in estimates.items() if est.fixed}
     free = [name for name in inputs if name not in aligned]
@@ -394,7 +425,11 @@ def _estimate_one(
             candidates = strong.clear()  # URLs could move no input still open: no self-join
         elif fuzzy:
             if weak is None:  # only inputs still free and not proxies can move on URLs, now or later
-                weak = pairs(events(), fuzzy=True, movable=set(free) - aligned - proxies)
+                movable = set(free) - aligned - proxies
+                # none of them shares a URL with another input: no pair, no self-join
+                weak = (
+                    pairs(events(), fuzzy=True, movable=movable) if movable & url_sharers else strong.clear()
+                )
             # two proxies share URLs, not instants: a proxy is never moved on URLs alone
             candidates = weak.filter(open_edge & ~pl.col("input").is_in(list(proxies)))
         if candidates.height == 0:
