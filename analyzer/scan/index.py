@@ -1,11 +1,12 @@
-"""Index an archive cheaply: every file's identity, source, format and time range, without reading it whole.
+"""Index an archive cheaply: every file's identity, and the time range of those a time range may skip.
 
-For each discovered file: ``stat`` and a hash of its first 64 KiB (its cache identity); when the cache has
-no entry for it, the first 64 KiB are inflated and read through the normal ingest path (unwrap, sniff,
-parse) for the format and the first timestamp, and for an uncompressed file the last 64 KiB give the last
-timestamp. A compressed file's end is only known once it is parsed (gzip cannot be read backwards). An
-uncompressed file no larger than those 64 KiB is not sniffed: parsing it costs the same, so its format and
-time range are left to the parse (a folder of many small files is read in batches there).
+For each discovered file: ``stat`` and a hash of its first 64 KiB (its cache identity). A file the cache
+has is described by its manifest. Otherwise the parse will read it whole and tell its format and time
+range, so the index reads nothing more, unless ``--since`` / ``--until`` may spare that parse: then the
+first 64 KiB are inflated and read through the normal ingest path (unwrap, sniff, parse) for the format
+and the first timestamp, and for an uncompressed file the last 64 KiB give the last timestamp (a compressed
+file's end is only known once it is parsed: gzip cannot be read backwards). An uncompressed file no larger
+than those 64 KiB is never sniffed: parsing it costs the same.
 """
 
 from __future__ import annotations
@@ -68,9 +69,10 @@ class ArchiveIndex:
 
 
 def index_archive(
-    paths: list[str], read: ReadOptions, cache: Cache, *, use_cache: bool = True
+    paths: list[str], read: ReadOptions, cache: Cache, *, use_cache: bool = True, ranges: bool = False
 ) -> ArchiveIndex:
-    """Discover the files under ``paths`` and index each one (see the module doc)."""
+    """Discover the files under ``paths`` and index each one (see the module doc). ``ranges``: read the
+    time range of files the cache lacks (a time range was given, which may spare parsing some)."""
     found = discover(paths, follow_symlinks=read.follow_symlinks)
     index = ArchiveIndex(
         problems=[InputInfo(path, error=reason, unread=True) for path, reason in found.problems]
@@ -80,7 +82,7 @@ def index_archive(
             index.problems.append(InputInfo(ref.display, error="scan reads files, not standard input"))
             continue
         try:
-            entry, manifest = _index_file(order, ref, read, cache, use_cache=use_cache)
+            entry, manifest = _index_file(order, ref, read, cache, use_cache=use_cache, ranges=ranges)
         except InputError as exc:
             unread = isinstance(exc, UnreadableError)
             index.problems.append(InputInfo(ref.display, error=str(exc.args[0]), unread=unread))
@@ -95,7 +97,7 @@ def index_archive(
 
 
 def _index_file(
-    order: int, ref: FileRef, read: ReadOptions, cache: Cache, *, use_cache: bool
+    order: int, ref: FileRef, read: ReadOptions, cache: Cache, *, use_cache: bool, ranges: bool
 ) -> tuple[FileEntry | InputInfo, Manifest | None]:
     assert ref.path is not None
     path = ref.path
@@ -140,9 +142,9 @@ def _index_file(
             first_ts=_min(i.first_ts for i in infos),
             last_ts=_max(i.last_ts for i in infos),
         ), manifest
-    if st.st_size <= len(head) and compression_of(head) is None:
-        # the whole file is in hand and parsing it costs what sniffing it would: its format and time
-        # range come from the parse (many small files cost one batched parse, not a sniff each too)
+    if not ranges or (st.st_size <= len(head) and compression_of(head) is None):
+        # its format and time range come from the parse: no range to prune by, or the whole file is in
+        # hand and parsing it costs what sniffing it would (many small files: one batched parse)
         return FileEntry(**base), None  # type: ignore[arg-type]
     data, compression = read_head(path)
     head_info, first_ts = _sniff(ref, data, read)

@@ -179,7 +179,8 @@ def _scan(
 ) -> ScanResult:
     read = options.analyze.read
     clock = time.perf_counter()
-    index = index_archive(paths, read, cache, use_cache=options.use_cache)
+    ranged = options.analyze.since is not None or options.analyze.until is not None
+    index = index_archive(paths, read, cache, use_cache=options.use_cache, ranges=ranged)
     seconds = {"index": time.perf_counter() - clock}
     stats = ScanStats(
         files=len(index.files), cached=sum(f.key in index.cached for f in index.files), seconds=seconds
