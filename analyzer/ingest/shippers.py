@@ -294,15 +294,17 @@ def _terminal_wrap(view: View) -> View | None:
         candidates = (width == widest).arg_true().to_list()
     if widest < _WRAP_MIN or len(candidates) < 2:
         return None
-    texts = frame["text"]
+    following = [i for i in candidates if i + 1 < frame.height]
+    shapes = _shapes(frame["text"])
+    changes = [shapes[i + 1] != shapes[i] for i in following]
+    if not any(changes):
+        return None  # no candidate's next line starts otherwise than it: nothing was wrapped
     cut = [False] * frame.height
-    for i in candidates:  # a few lines: the longest ones
-        if i + 1 >= frame.height:
-            continue
+    for i, changed in zip(following, changes, strict=True):
         start = i
         while start > 0 and cut[start - 1]:
             start -= 1
-        cut[i] = _shape(texts[i + 1]) != _shape(texts[start])
+        cut[i] = changed if start == i else shapes[i + 1] != shapes[start]
     if sum(cut) < 2:
         return None
     record = pl.Series(cut).shift(1, fill_value=False).not_().cum_sum().alias("_rec")
@@ -318,6 +320,16 @@ def _terminal_wrap(view: View) -> View | None:
         .drop("_rec")
     )
     return View(joined, [*view.wrappers, "terminal-wrap"], view.shipper_time)
+
+
+def _shapes(texts: pl.Series) -> list[str | None]:
+    """:func:`_shape` of every line, computed once per distinct head (a log whose lines are all as wide as
+    the widest, engine.io's, has hundreds of thousands of candidates and a handful of heads)."""
+    if texts.len() <= _FEW_LINES:  # a polars call costs more than a few hundred short joins
+        return [None if t is None else _shape(t) for t in texts.to_list()]
+    head = texts.str.slice(0, _SHAPE_CHARS)
+    shapes = {h: _shape(h) for h in head.unique().to_list() if h is not None}
+    return head.replace_strict(shapes, default=None, return_dtype=pl.String).to_list()
 
 
 def _shape(text: str) -> str:
