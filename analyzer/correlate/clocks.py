@@ -343,19 +343,28 @@ def estimate_partitions(
     strong = _split(pairs(events), inputs)
     res = _per_partition(_resolutions(events), "res")
     size = _per_partition(_requests(events), "len")
-    sharers = _per_partition(_url_sharers(events), "shares")
     # the events themselves only for URL pairs and guessed dates, rarely: split once, when first needed
     slices: dict[Any, pl.DataFrame] = {}
+    sharers: list[dict[Any, dict[str, Any]]] = []
 
     def events_of(key: Any) -> pl.DataFrame:
         if not slices:
             slices.update(_split(events, inputs))
         return slices[key]
 
+    def sharers_of(key: Any) -> set[str] | None:
+        """Among many partitions, the inputs that may pair on URLs at all (one query for all, when the
+        first partition needs URL pairs); None for one analysis, which builds its URL pairs directly."""
+        if PARTITION not in events.columns:
+            return None
+        if not sharers:
+            sharers.append(_per_partition(_url_sharers(events), "shares"))
+        return set(sharers[0].get(key, {}))
+
     return {
         key: _estimate_one(
             names, options, strong=strong[key], res=res.get(key, {}), size=size.get(key, {}),
-            url_sharers=set(sharers.get(key, {})), events=partial(events_of, key), sources=sources,
+            url_sharers=partial(sharers_of, key), events=partial(events_of, key), sources=sources,
             guessed=guessed,
         )
         for key, names in inputs.items()
@@ -378,14 +387,14 @@ def _estimate_one(
     strong: pl.DataFrame | None = None,
     res: dict[str, float] | None = None,
     size: dict[str, int] | None = None,
-    url_sharers: set[str] | None = None,
+    url_sharers: Callable[[], set[str] | None] | None = None,
     events: Callable[[], pl.DataFrame] | None = None,
     sources: dict[str, str] | None = None,
     guessed: frozenset[str] = frozenset(),
 ) -> dict[str, ClockEstimate]:
     """The offsets of one partition's inputs from its pairs (``strong``), the resolutions and request
-    counts of its inputs, the inputs that share URLs with another, and (when URLs or dates are needed)
-    its events."""
+    counts of its inputs, and (when URLs or dates are needed) the inputs that share URLs with another
+    (None: not known) and its events."""
     sources = sources or {}
     estimates = {name: ClockEstimate(name) for name in inputs}
     if not inputs:
@@ -401,7 +410,6 @@ def _estimate_one(
                 est.notes.append("clocks not aligned (--no-align): times kept as written")
         return estimates
     assert strong is not None and res is not None and size is not None and events is not None
-    url_sharers = url_sharers if url_sharers is not None else set()
     weak: pl.DataFrame | None = None  # URL pairs cost a self-join: built only if some input needs them
     aligned = {name for name, est in estimates.items() if est.fixed}
     free = [name for name in inputs if name not in aligned]
@@ -426,10 +434,10 @@ def _estimate_one(
         elif fuzzy:
             if weak is None:  # only inputs still free and not proxies can move on URLs, now or later
                 movable = set(free) - aligned - proxies
+                shared = url_sharers() if url_sharers is not None else None
                 # none of them shares a URL with another input: no pair, no self-join
-                weak = (
-                    pairs(events(), fuzzy=True, movable=movable) if movable & url_sharers else strong.clear()
-                )
+                may_pair = shared is None or bool(movable & shared)
+                weak = pairs(events(), fuzzy=True, movable=movable) if may_pair else strong.clear()
             # two proxies share URLs, not instants: a proxy is never moved on URLs alone
             candidates = weak.filter(open_edge & ~pl.col("input").is_in(list(proxies)))
         if candidates.height == 0:
