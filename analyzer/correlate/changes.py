@@ -78,8 +78,14 @@ def find_changes(events: pl.DataFrame) -> list[Change]:
             .then(pl.lit(w.kind))
             .otherwise(kind)
         )
+    # a change is announced by a process's own log line, never by an access line (a million of them: the
+    # wordings are not tried on them)
+    said = (
+        ~pl.col("kind").is_in(["http_request", "ws_upgrade"]).fill_null(False)
+        & pl.col("message").is_not_null()
+    )
     rows = (
-        events.filter(pl.col("ts").is_not_null() & pl.col("source").is_in(["proxy", "backend"]))
+        events.filter(pl.col("ts").is_not_null() & pl.col("source").is_in(["proxy", "backend"]) & said)
         .select(
             "ts",
             "source",
