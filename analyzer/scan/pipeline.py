@@ -338,8 +338,8 @@ def batches(
     tasks: list[WindowTask], window: timedelta, workers: int, *, rows_per_window: float = 0.0
 ) -> list[WindowBatch]:
     """Runs of consecutive windows: at most ``BATCH_SPAN`` and about ``BATCH_ROWS`` rows each, and
-    enough runs for every worker. Each window is still analysed on its own, so results do not depend on
-    how windows are batched."""
+    enough runs for every worker. A run is analysed in one pass, each window as if alone (its own
+    partition), so results do not depend on how windows are batched."""
     size = BATCH_SPAN // window
     if rows_per_window > 0:
         size = min(size, int(BATCH_ROWS // rows_per_window))
