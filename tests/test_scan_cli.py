@@ -5,14 +5,14 @@ from __future__ import annotations
 import gzip
 import json
 import os
-from typing import TYPE_CHECKING
+import re
+from pathlib import Path
 
 import pytest
 from conftest import run
 from scan_archive import make_archive
 
-if TYPE_CHECKING:
-    from pathlib import Path
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 
 
 @pytest.fixture(scope="module")
@@ -193,3 +193,23 @@ def test_files_that_cannot_be_parsed_anywhere_are_exit_2(
     monkeypatch.setattr(pipeline, "index_archive", index_then_lose)
     with pytest.raises(NoInputError, match="no input could be read"):
         pipeline.scan([str(log)], pipeline.ScanOptions(jobs=1, use_cache=False))
+
+
+def test_one_line_dated_a_year_early_does_not_plan_a_year_of_windows(tmp_path: Path) -> None:
+    """A clock that was wrong once (one line of the recorded capture dated a year earlier) adds one window,
+    not the 8,760 hourly windows between that line and the rest; the capture's cause is found as without
+    it."""
+    recorded = SAMPLES / "traefik-priority-conflict" / "traefik" / "access.log"
+    lines = recorded.read_text(encoding="utf-8").splitlines(keepends=True)
+    stray = re.sub(r"/(\d{4}):", lambda m: f"/{int(m.group(1)) - 1}:", lines[0], count=1)
+    assert stray != lines[0]
+    clean, skewed = tmp_path / "clean", tmp_path / "skewed"
+    clean.mkdir()
+    skewed.mkdir()
+    (clean / "access.log").write_text("".join(lines), encoding="utf-8")
+    (skewed / "access.log").write_text(stray + "".join(lines), encoding="utf-8")
+    before = scan_json(str(clean), "--cache-dir", str(tmp_path / "c1"), "-j", "1")
+    after = scan_json(str(skewed), "--cache-dir", str(tmp_path / "c2"), "-j", "1")
+    assert after["scan"]["windows"] == before["scan"]["windows"] + 1
+    assert [i["rule"] for i in after["incidents"]] == [i["rule"] for i in before["incidents"]]
+    assert "handshake-wrong-router" in [i["rule"] for i in after["incidents"]]

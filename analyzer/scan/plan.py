@@ -2,7 +2,9 @@
 
 Windows are aligned to multiples of their size since the Unix epoch (hourly windows start on the hour,
 daily ones at midnight UTC), so a rule that buckets time by a divisor of the window (``within = "1m"``)
-never has a bucket across two windows. Only windows that hold events are planned.
+never has a bucket across two windows. Only windows that hold events are planned: a part whose events
+span more than :data:`SPARSE_SPAN` windows (one stray line dated a year early, a clock reset to 1970)
+has the windows its events fall in read from its times, not every window between its first and last.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from analyzer.scan.worker import PartRef
+import polars as pl
+
+from analyzer.scan.cache import CacheDamaged
+from analyzer.scan.worker import PartRef, verified_scan
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -23,6 +28,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MIN_MARGIN = timedelta(minutes=5)
 #: How long after a window's end the later events of its sessions are still read.
 LOOKAHEAD = timedelta(hours=1)
+#: A part spanning more windows than this has its occupied windows read from its times.
+SPARSE_SPAN = 48
 
 
 @dataclass(frozen=True)
@@ -62,15 +69,38 @@ def plan_windows(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[Window]:
-    """Every window that holds events of some part, inside ``[since, until]``, in time order."""
+    """Every window that holds events of some part, inside ``[since, until]``, in time order.
+
+    Raises :class:`~analyzer.scan.cache.CacheDamaged` for a sparse part whose bytes fail verification.
+    """
     indexes: set[int] = set()
     for part in parts:
         low = max(part.min_ts, since) if since else part.min_ts
         high = min(part.max_ts, until) if until else part.max_ts
         if low > high:
             continue
-        indexes.update(range(window_index(low, size), window_index(high, size) + 1))
+        first, last = window_index(low, size), window_index(high, size)
+        if last - first + 1 > SPARSE_SPAN:
+            indexes.update(i for i in occupied_windows(part.ref, size) if first <= i <= last)
+        else:
+            indexes.update(range(first, last + 1))
     return [Window(i, EPOCH + i * size, EPOCH + (i + 1) * size) for i in sorted(indexes)]
+
+
+def occupied_windows(part: PartRef, size: timedelta) -> set[int]:
+    """The windows the events of one part fall in (its bytes verified first)."""
+    step = size // timedelta(microseconds=1)
+    try:
+        found = (
+            verified_scan(part)
+            .select((pl.col("ts").dt.epoch("us") // step).alias("w"))
+            .drop_nulls()
+            .unique()
+            .collect()
+        )
+    except (pl.exceptions.PolarsError, OSError) as exc:  # verified bytes that polars cannot read as events
+        raise CacheDamaged(part.key, f"a part cannot be read as events ({type(exc).__name__})") from exc
+    return {int(i) for i in found["w"].to_list()}
 
 
 def parts_for(
