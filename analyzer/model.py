@@ -156,7 +156,16 @@ def by_time(events: pl.DataFrame) -> pl.DataFrame:
 PARTITION: Final = "_partition"
 
 
-def partitions(frame: pl.DataFrame | pl.LazyFrame) -> list[str]:
+def partitions(frame: pl.DataFrame) -> list[str]:
     """The partition key of ``frame`` as a list to put before other keys: ``[PARTITION]`` or ``[]``."""
-    names = frame.collect_schema().names() if isinstance(frame, pl.LazyFrame) else frame.columns
-    return [PARTITION] if PARTITION in names else []
+    return [PARTITION] if PARTITION in frame.columns else []
+
+
+def as_partitioned(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with a partition column: its own, or partition 0 for a table that is one analysis (so a
+    per-partition computation serves both)."""
+    return (
+        frame
+        if PARTITION in frame.columns
+        else frame.with_columns(pl.lit(0, dtype=pl.UInt32).alias(PARTITION))
+    )

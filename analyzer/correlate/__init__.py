@@ -74,20 +74,19 @@ def correlate(
         guessed=guessed,
     )
     clocks = estimates.get(None, {})
-    if part:
-        shifts = pl.DataFrame(
-            [(key, name, c.shift_ms) for key, found in estimates.items() for name, c in found.items()],
-            schema={PARTITION: ev.schema[PARTITION], "_clock": pl.String, "clock_offset_ms": pl.Float64},
-            orient="row",
-        )
-        keys = ev.select(PARTITION, "_clock")
-        offset = pl.lit(
-            keys.join(shifts, on=[PARTITION, "_clock"], how="left", maintain_order="left")["clock_offset_ms"]
-        ).fill_null(0.0)
-    else:
-        offset = pl.col("_clock").replace_strict(
-            {k: c.shift_ms for k, c in clocks.items()}, default=0.0, return_dtype=pl.Float64
-        )
+    shifts = pl.DataFrame(
+        [
+            (*([key] if part else []), name, c.shift_ms)
+            for key, found in estimates.items()
+            for name, c in found.items()
+        ],
+        schema={**{p: ev.schema[p] for p in part}, "_clock": pl.String, "clock_offset_ms": pl.Float64},
+        orient="row",
+    )
+    keys = ev.select(*part, "_clock")
+    offset = pl.lit(
+        keys.join(shifts, on=[*part, "_clock"], how="left", maintain_order="left")["clock_offset_ms"]
+    ).fill_null(0.0)
     shift = pl.duration(microseconds=(pl.col("clock_offset_ms") * 1000).round().cast(pl.Int64))
     ev = (
         ev.with_columns(offset.alias("clock_offset_ms"))

@@ -156,15 +156,11 @@ def _session_pairs(ev: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(out)
 
 
-def resolutions(events: pl.DataFrame) -> dict[str, float]:
-    """Per input, how coarse its times are: 1000 ms for a log written to the whole second (most of at
-    least three times fall on a second: daphne's access lines among its millisecond application lines;
-    nginx's, whose end falls on the second and whose start is that second less the duration), else 0."""
-    return _per_partition(_resolutions(events), "res").get(None, {})
-
-
 def _resolutions(events: pl.DataFrame) -> pl.DataFrame:
-    """:func:`resolutions` as a table: (partition,) ``_input``, ``res``."""
+    """Per input (and partition), how coarse its times are, as ``res``: 1000 ms for a log written to the
+    whole second (most of at least three times fall on a second: daphne's access lines among its
+    millisecond application lines; nginx's, whose end falls on the second and whose start is that second
+    less the duration), else 0."""
     on_second = (
         (pl.col("ts").dt.microsecond() == 0) | (pl.col("ts_end").dt.microsecond() == 0).fill_null(False)
     ).cast(pl.UInt32)
@@ -204,7 +200,7 @@ def pairs(
     Pairs from keys are per partition (:data:`~analyzer.model.PARTITION`); fuzzy pairs are built for one
     partition at a time (their events without the partition column).
     """
-    ev = events.filter(pl.col("ts").is_not_null() & ~pl.col("ts_estimated").fill_null(False))
+    ev = _timed(events)
     if fuzzy:
         found = _url_vote_pairs(ev, movable)
     else:
@@ -277,6 +273,11 @@ def _url_vote_pairs(ev: pl.DataFrame, movable: Collection[str] | None = None) ->
     return pl.concat([found, mirror])
 
 
+def _timed(events: pl.DataFrame) -> pl.DataFrame:
+    """Events whose time the log wrote (not placed by an estimate): the only ones that can pair."""
+    return events.filter(pl.col("ts").is_not_null() & ~pl.col("ts_estimated").fill_null(False))
+
+
 #: A URL an input saw more often than this is a poll or an asset, not a request two logs can pair on.
 _URL_REPEATS = 20
 
@@ -296,8 +297,7 @@ def _url_sharers(events: pl.DataFrame) -> pl.DataFrame:
     """(partition,) ``_input``: the inputs that share a URL :func:`_url_vote_pairs` would pair with another
     input. An input not among them gets no URL pair: its self-join is not run."""
     part = partitions(events)
-    ev = events.filter(pl.col("ts").is_not_null() & ~pl.col("ts_estimated").fill_null(False))
-    keyed = _keyed_urls(ev).filter(pl.len().over(*part, "_url", "_input") <= _URL_REPEATS)
+    keyed = _keyed_urls(_timed(events)).filter(pl.len().over(*part, "_url", "_input") <= _URL_REPEATS)
     return (
         keyed.group_by(*part, "_url")
         .agg(pl.col("_input").unique())

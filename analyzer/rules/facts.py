@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from analyzer.model import PARTITION, partitions
+from analyzer.model import PARTITION, as_partitioned, partitions
 
 #: A status-0 WebSocket line this long is an upgrade that went through (Traefik logs 0 for a 101).
 WS_LIVED_MS = 1000.0
@@ -137,23 +137,17 @@ def add_facts(events: pl.DataFrame, connections: pl.DataFrame | None = None) -> 
 
 
 def _config_facts(ev: pl.DataFrame) -> pl.DataFrame:
-    """Routers the configuration routes WebSocket / Socket.IO paths to (``router_config`` events)."""
-    part = partitions(ev)
-    config = ev.filter((pl.col("source") == "config") & (pl.col("kind") == "router_config"))
-    if part and config.height:
-        return _config_facts_per_partition(ev, config)
-    ws_routers = config.filter(
-        pl.col("attrs").str.json_path_match("$.is_websocket").fill_null("false") == "true"
-    )["router"].drop_nulls()
-    return ev.with_columns(
-        pl.col("router").is_in(ws_routers.implode()).fill_null(False).alias("router_ws_config"),
-        pl.lit(ws_routers.n_unique(), dtype=pl.UInt32).alias("ws_routers_config"),
-        pl.lit(config.height > 0).alias("config_present"),
-    )
-
-
-def _config_facts_per_partition(ev: pl.DataFrame, config: pl.DataFrame) -> pl.DataFrame:
-    """:func:`_config_facts` of each partition (a batch of windows with configuration files among them)."""
+    """Routers the configuration routes WebSocket / Socket.IO paths to (``router_config`` events), per
+    partition."""
+    is_config = (pl.col("source") == "config") & (pl.col("kind") == "router_config")
+    if not ev.select(is_config.any()).item():  # no configuration read: nothing to join
+        return ev.with_columns(
+            pl.lit(False).alias("router_ws_config"),
+            pl.lit(0, dtype=pl.UInt32).alias("ws_routers_config"),
+            pl.lit(False).alias("config_present"),
+        )
+    tagged = as_partitioned(ev.select(*partitions(ev), "router", "source", "kind", "attrs"))
+    config = tagged.filter(is_config)
     ws = pl.col("attrs").str.json_path_match("$.is_websocket").fill_null("false") == "true"
     routers = (
         config.filter(ws & pl.col("router").is_not_null())
@@ -165,7 +159,7 @@ def _config_facts_per_partition(ev: pl.DataFrame, config: pl.DataFrame) -> pl.Da
         pl.col("router").filter(ws).drop_nulls().n_unique().cast(pl.UInt32).alias("ws_routers_config"),
         pl.lit(True).alias("config_present"),
     )
-    keys = ev.select(PARTITION, "router")
+    keys = tagged.select(PARTITION, "router")
     facts = (
         keys.join(routers, on=[PARTITION, "router"], how="left", maintain_order="left")
         .join(counts, on=PARTITION, how="left", maintain_order="left")
@@ -215,24 +209,20 @@ def connection_facts(connections: pl.DataFrame, events: pl.DataFrame) -> pl.Data
     :data:`HEARTBEAT_TOLERANCE_MS`) and the capture has disconnects for "ping timeout" — the lifetime of
     a connection that died of missed heartbeats, whatever its own lines say. Per partition, if any.
     """
-    part = partitions(connections)
-    if part:
-        per = (
-            events.group_by(PARTITION)
-            .agg((pl.col("reason") == "ping timeout").any().fill_null(False).alias("_pt"))
-            .join(_announced(events), on=PARTITION, how="left")
-        )
-        facts = connections.select(PARTITION).join(per, on=PARTITION, how="left", maintain_order="left")
-        interval = pl.lit(facts["i"].fill_null(DEFAULT_PING_INTERVAL_MS))
-        timeout = pl.lit(facts["t"].fill_null(DEFAULT_PING_TIMEOUT_MS))
-        ping_timeouts = pl.lit(facts["_pt"].fill_null(False))
-    else:
-        i, t, _ = heartbeat(events)
-        interval, timeout = pl.lit(i), pl.lit(t)
-        pt = (
-            bool(events.select((pl.col("reason") == "ping timeout").any()).item()) if events.height else False
-        )
-        ping_timeouts = pl.lit(pt)
+    tagged = as_partitioned(events.select(*partitions(events), "reason", "message", "attrs"))
+    per = (
+        tagged.group_by(PARTITION)
+        .agg((pl.col("reason") == "ping timeout").any().fill_null(False).alias("_pt"))
+        .join(_announced(tagged), on=PARTITION, how="left")
+    )
+    facts = (
+        as_partitioned(connections)
+        .select(PARTITION)
+        .join(per, on=PARTITION, how="left", maintain_order="left")
+    )
+    interval = pl.lit(facts["i"].fill_null(DEFAULT_PING_INTERVAL_MS))
+    timeout = pl.lit(facts["t"].fill_null(DEFAULT_PING_TIMEOUT_MS))
+    ping_timeouts = pl.lit(facts["_pt"].fill_null(False))
     with_beat = connections.with_columns(interval.alias("ping_interval_ms"), timeout.alias("ping_timeout_ms"))
     beats = ((pl.col("lifetime_ms") - pl.col("ping_timeout_ms")) / pl.col("ping_interval_ms")).round()
     fits = (
