@@ -516,7 +516,9 @@ def _fast_split(data: bytes) -> pl.Series | None:
     except pl.exceptions.PolarsError:
         return None
     expected = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    return frame["text"].fill_null("") if frame.height == expected else None
+    # one buffer: the reader's pieces would leave the text cut unlike the line numbers beside it, and polars
+    # copies such a frame whole before every query on it (model.aligned)
+    return frame["text"].fill_null("").rechunk() if frame.height == expected else None
 
 
 def _decode_mixed(data: bytes, notes: list[str]) -> str:

@@ -422,12 +422,11 @@ def analyze_windows(batch: WindowBatch) -> list[WindowResult]:
         tuple(parts.values()), first.start - first.margin, last.end + max(last.lookahead, last.margin)
     )
     tasks = batch.windows
-    stacked = pl.concat(
+    stacked = concat_events(
         [
             window_rows(task, slab).with_columns(pl.lit(i, dtype=pl.UInt32).alias(PARTITION))
             for i, task in enumerate(tasks)
-        ],
-        how="vertical",
+        ]
     )
     del slab
     results = [WindowResult(task.index, task.start, task.end) for task in tasks]
@@ -537,7 +536,9 @@ def read_rows(parts: tuple[PartRef, ...], low: datetime, high: datetime) -> pl.D
             .with_columns(pl.col("_shown").alias("file"))
             .select(*WINDOW_COLUMNS, pl.lit(None, dtype=pl.String).alias("raw"))
         )
-        return rows.collect()
+        # one buffer per column: the raw column, a literal, comes out in one piece while the others come
+        # cut like the parts, and polars copies such a frame whole before each query (model.aligned)
+        return rows.collect().rechunk()
     except (pl.exceptions.PolarsError, OSError) as exc:  # verified bytes that polars cannot read as events
         key = parts[0].key if len(parts) == 1 else ""
         raise CacheDamaged(key, f"a part cannot be read as events ({type(exc).__name__})") from exc
