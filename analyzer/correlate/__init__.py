@@ -165,10 +165,12 @@ def place_estimated(events: pl.DataFrame) -> pl.DataFrame:
     part = partitions(events)
     url = pl.concat_str("path", pl.coalesce("query", pl.lit("")), separator="?")
     timed = (
-        events.filter(~estimated & pl.col("ts").is_not_null() & pl.col("path").is_not_null())
+        events.lazy()
+        .filter(~estimated & pl.col("ts").is_not_null() & pl.col("path").is_not_null())
         .group_by(*part, url.alias("_url"))
         .agg(pl.col("ts").min().alias("_seen"), pl.len().alias("_n"))
         .filter(pl.col("_n") == 1)
+        .collect()
     )
     seen = events.select(*part, pl.when(estimated & has_url).then(url).alias("_url")).join(
         timed, on=[*part, "_url"], how="left", maintain_order="left"

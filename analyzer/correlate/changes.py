@@ -67,10 +67,16 @@ _CONTAINER: Final = re.compile(r"\bname:([^\s\]]+)")
 
 def find_changes(events: pl.DataFrame) -> list[Change]:
     """Every change of the capture after it started serving, in time order."""
-    traffic = events.filter(pl.col("kind").is_in(["http_request", "ws_upgrade"]) & pl.col("ts").is_not_null())
-    if traffic.height == 0:
+    # lazily, as below: an eager filter of the wide table would copy every column of the rows it keeps
+    serving_since: datetime | None = (
+        events.lazy()
+        .filter(pl.col("kind").is_in(["http_request", "ws_upgrade"]))
+        .select(pl.col("ts").min())
+        .collect()
+        .item()
+    )
+    if serving_since is None:
         return []
-    serving_since: datetime = traffic["ts"].min()  # type: ignore[assignment]
     kind = pl.lit(None, dtype=pl.String)
     for w in reversed(WORDINGS):
         kind = (
@@ -85,7 +91,8 @@ def find_changes(events: pl.DataFrame) -> list[Change]:
         & pl.col("message").is_not_null()
     )
     rows = (
-        events.filter(pl.col("ts").is_not_null() & pl.col("source").is_in(["proxy", "backend"]) & said)
+        events.lazy()
+        .filter(pl.col("ts").is_not_null() & pl.col("source").is_in(["proxy", "backend"]) & said)
         .select(
             "ts",
             "source",
@@ -99,6 +106,7 @@ def find_changes(events: pl.DataFrame) -> list[Change]:
         )
         .filter(pl.col("_change").is_not_null())
         .sort("ts")
+        .collect()
     )
     out: list[Change] = []
     last_config: dict[str, dict[str, Any]] = {}

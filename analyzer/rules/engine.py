@@ -231,12 +231,24 @@ def _pct(share: float) -> str:
 def _event_rows(
     rule: Rule, hit: dict[str, Any], events: pl.DataFrame, connections: pl.DataFrame
 ) -> pl.DataFrame:
+    """The event rows of a hit, with the columns a finding reads of them (a hit can cover most of a
+    million-line table: all ~50 columns of its rows would be copied to read a dozen)."""
     rows = hit.get("_rows") or []
     if rule.match.target == "connections":
         # ``events``: the hit's partition (the same conn_id can be another connection in another one)
         conn_ids = connections.filter(pl.col(ROW).is_in(rows))["conn_id"]
-        return events.filter(pl.col("conn_id").is_in(conn_ids.implode()))
-    return events.filter(pl.col(ROW).is_in(pl.Series(rows, dtype=pl.UInt32).implode()))
+        keep = pl.col("conn_id").is_in(conn_ids.implode())
+    else:
+        keep = pl.col(ROW).is_in(pl.Series(rows, dtype=pl.UInt32).implode())
+    return events.lazy().filter(keep).select(_FINDING_COLUMNS).collect()
+
+
+#: What a finding reads of its rows: the connections and sockets it covers, its times, its evidence lines
+#: and the proxies they come from.
+_FINDING_COLUMNS = (
+    ROW, "ts", "ts_end", "ts_estimated", "source", "format", "file", "line", "stream", "conn_id",
+    "socket_id", "logger", "error_name", "reason", "message", "raw", "clock_offset_ms",
+)  # fmt: skip
 
 
 def _finding(

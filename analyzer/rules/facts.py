@@ -87,7 +87,8 @@ def add_facts(events: pl.DataFrame, connections: pl.DataFrame | None = None) -> 
         .alias("router_rest")
     )
     ok_routers = (
-        ev.filter(pl.col("_ok") & pl.col("router").is_not_null())
+        ev.lazy()
+        .filter(pl.col("_ok") & pl.col("router").is_not_null())
         .group_by(*part, "_site")
         .agg(
             pl.col("router").n_unique().alias("sio_routers_ok"),
@@ -99,6 +100,7 @@ def add_facts(events: pl.DataFrame, connections: pl.DataFrame | None = None) -> 
             .str.join(", ")
             .alias("sio_router_labels"),
         )
+        .collect()
     )
     # joins on the key column alone, then added back: the event table is wide
     per_site = ev.select(*part, "_site").join(
