@@ -128,33 +128,22 @@ def conform(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def concat_events(frames: list[pl.DataFrame]) -> pl.DataFrame:
-    """Concatenate conformed event frames in input order (files in rotation order, lines in file order).
+    """Concatenate conformed event frames in input order (files in rotation order, lines in file order),
+    into one buffer per column.
 
     Not sorted by time: proxies write lines when requests *end*, and sorting a wide table is costly;
-    stages that need time order sort what they use. The frames' buffers are kept as they are, unless there
-    are many (a folder of small files): every later query would walk thousands of pieces of each column
-    (2,000 files: the analysis takes twice as long), so they are copied into one.
+    stages that need time order sort what they use.
+
+    One buffer, because polars copies a frame whose columns are cut into pieces of different lengths into
+    one buffer per column before *each* query on it, and keeps nothing of that copy. :func:`pl.concat`
+    merges the pieces of some columns (those all null in several frames) and not of others, and a column
+    computed later and added back comes in one piece: on a million-line table every filter, select or
+    join then cost a copy of the whole table (~0.1 s and ~650 MB at the peak). Copying it once costs
+    ~0.2 s. (Thousands of pieces also made every query walk them: 2,000 files took twice as long.)
     """
     if not frames:
         return empty_events()
-    events = pl.concat(frames, how="vertical", rechunk=len(frames) > _MANY_FRAMES)
-    return events if aligned(events) else events.rechunk()
-
-
-def aligned(frame: pl.DataFrame) -> bool:
-    """Whether every column of ``frame`` is cut into pieces of the same lengths.
-
-    Polars copies a frame whose columns are cut differently into one buffer per column before *each* query
-    on it, and keeps nothing of that copy: on a 1 M-row event table every filter, select or join then costs
-    a copy of the whole table (~0.1 s and ~650 MB at the peak). :func:`pl.concat` merges the pieces of
-    some columns (those all null in several frames) and not of others, so its result must be checked.
-    """
-    cuts = {tuple(len(piece) for piece in column.get_chunks()) for column in frame.get_columns()}
-    return len(cuts) <= 1
-
-
-#: Above this many frames, a concatenation copies them into one buffer per column.
-_MANY_FRAMES = 256
+    return pl.concat(frames, how="vertical", rechunk=True)
 
 
 def by_time(events: pl.DataFrame) -> pl.DataFrame:

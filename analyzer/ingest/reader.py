@@ -517,7 +517,7 @@ def _fast_split(data: bytes) -> pl.Series | None:
         return None
     expected = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     # one buffer: the reader's pieces would leave the text cut unlike the line numbers beside it, and polars
-    # copies such a frame whole before every query on it (model.aligned)
+    # copies such a frame whole before every query on it (model.concat_events)
     return frame["text"].fill_null("").rechunk() if frame.height == expected else None
 
 

@@ -536,8 +536,8 @@ def read_rows(parts: tuple[PartRef, ...], low: datetime, high: datetime) -> pl.D
             .with_columns(pl.col("_shown").alias("file"))
             .select(*WINDOW_COLUMNS, pl.lit(None, dtype=pl.String).alias("raw"))
         )
-        # one buffer per column: the raw column, a literal, comes out in one piece while the others come
-        # cut like the parts, and polars copies such a frame whole before each query (model.aligned)
+        # one buffer per column, as model.concat_events: the raw column, a literal, comes out in one piece
+        # and the others cut like the parts
         return rows.collect().rechunk()
     except (pl.exceptions.PolarsError, OSError) as exc:  # verified bytes that polars cannot read as events
         key = parts[0].key if len(parts) == 1 else ""
