@@ -143,7 +143,8 @@ def concat_events(frames: list[pl.DataFrame]) -> pl.DataFrame:
     """
     if not frames:
         return empty_events()
-    return pl.concat(frames, how="vertical", rechunk=True)
+    # (pl.concat returns a lone frame as it is, pieces and all)
+    return pl.concat(frames, how="vertical").rechunk()
 
 
 def by_time(events: pl.DataFrame) -> pl.DataFrame:
