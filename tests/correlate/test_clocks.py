@@ -15,10 +15,13 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from analyzer.analysis import AnalyzeOptions, analyze
-from analyzer.correlate.clocks import ClockOptions
+from analyzer.correlate.clocks import ClockOptions, _median, _quantile
 from analyzer.errors import UsageError
 from tests.conftest import run
 
@@ -169,3 +172,22 @@ def test_url_votes_pair_only_inputs_that_urls_may_move():
     assert (
         some.filter(~some["input"].is_in(list(movable)) & ~some["input_r"].is_in(list(movable))).height == 0
     )
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(min_value=-1e9, max_value=1e9, allow_nan=False),
+            st.integers(min_value=-100_000, max_value=100_000).map(float),
+        ),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_the_offset_statistics_are_polars_own_to_the_last_bit(values: list[float]) -> None:
+    """The offset of a window's few hundred pairs is computed in Python: its median and quartiles must be
+    exactly the ones polars gives (the scan's per-window offsets were polars', and reports print them)."""
+    series = pl.Series(values, dtype=pl.Float64)
+    assert _median(values) == series.median()
+    for q in (0.25, 0.75):
+        assert _quantile(values, q) == series.quantile(q)
