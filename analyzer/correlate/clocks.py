@@ -412,7 +412,10 @@ def _estimate_one(
                 est.notes.append("clocks not aligned (--no-align): times kept as written")
         return estimates
     assert strong is not None and res is not None and size is not None and events is not None
-    weak: pl.DataFrame | None = None  # URL pairs cost a self-join: built only if some input needs them
+    # the walk runs in Python over the pairs' values: a window of a scan has a few hundred pairs, and a
+    # dozen polars queries a step cost more than the walk itself
+    keyed = _Pairs.of(strong)
+    weak: _Pairs | None = None  # URL pairs cost a self-join: built only if some input needs them
     aligned = {name for name, est in estimates.items() if est.fixed}
     free = [name for name in inputs if name not in aligned]
     if free:
@@ -424,26 +427,21 @@ def _estimate_one(
     proxies = {name for name in inputs if sources.get(name) == "proxy"}
     while True:
         # same-request and same-session pairs first; URLs alone only for inputs nothing else ties
-        open_edge = (
-            pl.col("input_r").is_in(list(aligned))
-            & ~pl.col("input").is_in(list(aligned))
-            & ~pl.col("input").is_in(list(refused))
-        )
-        candidates = strong.filter(open_edge)
-        fuzzy = candidates.height == 0
+        candidates = keyed.open(aligned, refused)
+        fuzzy = not candidates
         if fuzzy and not set(inputs) - aligned - refused - proxies:
-            candidates = strong.clear()  # URLs could move no input still open: no self-join
+            pass  # URLs could move no input still open: no self-join
         elif fuzzy:
             if weak is None:  # only inputs still free and not proxies can move on URLs, now or later
                 movable = set(free) - aligned - proxies
                 shared = url_sharers() if url_sharers is not None else None
                 # none of them shares a URL with another input: no pair, no self-join
                 may_pair = shared is None or bool(movable & shared)
-                weak = pairs(events(), fuzzy=True, movable=movable) if may_pair else strong.clear()
+                weak = _Pairs.of(pairs(events(), fuzzy=True, movable=movable) if may_pair else strong.clear())
             # two proxies share URLs, not instants: a proxy is never moved on URLs alone
-            candidates = weak.filter(open_edge & ~pl.col("input").is_in(list(proxies)))
-        if candidates.height == 0:
-            island = _next_island(strong, aligned, inputs, size, sources)
+            candidates = weak.open(aligned, refused | proxies)
+        if not candidates:
+            island = keyed.next_island(aligned, inputs, size, sources)
             if island is None:
                 break
             # inputs nothing ties to the reference but that share keys among themselves (a second capture
@@ -457,23 +455,22 @@ def _estimate_one(
             refused.clear()
             continue
         # align the input with most evidence next, against the inputs already on the reference clock
-        offsets = pl.DataFrame(
-            {"input_r": list(aligned), "o_r": [estimates[n].offset_ms for n in aligned]},
-            schema={"input_r": pl.String, "o_r": pl.Float64},
-        )
-        candidates = candidates.join(offsets, on="input_r").with_columns(
-            (pl.col("diff_ms") + pl.col("o_r")).alias("o")
-        )
-        best = candidates.group_by("input").len().sort(["len", "input"], descending=[True, False]).row(0)[0]
-        mine = candidates.filter(pl.col("input") == best).sort("t_l")
-        if best in proxies and mine.height < MIN_PROXY_PAIRS:
+        pool = weak if fuzzy else keyed
+        assert pool is not None
+        counts = Counter(pool.input[i] for i in candidates)
+        most = max(counts.values())
+        best = min(name for name, n in counts.items() if n == most)
+        mine = sorted((i for i in candidates if pool.input[i] == best), key=pool.t_l.__getitem__)
+        if best in proxies and len(mine) < MIN_PROXY_PAIRS:
             refused.add(best)
             estimates[best].notes.append(
-                f"shares only {mine.height} request(s) with the aligned logs: a second proxy's clock is "
+                f"shares only {len(mine)} request(s) with the aligned logs: a second proxy's clock is "
                 f"moved only on {MIN_PROXY_PAIRS} or more; times kept as written"
             )
             continue
-        found = _robust(best, mine, res)
+        against = [pool.input_r[i] for i in mine]
+        offsets = [pool.diff_ms[i] + estimates[pool.input_r[i]].offset_ms for i in mine]
+        found = _robust(best, against, offsets, res)
         # a guessed date is whole days off: what URLs must justify is the rest
         clock_part = found.offset_ms - (round(found.offset_ms / DAY_MS) * DAY_MS if best in guessed else 0.0)
         if fuzzy and abs(clock_part) > WARN_OFFSET_MS:
@@ -500,18 +497,6 @@ def _estimate_one(
             est.notes.append("no event shared with an aligned source: clock left as it is")
         _warn(est, sources.get(name))
     return estimates
-
-
-def _next_island(
-    strong: pl.DataFrame, aligned: set[str], inputs: list[str], size: dict[str, int], sources: dict[str, str]
-) -> str | None:
-    """The reference of another group of inputs tied by keys among themselves, or None."""
-    rest = [name for name in inputs if name not in aligned]
-    tied = strong.filter(pl.col("input").is_in(rest) & pl.col("input_r").is_in(rest))
-    if tied.height == 0:
-        return None
-    members = set(tied["input"].to_list())
-    return _reference(size, [name for name in rest if name in members], sources)
 
 
 def _reference(size: dict[str, int], inputs: list[str], sources: dict[str, str]) -> str:
@@ -616,17 +601,58 @@ def _same_folder_clocks(
             )
 
 
-def _robust(name: str, mine: pl.DataFrame, res: dict[str, float]) -> ClockEstimate:
-    """The offset the pairs agree on: their median, or for whole-second logs the middle of the range
-    most of their intervals share; outliers rejected, stability checked.
+@dataclass
+class _Pairs:
+    """A partition's pairs as Python lists (see :func:`pairs`): a window of a scan has a few hundred."""
 
-    In Python, on the pairs' values: a few hundred pairs (a window of a scan) cost a dozen small polars
-    queries ~3 ms, the same arithmetic in Python a tenth of that; a million-line capture has a few
-    thousand. The statistics are polars' own (:func:`_median`, :func:`_quantile`), to the last bit."""
-    against = mine["input_r"].to_list()
-    res_l = [res.get(label, 0.0) for label in mine["input"].to_list()]
+    input: list[str]
+    input_r: list[str]
+    t_l: list[int]
+    diff_ms: list[float]
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame) -> _Pairs:
+        return cls(
+            frame["input"].to_list(),
+            frame["input_r"].to_list(),
+            frame["t_l"].to_physical().to_list(),
+            frame["diff_ms"].to_list(),
+        )
+
+    def open(self, aligned: set[str], closed: set[str]) -> list[int]:
+        """The pairs from an input not yet aligned (nor in ``closed``) to one already aligned."""
+        return [
+            i
+            for i, (left, right) in enumerate(zip(self.input, self.input_r, strict=True))
+            if right in aligned and left not in aligned and left not in closed
+        ]
+
+    def next_island(
+        self, aligned: set[str], inputs: list[str], size: dict[str, int], sources: dict[str, str]
+    ) -> str | None:
+        """The reference of another group of inputs tied by keys among themselves, or None."""
+        rest = [name for name in inputs if name not in aligned]
+        free = set(rest)
+        members = {
+            left
+            for left, right in zip(self.input, self.input_r, strict=True)
+            if left in free and right in free
+        }
+        if not members:
+            return None
+        return _reference(size, [name for name in rest if name in members], sources)
+
+
+def _robust(name: str, against: list[str], o: list[float], res: dict[str, float]) -> ClockEstimate:
+    """The offset that the pairs of input ``name`` agree on (``o``: each pair's offset, aligned to the
+    input ``against`` it pairs with, in the order of the pairs' times): their median, or for whole-second
+    logs the middle of the range most of their intervals share; outliers rejected, stability checked.
+
+    In Python: a few hundred pairs (a window of a scan) cost a dozen small polars queries ~3 ms, the same
+    arithmetic in Python a sixth of that. The statistics are polars' own (:func:`_median`,
+    :func:`_quantile`), to the last bit."""
+    res_l = [res.get(name, 0.0)] * len(o)
     res_r = [res.get(label, 0.0) for label in against]
-    o = mine["o"].to_list()
     # the offset lies in (o - res_l, o + res_r): its middle is the unbiased single value
     mid = [o[i] + (res_r[i] - res_l[i]) / 2 for i in range(len(o))]
     median = _median(mid)
