@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
@@ -246,3 +248,24 @@ def test_values_a_parser_set_are_kept() -> None:
         pl.DataFrame({"message": [f'unknown sid "{SID}"'], "status": [418], "request_id": ["r-1"]})
     )
     assert out.select("status", "request_id", "error_code").row(0) == (418, "r-1", 1)
+
+
+def test_signatures_kept_from_earlier_files_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A template's signature is kept for later files: the second file, the same file again, and a file
+    read after the kept signatures were dropped (the cap) are classified as the first time."""
+    import analyzer.parsers.backend.classify as module
+
+    recorded = (
+        Path(__file__).parent.parent / "sample_logs" / "traefik-priority-conflict" / "backend" / "chat.log"
+    )
+    lines = recorded.read_text(encoding="utf-8").splitlines()
+    # engine.io's debug output: "<ISO time> <namespace> <message>"
+    frame = pl.DataFrame({"message": [line.split(" ", 1)[1] for line in lines if " " in line]})
+    monkeypatch.setattr(module, "_SIGNATURE_OF", {})
+    first = classify(frame)
+    assert module._SIGNATURE_OF  # kept
+    assert classify(frame).equals(first)
+    assert classify(frame.tail(50)).equals(classify(frame).tail(50))
+    monkeypatch.setattr(module, "_SIGNATURES_KEPT", 1)
+    assert classify(frame).equals(first)
+    assert first["kind"].n_unique() > 3  # a real mixture of meanings, not one

@@ -140,9 +140,31 @@ def _template(msg: pl.Expr) -> pl.Expr:
 
 
 def _signatures(frame: pl.DataFrame) -> pl.DataFrame:
-    """``_sig`` for each distinct template, from the signatures that do not depend on what it masks."""
-    unique = frame.select(pl.col("_tpl").unique())
-    return unique.with_columns(signature_index(pl.col("_tpl"), _ON_TEMPLATE).alias("_sig"))
+    """``_sig`` for each distinct template, from the signatures that do not depend on what it masks.
+
+    A template's signature is kept for the files after it (:data:`_SIGNATURE_OF`): matching even two
+    templates against the ~80 signatures costs ~12 ms a call (polars compiles each pattern), a fixed cost
+    every backend file paid again, while the files of one application share their few templates."""
+    templates = frame["_tpl"].drop_nulls().unique(maintain_order=True).to_list()
+    new = [t for t in templates if t not in _SIGNATURE_OF]
+    if new:
+        if len(_SIGNATURE_OF) + len(new) > _SIGNATURES_KEPT:
+            _SIGNATURE_OF.clear()
+            new = templates
+        found = pl.DataFrame({"_tpl": new}, schema={"_tpl": pl.String}).select(
+            "_tpl", signature_index(pl.col("_tpl"), _ON_TEMPLATE).alias("_sig")
+        )
+        _SIGNATURE_OF.update(found.iter_rows())
+    return pl.DataFrame(
+        {"_tpl": templates, "_sig": [_SIGNATURE_OF[t] for t in templates]},
+        schema={"_tpl": pl.String, "_sig": pl.Int16},
+    )
+
+
+#: Template → index into :data:`SIGNATURES` (None: no signature), for the templates seen by this process.
+_SIGNATURE_OF: dict[str, int | None] = {}
+#: Templates kept at most (a log whose masking leaves every line distinct must not fill the memory).
+_SIGNATURES_KEPT: Final = 100_000
 
 
 def _extract(frame: pl.DataFrame, name: str, extractors: tuple[Extract, ...]) -> pl.Series:
