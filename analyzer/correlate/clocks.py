@@ -40,7 +40,7 @@ import polars as pl
 from analyzer.model import PARTITION, partitions
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection
+    from collections.abc import Callable, Collection, Iterable
 
 #: Differences further than this many MADs (plus a floor) from the median are rejected as outliers.
 _MAD_K = 4.0
@@ -429,9 +429,8 @@ def _estimate_one(
         # same-request and same-session pairs first; URLs alone only for inputs nothing else ties
         candidates = keyed.open(aligned, refused)
         fuzzy = not candidates
-        if fuzzy and not set(inputs) - aligned - refused - proxies:
-            pass  # URLs could move no input still open: no self-join
-        elif fuzzy:
+        # (when URLs could move no input still open, no self-join)
+        if fuzzy and set(inputs) - aligned - refused - proxies:
             if weak is None:  # only inputs still free and not proxies can move on URLs, now or later
                 movable = set(free) - aligned - proxies
                 shared = url_sharers() if url_sharers is not None else None
@@ -457,9 +456,7 @@ def _estimate_one(
         # align the input with most evidence next, against the inputs already on the reference clock
         pool = weak if fuzzy else keyed
         assert pool is not None
-        counts = Counter(pool.input[i] for i in candidates)
-        most = max(counts.values())
-        best = min(name for name, n in counts.items() if n == most)
+        best = _most_common(pool.input[i] for i in candidates)
         mine = sorted((i for i in candidates if pool.input[i] == best), key=pool.t_l.__getitem__)
         if best in proxies and len(mine) < MIN_PROXY_PAIRS:
             refused.add(best)
@@ -651,18 +648,18 @@ def _robust(name: str, against: list[str], o: list[float], res: dict[str, float]
     In Python: a few hundred pairs (a window of a scan) cost a dozen small polars queries ~3 ms, the same
     arithmetic in Python a sixth of that. The statistics are polars' own (:func:`_median`,
     :func:`_quantile`), to the last bit."""
-    res_l = [res.get(name, 0.0)] * len(o)
+    res_l = res.get(name, 0.0)
     res_r = [res.get(label, 0.0) for label in against]
     # the offset lies in (o - res_l, o + res_r): its middle is the unbiased single value
-    mid = [o[i] + (res_r[i] - res_l[i]) / 2 for i in range(len(o))]
+    mid = [o[i] + (res_r[i] - res_l) / 2 for i in range(len(o))]
     median = _median(mid)
     mad = _median([abs(m - median) for m in mid])
     bound = _MAD_K * mad + _OUTLIER_FLOOR_MS
-    keep = [i for i, m in enumerate(mid) if abs(m - median) <= bound + (res_l[i] + res_r[i]) / 2]
+    keep = [i for i, m in enumerate(mid) if abs(m - median) <= bound + (res_l + res_r[i]) / 2]
     inliers = [mid[i] for i in keep]
-    if keep and max(res_l[i] + res_r[i] for i in keep) > 0:
+    if keep and max(res_l + res_r[i] for i in keep) > 0:
         offset, support = _interval_vote(
-            [o[i] - res_l[i] - _LATENCY_MS for i in keep],
+            [o[i] - res_l - _LATENCY_MS for i in keep],
             [o[i] + res_r[i] + _LATENCY_MS for i in keep],
             median,
         )
@@ -671,9 +668,7 @@ def _robust(name: str, against: list[str], o: list[float], res: dict[str, float]
         support = len(keep)
     est = ClockEstimate(name, offset_ms=offset, aligned=True, pairs=support)
     if keep:
-        counts = Counter(against[i] for i in keep)
-        most = max(counts.values())
-        est.against = min(label for label, n in counts.items() if n == most)
+        est.against = _most_common(against[i] for i in keep)
     if len(mid) - len(keep):
         est.notes.append(f"{len(mid) - len(keep)} of {len(mid)} matched pairs rejected as outliers")
     if len(inliers) >= 4:
@@ -701,6 +696,13 @@ def _interval_vote(lows: list[float], highs: list[float], median: float) -> tupl
     top = max(covers)
     middles = [(x + ends[i + 1][0]) / 2 for i, (x, _) in enumerate(ends[:-1]) if covers[i] == top]
     return min(middles, key=lambda middle: abs(middle - median)), top
+
+
+def _most_common(names: Iterable[str]) -> str:
+    """The name that occurs most often, the first in sort order among equals."""
+    counts = Counter(names)
+    most = max(counts.values())
+    return min(name for name, n in counts.items() if n == most)
 
 
 def _median(values: list[float]) -> float:

@@ -300,7 +300,7 @@ def _distribution(match: Match, table: pl.DataFrame) -> pl.DataFrame:
 
 def _group_hits(match: Match, rows: pl.LazyFrame) -> pl.DataFrame:
     names = rows.collect_schema().names()
-    groups = [*(p for p in (PARTITION,) if p in names), *(g for g in match.group_by if g in names)]
+    groups = [*([PARTITION] if PARTITION in names else []), *(g for g in match.group_by if g in names)]
     grouped = _group(rows, groups, [pl.col(ROW).alias("_rows"), pl.len().alias("_count")]).collect()
     grouped = grouped.filter(pl.col("_count") >= match.min_count)
     if match.having:
