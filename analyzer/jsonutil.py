@@ -74,9 +74,14 @@ def _decode(texts: pl.Series, looks: pl.Series, schema: dict[str, PolarsDataType
 def _fast(texts: pl.Series, looks: pl.Series, schema: dict[str, PolarsDataType]) -> pl.DataFrame | None:
     """One polars pass; None when any candidate line does not decode."""
     payload = texts.zip_with(looks, pl.Series(["{}"])).fill_null("{}")
-    data = (payload.str.join("\n").item() + "\n").encode()
+    # the lines as NDJSON bytes, written by polars' CSV writer (one column, nothing quoted): one copy,
+    # where joining them into a Python string and encoding it made three (a ~1 KB Traefik JSON line:
+    # 2.4 µs → 0.6 µs). A line holds no newline (lines were split on them, broken objects joined bare).
+    buffer = io.BytesIO()
+    payload.to_frame().write_csv(buffer, include_header=False, quote_style="never", line_terminator="\n")
+    buffer.seek(0)
     try:
-        frame = pl.read_ndjson(io.BytesIO(data), schema=schema)
+        frame = pl.read_ndjson(buffer, schema=schema)
     except (pl.exceptions.PolarsError, ValueError, OverflowError):
         return None
     if frame.height != texts.len():
@@ -140,6 +145,8 @@ def path_field(frame: pl.DataFrame, path: str) -> pl.Expr:
 
     Lists become their elements joined by newlines (NestJS JSON puts a stack as a list of lines).
     """
+    if "." in path and path in frame.columns:  # decoded beforehand (``backend/jsonlog._with_nested``)
+        return pl.col(path).cast(pl.String, strict=False)
     head, *rest = path.split(".")
     if head not in frame.columns:
         return pl.lit(None, dtype=pl.String)

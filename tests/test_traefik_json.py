@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
+import polars as pl
+
+from analyzer.jsonutil import _fast
+from analyzer.parsers.traefik_json import _schema
 from tests.conftest import data_lines, read_text
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # The shape logrus' JSONFormatter writes for Traefik v3 (keys sorted, Duration in ns, ServiceURL a string)
 V3_WS = {
@@ -134,3 +141,13 @@ def test_v1_frontend_name_and_url_fill_the_v2_router_service_and_upstream(tmp_pa
         200,
     )
     assert served["ts"] == datetime(2021, 3, 16, 19, 8, 41, 39598, tzinfo=UTC)
+
+
+def test_recorded_lines_decode_in_one_polars_pass():
+    """The recorded access log decodes in polars' NDJSON reader, not line by line (the slow path is for
+    blocks holding a line that is not JSON): the lines' bytes must reach the reader whole."""
+    lines = (ROOT / "sample_logs/idle-timeout/traefik/access.log").read_text().splitlines()
+    texts = pl.Series([line for line in lines if line.startswith("{")])
+    decoded = _fast(texts, pl.Series([True] * texts.len()), _schema(texts))
+    assert decoded is not None and decoded.height == texts.len()
+    assert decoded["RequestPath"].null_count() == 0
