@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
 
+import polars as pl
 from backend_helpers import read_at, row, sample_text, utc
+from conftest import data_lines
 
-if TYPE_CHECKING:
-    from pathlib import Path
+from analyzer.jsonutil import OK, read_json_objects
+from analyzer.parsers.backend.jsonlog import JsonKeys, _top_keys, _with_nested
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_pino_levels_times_and_request_fields(tmp_path: Path) -> None:
@@ -98,3 +102,28 @@ def test_pino_iso_time_and_bunyan(tmp_path: Path) -> None:
     assert events["ts"].to_list() == [utc("2024-11-27T10:15:32.101"), utc("2024-11-27T10:15:33")]
     assert events["kind"].to_list() == ["handshake", "error"]
     assert row(events, 2)["logger"] == "api"
+
+
+def test_nested_objects_decoded_once_read_as_json_paths_do() -> None:
+    """Each nested object (pino-http's ``req``/``res``, an ``err``) is decoded once for all its paths; every
+    value must be what matching the path in the object's JSON text gives, on recorded and public lines."""
+    texts = [
+        *data_lines("backend/pino_socketio.log"),
+        *data_lines("backend/pino_docs-api_json-lines.log"),
+        *data_lines("backend/winston_gists_json-lines.log"),
+        *(line for name in ("idle-timeout", "traefik-priority-conflict")
+          for line in (ROOT / "sample_logs" / name / "backend" / "web.log").read_text().splitlines()),
+    ]  # fmt: skip
+    rows = pl.DataFrame({"text": texts})
+    decoded = read_json_objects(rows["text"], schema=dict.fromkeys(_top_keys(JsonKeys()), pl.String))
+    frame = pl.concat([rows, decoded], how="horizontal").filter(pl.col(OK))
+    nested = _with_nested(frame, JsonKeys())
+    dotted = [c for c in nested.columns if "." in c]
+    assert {"req.method", "req.url", "res.statusCode", "err.message"} <= set(dotted)
+    checked = 0
+    for name in dotted:
+        head, sub = name.split(".")
+        expected = frame.select(pl.col(head).str.json_path_match(f"$.{sub}"))[head]
+        assert nested[name].to_list() == expected.to_list(), name
+        checked += nested[name].drop_nulls().len()
+    assert checked > 100  # the recorded pino-http lines fill req.* and res.* on every request
