@@ -200,8 +200,11 @@ def _read_stream(fh: IO[bytes], max_bytes: int, notes: list[str]) -> tuple[bytes
     head = fh.read(_CHUNK)
     compression = compression_of(head)
     if compression is None:
-        rest = fh.read(max(0, max_bytes - len(head)) + 1)
-        data = head + rest
+        if fh.seekable():  # read it whole again rather than copy the file's bytes to join head and rest
+            fh.seek(0)
+            data = fh.read(max_bytes + 1)
+        else:
+            data = head + fh.read(max(0, max_bytes - len(head)) + 1)
         if len(data) > max_bytes:
             notes.append(f"file larger than {max_bytes} bytes: only the first {max_bytes} were read")
             data = data[:max_bytes]
