@@ -7,6 +7,7 @@ events (from ingest) ─▶ link sids (keys.py) ─▶ clock offsets (clocks.py)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
@@ -28,8 +29,12 @@ class Correlated:
     """Events on one clock with their connection ids, the connections, and the clock estimates."""
 
     events: pl.DataFrame
-    connections: pl.DataFrame
     clocks: dict[str, ClockEstimate]
+
+    @cached_property
+    def connections(self) -> pl.DataFrame:
+        """One row per connection, built when first asked for (``wsdiag events`` never asks)."""
+        return connections(self.events)
 
     @property
     def warnings(self) -> list[str]:
@@ -112,7 +117,7 @@ def correlate(
             info.aligned = clock.aligned
             info.clock_reference = clock.reference
             info.notes.extend(clock.notes)
-    return Correlated(ev, connections(ev), clocks)
+    return Correlated(ev, clocks)
 
 
 def _by_group(clock: ClockOptions | None, timed: list[InputInfo], groups: dict[str, str]) -> ClockOptions:
