@@ -15,6 +15,7 @@ from analyzer.correlate.clocks import ClockOptions
 from analyzer.errors import NoInputError, UsageError
 from analyzer.findings import Change, Finding, rank, root_causes
 from analyzer.ingest import Ingested, InputInfo, ReadOptions, load
+from analyzer.model import EXPORT_ONLY
 from analyzer.rules import Rule, default_rule_dirs, load_rules, run_rules
 
 if TYPE_CHECKING:
@@ -78,6 +79,13 @@ def select_rules(options: AnalyzeOptions) -> list[Rule]:
     return [r for r in rules if r.id not in options.disable]
 
 
+def unread_columns(rules: list[Rule]) -> tuple[str, ...]:
+    """The columns of :data:`~analyzer.model.EXPORT_ONLY` that none of ``rules`` names (a ``--patterns``
+    rule may match the user agent: then it is read)."""
+    named = " ".join(repr(rule.match) for rule in rules)
+    return tuple(name for name in EXPORT_ONLY if repr(name) not in named)
+
+
 def within_window(events: pl.DataFrame, since: datetime | None, until: datetime | None) -> pl.DataFrame:
     """Events inside ``[since, until]`` (undated events are kept: they cannot be placed outside)."""
     if since is not None:
@@ -91,7 +99,7 @@ def analyze(paths: list[str], options: AnalyzeOptions | None = None) -> Analysis
     """Read every log under ``paths``, correlate them and run the rules."""
     options = options or AnalyzeOptions()
     rules = select_rules(options)
-    ingested = load(paths, options.read)
+    ingested = load(paths, replace(options.read, unread=unread_columns(rules)))
     if not ingested.anything_read:
         raise NoInputError(_nothing_read(ingested), inputs=ingested.inputs)
     return analyze_ingested(ingested, rules, options)

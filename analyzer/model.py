@@ -78,6 +78,11 @@ COLUMNS: Final[dict[str, tuple[pl.DataType, str]]] = {
 
 SCHEMA: Final[pl.Schema] = pl.Schema({name: dtype for name, (dtype, _) in COLUMNS.items()})
 
+#: Columns no correlation step, shipped rule or report reads: written by ``wsdiag events``, and left null
+#: by an analysis whose rules do not name them (a user agent is ~100 bytes a proxy line, plus the column's
+#: 16-byte view a row; ``tests/test_ingest.py`` holds the shipped rules and the code to not reading them).
+EXPORT_ONLY: Final = ("user_agent", "upgrade_header", "connection_header")
+
 #: Event kinds. Parsers set `kind` to one of these so rules match on meaning, not wording.
 KINDS: Final[dict[str, str]] = {
     "http_request": "an HTTP request and its answer (proxy access line, backend access line, HAR entry)",
@@ -125,6 +130,13 @@ def conform(frame: pl.DataFrame) -> pl.DataFrame:
         else:
             exprs.append(pl.lit(None, dtype=dtype).alias(name))
     return frame.select(exprs)
+
+
+def without(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
+    """``frame`` with ``columns`` null (the schema kept): what a consumer never reads is not held."""
+    if not columns:
+        return frame
+    return frame.with_columns(pl.lit(None, dtype=SCHEMA[name]).alias(name) for name in columns)
 
 
 def concat_events(frames: list[pl.DataFrame]) -> pl.DataFrame:

@@ -21,7 +21,7 @@ from analyzer.ingest.discover import FileRef, discover
 from analyzer.ingest.reader import MAX_TOTAL_BYTES, RawText, ReadBudget, read_file
 from analyzer.ingest.shippers import UnwrapOptions, View, split_streams, unwrap
 from analyzer.ingest.times import fix_unknown_years, reconcile_times
-from analyzer.model import SOURCES, concat_events, conform
+from analyzer.model import SOURCES, concat_events, conform, without
 from analyzer.parsers import registry
 from analyzer.parsers.base import (
     BATCH_DOCS,
@@ -135,6 +135,8 @@ class ReadOptions:
     follow_symlinks: bool = False
     #: nginx ``log_format`` strings to read access logs with (learned from nginx.conf among the inputs).
     nginx_log_formats: tuple[str, ...] = ()
+    #: Columns the caller never reads (of :data:`~analyzer.model.EXPORT_ONLY`): left null in the table.
+    unread: tuple[str, ...] = ()
 
 
 def parse_forced(values: Iterable[str]) -> tuple[tuple[str, str], ...]:
@@ -173,7 +175,7 @@ def load(paths: list[str], options: ReadOptions | None = None) -> Ingested:
         frames.extend((order + len(inputs), frame) for order, frame in chunk_frames)
         inputs.extend(chunk_inputs)
     frames.sort(key=lambda item: item[0])
-    events = fix_unknown_years(concat_events([frame for _, frame in frames]), inputs)
+    events = fix_unknown_years(concat_events([without(frame, options.unread) for _, frame in frames]), inputs)
     return Ingested(events, inputs)
 
 
