@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from analyzer.analysis import AnalyzeOptions, select_rules
+from analyzer.analysis import AnalyzeOptions, select_rules, unread_columns
 from analyzer.correlate import correlate
 from analyzer.errors import InputError
 from analyzer.ingest import InputInfo, ReadOptions, parse_text, parse_texts
@@ -419,7 +419,10 @@ def analyze_windows(batch: WindowBatch) -> list[WindowResult]:
     first, last = batch.windows[0], batch.windows[-1]
     parts = {(p.path, p.display, p.order): p for w in batch.windows for p in w.parts}
     slab = read_rows(
-        tuple(parts.values()), first.start - first.margin, last.end + max(last.lookahead, last.margin)
+        tuple(parts.values()),
+        first.start - first.margin,
+        last.end + max(last.lookahead, last.margin),
+        unread=unread_columns(_owned_rules(first.analyze).rules),
     )
     tasks = batch.windows
     stacked = concat_events(
@@ -498,8 +501,11 @@ def _read_range(task: WindowTask) -> tuple[datetime, datetime]:
     return task.start - task.margin, task.end + max(task.lookahead, task.margin)
 
 
-def read_rows(parts: tuple[PartRef, ...], low: datetime, high: datetime) -> pl.DataFrame:
-    """Rows of ``parts`` with ``low <= ts < high`` (row groups outside are skipped by their statistics).
+def read_rows(
+    parts: tuple[PartRef, ...], low: datetime, high: datetime, *, unread: tuple[str, ...] = ()
+) -> pl.DataFrame:
+    """Rows of ``parts`` with ``low <= ts < high`` (row groups outside are skipped by their statistics);
+    the ``unread`` columns (of :data:`~analyzer.model.EXPORT_ONLY`) are not read: null, like ``raw``.
 
     Each part is checked against the hash its manifest recorded before its rows are used (once per
     process: parts never change in place); a mismatch raises :class:`~analyzer.scan.cache.CacheDamaged`.
@@ -534,7 +540,13 @@ def read_rows(parts: tuple[PartRef, ...], low: datetime, high: datetime) -> pl.D
             .join(shown.lazy(), on=[_PART, _MEMBER], how="inner")
             .sort("_seq", "_row")
             .with_columns(pl.col("_shown").alias("file"))
-            .select(*WINDOW_COLUMNS, pl.lit(None, dtype=pl.String).alias("raw"))
+            .select(
+                *(
+                    pl.lit(None, dtype=SCHEMA[c]).alias(c) if c in unread else pl.col(c)
+                    for c in WINDOW_COLUMNS
+                ),
+                pl.lit(None, dtype=pl.String).alias("raw"),
+            )
         )
         # one buffer per column, as model.concat_events: the raw column, a literal, comes out in one piece
         # and the others cut like the parts
