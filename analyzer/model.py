@@ -7,7 +7,7 @@ The table is documented for users in ``docs/events.md``; keep both in step.
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
 import polars as pl
 
@@ -80,7 +80,7 @@ SCHEMA: Final[pl.Schema] = pl.Schema({name: dtype for name, (dtype, _) in COLUMN
 
 #: Columns no correlation step, shipped rule or report reads: written by ``wsdiag events``, and left null
 #: by an analysis whose rules do not name them (a user agent is ~100 bytes a proxy line, plus the column's
-#: 16-byte view a row; ``tests/test_ingest.py`` holds the shipped rules and the code to not reading them).
+#: 16-byte view a row; ``tests/test_export_only.py`` holds the shipped rules and the code to not reading them).
 EXPORT_ONLY: Final = ("user_agent", "upgrade_header", "connection_header")
 
 #: Event kinds. Parsers set `kind` to one of these so rules match on meaning, not wording.
@@ -132,8 +132,12 @@ def conform(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(exprs)
 
 
-def without(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
-    """``frame`` with ``columns`` null (the schema kept): what a consumer never reads is not held."""
+_Frame = TypeVar("_Frame", pl.DataFrame, pl.LazyFrame)
+
+
+def without(frame: _Frame, columns: tuple[str, ...]) -> _Frame:
+    """``frame`` with ``columns`` null (the schema kept): what a consumer never reads is not held (and, of
+    a lazy scan, not read)."""
     if not columns:
         return frame
     return frame.with_columns(pl.lit(None, dtype=SCHEMA[name]).alias(name) for name in columns)

@@ -40,7 +40,7 @@ from analyzer.errors import InputError
 from analyzer.ingest import InputInfo, ReadOptions, parse_text, parse_texts
 from analyzer.ingest.discover import FileRef
 from analyzer.ingest.reader import Identity, RawText, read_blocks
-from analyzer.model import PARTITION, SCHEMA, concat_events
+from analyzer.model import PARTITION, SCHEMA, concat_events, without
 from analyzer.rules.engine import run_rules_partitions
 from analyzer.rules.schema import Predicate
 from analyzer.scan.cache import (
@@ -65,8 +65,6 @@ if TYPE_CHECKING:
 ROW_GROUP_ROWS = 64 * 1024
 #: Column that marks the rows (and connections) a window owns.
 OWNED = "_owned"
-#: Columns a window reads: everything but the raw line (null there), fetched later for the evidence shown.
-WINDOW_COLUMNS = tuple(name for name in SCHEMA if name != "raw")
 #: Connection outcomes counted as failures in the overview.
 FAILED_OUTCOMES = ("failed_handshake", "failed_upgrade", "dropped")
 _TOP = 20
@@ -540,14 +538,10 @@ def read_rows(
             .join(shown.lazy(), on=[_PART, _MEMBER], how="inner")
             .sort("_seq", "_row")
             .with_columns(pl.col("_shown").alias("file"))
-            .select(
-                *(
-                    pl.lit(None, dtype=SCHEMA[c]).alias(c) if c in unread else pl.col(c)
-                    for c in WINDOW_COLUMNS
-                ),
-                pl.lit(None, dtype=pl.String).alias("raw"),
-            )
+            .select(*SCHEMA.names())
         )
+        # neither the raw line (fetched later for the evidence shown) nor the unread columns are read
+        rows = without(rows, ("raw", *unread))
         # one buffer per column, as model.concat_events: the raw column, a literal, comes out in one piece
         # and the others cut like the parts
         return rows.collect().rechunk()
